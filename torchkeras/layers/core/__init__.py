@@ -1,0 +1,9 @@
+"""Core layers."""
+
+from torchkeras.layers.core.activation import Activation
+from torchkeras.layers.core.dense import Dense
+from torchkeras.layers.core.embedding import Embedding
+from torchkeras.layers.core.identity import Identity
+from torchkeras.layers.core.lambda_layer import Lambda
+
+__all__ = ["Activation", "Dense", "Embedding", "Identity", "Lambda"]

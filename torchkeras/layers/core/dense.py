@@ -1,0 +1,121 @@
+"""`Dense`: the densely-connected layer, `activation(inputs @ kernel + bias)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras.layers.layer import Layer
+from torchkeras.utils.registry import register_builtin
+from torchkeras.utils.validation import check_positive_int
+
+__all__ = ["Dense"]
+
+
+@register_builtin
+class Dense(Layer):
+    """Densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
+
+    Applies to the last axis of N-D inputs. The kernel has Keras's `(input_dim, units)` layout.
+
+    Args:
+        units: positive integer, dimensionality of the output.
+        activation: activation function (name or callable); `None` means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer of the kernel; `"glorot_uniform"` by default.
+        bias_initializer: initializer of the bias; `"zeros"` by default.
+        kernel_regularizer, bias_regularizer: optional weight penalties.
+        activity_regularizer: optional penalty on the output.
+        kernel_constraint, bias_constraint: optional weight constraints.
+        **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Input shape:
+        `(batch_size, ..., input_dim)`.
+
+    Output shape:
+        `(batch_size, ..., units)`.
+
+    Example:
+    ```python
+    layer = keras.layers.Dense(4, activation="relu")
+    y = layer(np.ones((2, 3)))  # shape (2, 4)
+    ```
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = check_positive_int(units, "units", f"Dense '{self.name}'")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape: tuple) -> None:
+        input_dim = input_shape[-1] if input_shape else None
+        if input_dim is None:
+            raise ValueError(
+                f"Dense '{self.name}': the last dimension of the inputs must be defined. "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(
+                f"Dense '{self.name}': expected inputs with last dimension {self.kernel.shape[0]}. "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
+            )
+        outputs = torch.nn.functional.linear(inputs, self.kernel.T, self.bias)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }

@@ -1,0 +1,92 @@
+"""`Embedding`: maps integer indices to dense vectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import constraints, initializers, regularizers
+from torchkeras.layers.layer import Layer
+from torchkeras.utils.registry import register_builtin
+from torchkeras.utils.validation import check_positive_int
+
+__all__ = ["Embedding"]
+
+
+@register_builtin
+class Embedding(Layer):
+    """Turns non-negative integers (indices) into dense vectors of fixed size.
+
+    Args:
+        input_dim: size of the vocabulary (largest index + 1).
+        output_dim: dimension of the dense embedding.
+        embeddings_initializer: initializer of the embedding matrix; `"uniform"` by default.
+        embeddings_regularizer: optional penalty on the embedding matrix.
+        embeddings_constraint: optional constraint on the embedding matrix.
+        mask_zero: whether index 0 is padding to be masked; the mask then follows the output
+            to layers that support masking (RNNs, attention, pooling, losses).
+        weights: optional initial `[embeddings]` array.
+
+    Input shape:
+        `(batch_size, ...)` integer indices.
+
+    Output shape:
+        `(batch_size, ..., output_dim)`.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        weights: Any = None,
+        **kwargs: Any,
+    ):
+        input_length = kwargs.pop("input_length", None)  # accepted and ignored, as in Keras 3
+        del input_length
+        super().__init__(weights=weights, **kwargs)
+        owner = f"Embedding '{self.name}'"
+        self.input_dim = check_positive_int(input_dim, "input_dim", owner)
+        self.output_dim = check_positive_int(output_dim, "output_dim", owner)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self.supports_masking = mask_zero
+
+    def build(self, input_shape: Any = None) -> None:
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.is_floating_point():
+            inputs = inputs.long()
+        return torch.nn.functional.embedding(inputs, self.embeddings)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape, self.output_dim)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+        }

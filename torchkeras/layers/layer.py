@@ -1,0 +1,785 @@
+"""`Layer`: the Keras layer, as an ordinary `torch.nn.Module`.
+
+Weights are created in `build(input_shape)` through `add_weight`, which registers trainable
+weights as parameters and non-trainable ones as buffers. The first call builds the layer from its
+input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`,
+so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
+`KerasTensor`s, a layer records a graph node instead of computing.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchkeras import config, constraints, initializers, mixed_precision, regularizers
+from torchkeras.layers import symbolic
+from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
+from torchkeras.layers.variable import Variable
+from torchkeras.utils import naming
+from torchkeras.utils.nest import flatten, map_structure, to_tensor
+from torchkeras.utils.validation import invalid
+
+__all__ = ["Layer", "call_context"]
+
+_EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+
+
+class _CallContext:
+    """State of the current (possibly nested) layer call, shared by all layers."""
+
+    def __init__(self) -> None:
+        self.depth = 0  # how many layer calls are on the stack
+        self.training: bool | None = None  # the training flag of the outermost call
+        self.generation = 0  # incremented at each outermost call; dates `add_loss` losses
+        self.loss_generation = -1  # the generation in which `add_loss` was last used
+
+
+call_context = _CallContext()
+
+
+def _inspect_call(cls: type) -> tuple[bool, bool, tuple[str, ...]]:
+    """(accepts `training`, accepts `mask`, positional parameter names) of `cls.call`."""
+    parameters = inspect.signature(cls.call).parameters
+    names = tuple(
+        name
+        for name, p in parameters.items()
+        if name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    )
+    return "training" in parameters, "mask" in parameters, names
+
+
+def _is_plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _capture_init_arguments(cls: type, args: tuple, kwargs: dict) -> dict | None:
+    """The constructor arguments, when all are plain JSON values (Keras's automatic config)."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)))  # self
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if p.kind == p.VAR_KEYWORD and name in arguments:
+            arguments.update(arguments.pop(name))
+        elif p.kind == p.VAR_POSITIONAL and name in arguments:
+            return None
+    return arguments if _is_plain(arguments) else None
+
+
+def _shape_of(value: Any) -> Any:
+    if isinstance(value, (torch.Tensor, KerasTensor)):
+        return tuple(value.shape)
+    if isinstance(value, (list, tuple)):
+        return [_shape_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shape_of(v) for k, v in value.items()}
+    return None
+
+
+class Layer(torch.nn.Module):
+    """Base class of all layers: a `torch.nn.Module` speaking Keras's Layer API.
+
+    Subclasses create weights in `build(input_shape)` with `add_weight()` and compute in
+    `call(inputs, ...)`. A `training` argument of `call` is filled in automatically (the explicit
+    argument wins, then the enclosing call's flag, then the module's `training` flag, which
+    `fit` / `evaluate` / `predict` set). A new layer starts in inference mode.
+
+    Args:
+        activity_regularizer: optional regularizer applied to the layer's output.
+        trainable: whether the layer's weights are updated during training.
+        dtype: dtype of the weights (name, torch dtype or Keras dtype-policy dict); floatx by default.
+        autocast: accepted for Keras compatibility (mixed precision uses torch autocast).
+        name: unique layer name; generated from the class name when omitted.
+
+    Example:
+    ```python
+    class Linear(keras.layers.Layer):
+        def __init__(self, units=32, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units))
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+        def call(self, inputs):
+            return inputs @ self.w + self.b
+    ```
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        layer = super().__new__(cls)
+        # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
+        torch.nn.Module.__init__(layer)
+        layer.training = False
+        object.__setattr__(layer, "_auto_config", _capture_init_arguments(cls, args, kwargs))
+        object.__setattr__(layer, "built", False)
+        object.__setattr__(layer, "_keras_initialized", False)
+        layer._set_policy(mixed_precision.global_policy().name)
+        return layer
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__ and "forward" not in cls.__dict__:
+            cls.forward = cls.call
+        cls._call_spec = _inspect_call(cls)  # read on every call: computed once per class
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
+        unknown = set(kwargs) - _EXTRA_INIT_KWARGS
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise invalid("name", "must be a string without '/'", name, type(self).__name__)
+        self.name = name or naming.unique_name(type(self).__name__)
+        self._set_policy(self._policy_name(dtype))
+        self._trainable = bool(trainable)
+        self.autocast = autocast
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._input_shape_arg = self._declared_input_shape(kwargs)
+        self._initial_weights = kwargs.get("weights")
+        self._losses: list[torch.Tensor] = []
+        self._losses_generation = -1
+        self._inbound_nodes: list[Node] = []
+        self._build_shapes: Any = None
+        self._build_device: torch.device | None = None
+        self._keras_initialized = True
+
+    # ------------------------------------------------------------------ construction helpers
+
+    @staticmethod
+    def _policy_name(dtype: Any) -> str:
+        if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
+            dtype = dtype.get("config", {}).get("name", dtype.get("name"))
+        if dtype is None:
+            return mixed_precision.global_policy().name
+        if isinstance(dtype, str) and dtype.startswith("mixed_"):
+            return dtype
+        return config.standardize_dtype(dtype)
+
+    @staticmethod
+    def _declared_input_shape(kwargs: dict) -> tuple | None:
+        if kwargs.get("batch_input_shape") is not None:
+            return tuple(kwargs["batch_input_shape"])[1:]
+        if kwargs.get("input_shape") is not None:
+            return tuple(kwargs["input_shape"])
+        if kwargs.get("input_dim") is not None:
+            return (kwargs["input_dim"],)
+        return None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Variable) and self._adopt_variable(name, value):
+            return
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, torch.nn.Module) for v in value)
+            and name not in ("_layers",)
+        ):
+            value = torch.nn.ModuleList(value)  # Keras tracks lists of layers; torch needs a ModuleList
+        super().__setattr__(name, value)
+
+    def _adopt_variable(self, attribute: str, variable: Variable) -> bool:
+        """Re-keys a weight made by `add_weight` under the attribute it is assigned to."""
+        for table in (self._parameters, self._buffers):
+            for key, existing in table.items():
+                if existing is variable:
+                    if key != attribute and key in self.__dict__.get("_unclaimed_keys", ()):
+                        renamed = {(attribute if k == key else k): v for k, v in table.items()}
+                        table.clear()
+                        table.update(renamed)
+                        self._unclaimed_keys.discard(key)
+                        self.__dict__.pop(attribute, None)
+                    return key == attribute or attribute in table
+        return False
+
+    # ------------------------------------------------------------------------------ weights
+
+    def add_weight(
+        self,
+        shape: Iterable[int] | None = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+        layout: Any = None,
+    ) -> Variable:
+        """Creates a weight, registers it on this module and returns it.
+
+        Args:
+            shape: the weight's shape in Keras's layout.
+            initializer: initializer name, instance or callable; `"glorot_uniform"` for floats,
+                `"zeros"` otherwise.
+            dtype: dtype of the weight; the layer's variable dtype by default.
+            trainable: trainable weights become parameters, the others buffers.
+            regularizer: optional penalty added to `losses`.
+            constraint: optional projection applied after each optimizer update.
+            name: the weight's name (e.g. `"kernel"`).
+            layout: optional storage layout (see `torchkeras.layers.variable.Permuted`).
+        """
+        shape = tuple(int(d) for d in (shape or ()))
+        torch_dtype = config.torch_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        initializer = initializers.get(initializer)
+        with symbolic.real_tensors():
+            value = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype)
+            if layout is not None:
+                value = layout.from_keras(value).contiguous()
+            value = value.to(self._build_device or "cpu")
+        name = name or "variable"
+        variable = Variable(
+            value,
+            trainable=trainable,
+            name=name,
+            path=f"{self.name}/{name}",
+            layout=layout,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+        )
+        key = self._free_key(name)
+        if trainable:
+            self.register_parameter(key, variable)
+        else:
+            self.register_buffer(key, variable)
+        self.__dict__.setdefault("_unclaimed_keys", set()).add(key)
+        return variable
+
+    add_variable = add_weight
+
+    def _free_key(self, name: str) -> str:
+        key, index = name, 0
+        taken = (self._parameters, self._buffers, self._modules, self.__dict__)
+        while any(key in table for table in taken) or hasattr(type(self), key):
+            index += 1
+            key = f"{name}_{index}"
+        return key
+
+    def _own_variables(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        trainable = [p for p in self._parameters.values() if p is not None]
+        non_trainable = [
+            b for k, b in self._buffers.items()
+            if b is not None and (isinstance(b, Variable) or k not in self._non_persistent_buffers_set)
+            and (b.is_floating_point() or isinstance(b, Variable))
+        ]
+        return trainable, non_trainable
+
+    def _sub_weights(self, kind: str) -> list[torch.Tensor]:
+        weights = []
+        for child in self.children():
+            if isinstance(child, Layer):
+                weights.extend(getattr(child, kind))
+            else:
+                weights.extend(_module_weights(child, kind, self._trainable))
+        return weights
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        """All weights: own trainable, own non-trainable, then each sublayer's, as in Keras."""
+        own_trainable, own_non_trainable = self._own_variables()
+        return _unique(own_trainable + own_non_trainable + self._sub_weights("weights"))
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        if not self._trainable:
+            return []
+        own_trainable, _ = self._own_variables()
+        return _unique(own_trainable + self._sub_weights("trainable_weights"))
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        if not self._trainable:
+            return self.weights
+        _, own_non_trainable = self._own_variables()
+        return _unique(own_non_trainable + self._sub_weights("non_trainable_weights"))
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy arrays, in Keras's order and layouts."""
+        return [_keras_numpy(w) for w in self.weights]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Sets the weights from arrays in Keras's order and layouts; checks every shape first."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}': `weights` must be a list of {len(own)} arrays "
+                f"(shapes {[_keras_shape(w) for w in own]}). Received: a list of {len(weights)}."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for index, (variable, array) in enumerate(zip(own, arrays)):
+            if tuple(array.shape) != _keras_shape(variable):
+                raise ValueError(
+                    f"Layer '{self.name}': weight {index} ({_weight_name(variable)}) must have shape "
+                    f"{_keras_shape(variable)}. Received: shape {tuple(array.shape)}."
+                )
+        for variable, array in zip(own, arrays):
+            _assign(variable, array)
+
+    def count_params(self) -> int:
+        """Total number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "Call it on data or call `build(input_shape)` first."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    # ----------------------------------------------------------------------------- state
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        self._trainable = value
+        for variable in self._parameters.values():
+            if isinstance(variable, Variable):
+                variable.trainable = value
+            elif variable is not None:
+                variable.requires_grad_(value)
+        for child in self.children():
+            if isinstance(child, Layer):
+                child.trainable = value
+            else:
+                child.requires_grad_(value)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights."""
+        return self.variable_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return "float32" if self._dtype_policy.startswith("mixed_") else self._dtype_policy
+
+    @property
+    def compute_dtype(self) -> str:
+        policy = self._dtype_policy
+        return policy.removeprefix("mixed_") if policy.startswith("mixed_") else policy
+
+    @property
+    def dtype_policy(self) -> str:
+        return self._dtype_policy
+
+    @property
+    def input_dtype(self) -> str:
+        return self.compute_dtype
+
+    @property
+    def path(self) -> str:
+        return self.name
+
+    @property
+    def layers(self) -> list[Layer]:
+        """Direct sublayers, in the order they were assigned."""
+        return [m for m in self.children() if isinstance(m, Layer)] + [
+            m for c in self.children() if isinstance(c, torch.nn.ModuleList) for m in c if isinstance(m, Layer)
+        ]
+
+    def extra_repr(self) -> str:
+        return f"name={self.name}, built={self.built}"
+
+    def _apply(self, fn: Callable, recurse: bool = True) -> Layer:
+        # `.to()` returns plain tensors for buffers; keep them Variables.
+        before = {k: b for k, b in self._buffers.items() if isinstance(b, Variable)}
+        result = super()._apply(fn, recurse)
+        for key, old in before.items():
+            new = self._buffers.get(key)
+            if new is not None and not isinstance(new, Variable):
+                self._buffers[key] = old.rewrap(new)
+        return result
+
+    # ----------------------------------------------------------------------------- losses
+
+    def add_loss(self, loss: Any) -> None:
+        """Adds a scalar loss (e.g. an activity penalty) for the current call."""
+        generation = call_context.generation
+        if self._losses_generation != generation:
+            self._losses = []
+            self._losses_generation = generation
+        self._losses.append(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
+        call_context.loss_generation = generation
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Losses added during the last call plus the weight-regularization penalties."""
+        losses: list[torch.Tensor] = []
+        for module in self.modules():
+            if isinstance(module, Layer) and module._losses_generation == call_context.generation:
+                losses.extend(module._losses)
+        for weight in self.trainable_weights:
+            regularizer = getattr(weight, "regularizer", None)
+            if regularizer is not None:
+                losses.append(regularizer(weight))
+        return losses
+
+    # ---------------------------------------------------------------------- build and call
+
+    def build(self, input_shape: Any = None) -> None:
+        """Creates the layer's weights for inputs of `input_shape`. Override in subclasses."""
+        self.built = True
+
+    def get_build_config(self) -> dict | None:
+        if self._build_shapes is None:
+            return None
+        if len(self._build_shapes) == 1:
+            return {"input_shape": next(iter(self._build_shapes.values()))}
+        return {"shapes_dict": self._build_shapes}
+
+    def build_from_config(self, build_config: dict | None) -> None:
+        if not build_config:
+            return
+        if "input_shape" in build_config:
+            self.build(_as_shape(build_config["input_shape"]))
+        elif "shapes_dict" in build_config:
+            shapes = {k: _as_shape(v) for k, v in build_config["shapes_dict"].items()}
+            if len(shapes) == 1:
+                self.build(next(iter(shapes.values())))
+            else:
+                self.build(**shapes)
+        self.built = True
+
+    def _build_from_call(self, args: tuple, kwargs: dict) -> None:
+        _, _, names = type(self)._call_spec
+        shapes = {}
+        for name, value in zip(names, args):
+            shapes[f"{name}_shape"] = _shape_of(value)
+        for name, value in kwargs.items():
+            if name not in ("mask", "training") and isinstance(value, (torch.Tensor, KerasTensor)):
+                shapes[f"{name}_shape"] = tuple(value.shape)
+        shapes = {k: v for k, v in shapes.items() if v is not None}
+        first = next(iter(flatten(args)), None)
+        if isinstance(first, torch.Tensor):
+            self._build_device = first.device
+        build_parameters = inspect.signature(self.build).parameters
+        if len(shapes) > 1 and all(k in build_parameters for k in shapes):
+            self.build(**shapes)
+        else:
+            self.build(next(iter(shapes.values()), None))
+        self._build_shapes = {k: _jsonable_shape(v) for k, v in shapes.items()}
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation. Override in subclasses (torch modules may define `forward`)."""
+        if type(self).forward is not Layer.forward:
+            return self.forward(*args, **kwargs)
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement `call()`.")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self.call(*args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        first = args[0] if args else None
+        if not isinstance(first, torch.Tensor):
+            if isinstance(first, KerasTensor) or any_symbolic((args, kwargs)):
+                return self._symbolic_call(args, kwargs)
+            if args:
+                args = (map_structure(self._convert_input, first), *args[1:])
+                first = args[0]
+        elif first.is_floating_point() and first.dtype != self._input_torch_dtype:
+            if not torch.is_autocast_enabled(first.device.type):
+                args = (first.to(self._input_torch_dtype), *args[1:])
+                first = args[0]
+        accepts_training, accepts_mask, _ = type(self)._call_spec
+        context = call_context
+        training = kwargs.get("training")
+        if training is None:
+            training = context.training if context.depth else self.training
+            if accepts_training:
+                kwargs["training"] = training
+        elif not accepts_training:
+            kwargs.pop("training")
+        previous_mask = getattr(first, "_keras_mask", None) if first is not None else None
+        if accepts_mask and previous_mask is not None and kwargs.get("mask") is None:
+            kwargs["mask"] = previous_mask
+        if not self.built:
+            self._build_from_call(args, kwargs)
+        saved_training = context.training
+        if context.depth == 0:
+            context.generation += 1
+        context.depth += 1
+        context.training = bool(training)
+        try:
+            if self._autocast_dtype is not None and first is not None and not torch.is_autocast_enabled(
+                first.device.type
+            ):
+                with torch.autocast(first.device.type, dtype=self._autocast_dtype):
+                    outputs = super().__call__(*args, **kwargs)
+            else:
+                outputs = super().__call__(*args, **kwargs)
+        finally:
+            context.depth -= 1
+            context.training = saved_training
+        if self.activity_regularizer is not None:
+            for output in flatten(outputs):
+                if isinstance(output, torch.Tensor):
+                    loss = self.activity_regularizer(output)
+                    self.add_loss(loss / output.shape[0] if output.ndim and output.shape[0] else loss)
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
+            if mask is not None and isinstance(outputs, torch.Tensor):
+                outputs._keras_mask = mask
+        return outputs
+
+    def _set_policy(self, policy: str) -> None:
+        self._dtype_policy = policy
+        # Read on every call, so resolved once: floating inputs are cast to the weights' dtype,
+        # except under a mixed policy, where the call runs in autocast instead.
+        self._input_torch_dtype = config.torch_dtype(self.variable_dtype)
+        mixed = policy.startswith("mixed_")
+        self._autocast_dtype = config.torch_dtype(policy.removeprefix("mixed_")) if mixed else None
+
+    def _convert_input(self, value: Any) -> Any:
+        if isinstance(value, np.ndarray) or (hasattr(value, "__array__") and not isinstance(value, torch.Tensor)):
+            tensor = to_tensor(value)
+            if tensor.is_floating_point():
+                tensor = tensor.to(self._input_torch_dtype)
+            return tensor.to(self._device_hint())
+        return value
+
+    def _device_hint(self) -> torch.device:
+        for tensor in self.parameters():
+            return tensor.device
+        return torch.device("cpu")
+
+    def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
+        """Records a node: builds if needed, infers output shapes on fake tensors."""
+        kwargs = {k: v for k, v in kwargs.items() if k != "training" or v is not None}
+        first = args[0] if args else None
+        accepts_training, accepts_mask, _ = type(self)._call_spec
+        call_kwargs = dict(kwargs)
+        mask = getattr(first, "_keras_mask", None)
+        if accepts_mask and isinstance(mask, KerasTensor) and kwargs.get("mask") is None:
+            call_kwargs["mask"] = mask  # at run time the real mask travels on the tensor
+        if not self.built:
+            with symbolic.real_tensors():
+                self._build_from_call(args, call_kwargs)
+        if accepts_training:
+            call_kwargs.setdefault("training", False)
+        try:
+            outputs = symbolic.compute_output_spec(self._call_for_spec, args, call_kwargs)
+        except NotImplementedError:
+            outputs = self._spec_from_output_shape(args)
+        except (ValueError, TypeError):
+            raise
+        except Exception as error:
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) could not be called on inputs with "
+                f"shapes {_shape_of(list(args))}: {error}"
+            ) from error
+        node = Node(self, args, kwargs, outputs)
+        self._inbound_nodes.append(node)
+        for index, tensor in enumerate(node.output_tensors):
+            tensor._keras_history = (node, index)
+        return outputs
+
+    def _call_for_spec(self, *args: Any, **kwargs: Any) -> Any:
+        training = kwargs.get("training", False)
+        saved = call_context.training, call_context.depth
+        call_context.training, call_context.depth = bool(training), call_context.depth + 1
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            call_context.training, call_context.depth = saved
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            first = args[0] if args else None
+            mask = self.compute_mask(first, kwargs.get("mask", getattr(first, "_keras_mask", None)))
+            if mask is not None and isinstance(outputs, torch.Tensor):
+                outputs._keras_mask = mask
+        return outputs
+
+    def _spec_from_output_shape(self, args: tuple) -> Any:
+        if type(self).compute_output_shape is Layer.compute_output_shape:
+            raise NotImplementedError(f"Layer '{self.name}' cannot infer its output shape.")
+        shape = self.compute_output_shape(_shape_of(args[0]))
+        if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+            return KerasTensor(shape, dtype=self.compute_dtype)
+        return map_structure(lambda s: KerasTensor(s, self.compute_dtype), shape)
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """Output `KerasTensor`(s) for symbolic inputs, computed without real data."""
+        return symbolic.compute_output_spec(self._call_for_spec, args, kwargs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape(s) for inputs of `input_shape` (batch size may be `None`)."""
+        if isinstance(input_shape, (list, dict)) and not _is_shape(input_shape):
+            specs = map_structure(lambda s: KerasTensor(s), _as_shape_structure(input_shape))
+            output = self.compute_output_spec(specs)
+        else:
+            output = self.compute_output_spec(KerasTensor(tuple(input_shape)))
+        return map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, output)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The output mask: by default the input mask when the layer supports masking."""
+        return previous_mask if self.supports_masking else None
+
+    # ----------------------------------------------------------------------- graph access
+
+    def _single_node(self, attribute: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and has no `{attribute}`.")
+        node = self._inbound_nodes[0]
+        tensors = node.input_tensors if attribute == "input" else node.outputs
+        if attribute == "input":
+            return tensors[0] if len(tensors) == 1 else tensors
+        return tensors
+
+    @property
+    def input(self) -> Any:
+        return self._single_node("input")
+
+    @property
+    def output(self) -> Any:
+        return self._single_node("output")
+
+    # --------------------------------------------------------------------- serialization
+
+    def get_config(self) -> dict:
+        """The layer's constructor arguments, as Keras writes them."""
+        config_dict = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self._dtype_policy},
+                "registered_name": None,
+            },
+        }
+        if self.activity_regularizer is not None:
+            config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config and self._auto_config is not None:
+            config_dict.update({k: v for k, v in self._auto_config.items() if k not in config_dict})
+        return config_dict
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """Creates a layer from `get_config()`'s output."""
+        return cls(**config)
+
+
+Layer._call_spec = _inspect_call(Layer)
+
+
+def _marks_built(build: Callable) -> Callable:
+    @functools.wraps(build)
+    def wrapper(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        with symbolic.real_tensors():
+            result = build(self, *args, **kwargs)
+        object.__setattr__(self, "built", True)
+        if self._build_shapes is None and args:
+            self._build_shapes = {"input_shape": _jsonable_shape(args[0])}
+        return result
+
+    return wrapper
+
+
+def _module_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
+    """Weights of a plain torch module inside a layer, split as Keras would."""
+    parameters = list(module.parameters())
+    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    if kind == "weights":
+        return parameters + buffers
+    if kind == "trainable_weights":
+        return [p for p in parameters if p.requires_grad] if parent_trainable else []
+    frozen = [p for p in parameters if not p.requires_grad] if parent_trainable else parameters
+    return frozen + buffers
+
+
+def _unique(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    seen: set[int] = set()
+    return [t for t in tensors if not (id(t) in seen or seen.add(id(t)))]
+
+
+def _keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
+    return tensor.keras_shape if isinstance(tensor, Variable) else tuple(tensor.shape)
+
+
+def _keras_numpy(tensor: torch.Tensor) -> np.ndarray:
+    if isinstance(tensor, Variable):
+        return tensor.numpy()
+    return tensor.detach().float().cpu().numpy() if tensor.dtype == torch.bfloat16 else tensor.detach().cpu().numpy()
+
+
+def _weight_name(tensor: torch.Tensor) -> str:
+    return tensor.path if isinstance(tensor, Variable) else "weight"
+
+
+def _assign(tensor: torch.Tensor, array: np.ndarray) -> None:
+    if isinstance(tensor, Variable):
+        tensor.assign(array)
+    else:
+        with torch.no_grad():
+            tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _as_shape(value: Any) -> Any:
+    if _is_shape(value):
+        return tuple(value)
+    return _as_shape_structure(value)
+
+
+def _as_shape_structure(value: Any) -> Any:
+    if _is_shape(value):
+        return tuple(value)
+    if isinstance(value, dict):
+        return {k: _as_shape_structure(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_shape_structure(v) for v in value]
+    return value
+
+
+def _jsonable_shape(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, list):
+        return [_jsonable_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable_shape(v) for k, v in value.items()}
+    return value
+

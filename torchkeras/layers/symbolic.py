@@ -1,0 +1,73 @@
+"""Shape inference without data: run a call on fake tensors and read the shapes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch._subclasses.fake_tensor import FakeTensorMode, unset_fake_temporarily
+
+from torchkeras import config
+from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.utils.nest import flatten, map_structure, pack_like
+
+__all__ = ["compute_output_spec", "real_tensors"]
+
+# Unknown sizes are tried at two values; a dimension that follows them is reported as None.
+_PROBE_SIZES = (83, 89)
+
+real_tensors = unset_fake_temporarily
+"""Context manager creating real tensors inside a shape-inference run (weights built lazily)."""
+
+
+def _fake(spec: KerasTensor, mode: FakeTensorMode, size: int) -> torch.Tensor:
+    shape = [size if d is None else d for d in spec.shape]
+    with mode:
+        tensor = torch.empty(shape, dtype=config.torch_dtype(spec.dtype))
+        if spec._keras_mask is not None:
+            tensor._keras_mask = _fake(spec._keras_mask, mode, size)
+    return tensor
+
+
+def _spec(tensor: Any) -> Any:
+    if not isinstance(tensor, torch.Tensor):
+        return tensor
+    spec = KerasTensor(tuple(tensor.shape), dtype=tensor.dtype)
+    mask = getattr(tensor, "_keras_mask", None)
+    if isinstance(mask, torch.Tensor):
+        spec._keras_mask = KerasTensor(tuple(mask.shape), dtype=mask.dtype)
+    return spec
+
+
+def _merge(first: Any, second: Any) -> Any:
+    if not isinstance(first, KerasTensor):
+        return first
+    merged = KerasTensor(tuple(a if a == b else None for a, b in zip(first.shape, second.shape)), first.dtype)
+    if first._keras_mask is not None and second._keras_mask is not None:
+        merged._keras_mask = _merge(first._keras_mask, second._keras_mask)
+    return merged
+
+
+def compute_output_spec(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    """Calls `fn(*args, **kwargs)` with every `KerasTensor` replaced by a fake tensor.
+
+    Returns the output structure with tensors replaced by `KerasTensor`s whose unknown sizes
+    are `None`. Nothing is allocated and no real computation runs.
+    """
+    has_unknown = any(
+        None in leaf.shape for leaf in flatten((args, kwargs)) if isinstance(leaf, KerasTensor)
+    )
+    runs = []
+    for size in _PROBE_SIZES if has_unknown else _PROBE_SIZES[:1]:
+        mode = FakeTensorMode(allow_non_fake_inputs=True)
+        fake_args, fake_kwargs = map_structure(
+            lambda leaf, s=size, m=mode: _fake(leaf, m, s) if isinstance(leaf, KerasTensor) else leaf,
+            (args, kwargs),
+        )
+        with mode, torch.no_grad():
+            outputs = fn(*fake_args, **fake_kwargs)
+        runs.append(map_structure(_spec, outputs))
+    if len(runs) == 1:
+        return runs[0]
+    return pack_like(runs[0], [_merge(a, b) for a, b in zip(flatten(runs[0]), flatten(runs[1]))])

@@ -1,0 +1,35 @@
+"""`TorchFunction`: the graph node for a torch function applied to symbolic tensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchkeras.layers.layer import Layer
+from torchkeras.utils import naming
+
+__all__ = ["TorchFunction"]
+
+
+class TorchFunction(Layer):
+    """Wraps a torch function (e.g. `torch.Tensor.__mul__`, `torch.cat`) as a weightless layer.
+
+    Created when a torch function or operator is applied to a `KerasTensor`, so functional
+    models can use `x * 2`, `x[:, 0]` or `keras.ops.*` between layers. Not listed in
+    `Model.layers`, as Keras lists only layers.
+
+    Args:
+        function: the torch function to call.
+    """
+
+    def __init__(self, function: Any, **kwargs: Any):
+        name = getattr(function, "__name__", "function").strip("_")
+        super().__init__(name=kwargs.pop("name", None) or naming.unique_name(f"torch_{name}"), **kwargs)
+        self.function = function
+        self.built = True
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def get_config(self) -> dict:
+        owner = getattr(self.function, "__qualname__", "")
+        return {"name": self.name, "function": f"{self.function.__module__ or 'torch'}:{owner}"}

@@ -1,0 +1,149 @@
+"""`Variable`: a torch parameter (or buffer) that also answers Keras's Variable API."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchkeras.utils.nest import to_tensor
+
+__all__ = ["Permuted", "Variable"]
+
+
+class Permuted:
+    """Storage layout: the stored tensor is the Keras value with its axes permuted.
+
+    Conv kernels are stored in torch's `(out, in, *k)` order so every step feeds the kernel
+    directly; Keras's `(*k, in, out)` is produced only by `numpy()` / `get_weights()`.
+
+    Args:
+        axes: the permutation taking the Keras layout to the stored layout.
+    """
+
+    def __init__(self, axes: Sequence[int]):
+        self.axes = tuple(axes)
+        self.inverse = tuple(int(i) for i in np.argsort(self.axes))
+
+    def to_keras(self, stored: torch.Tensor) -> torch.Tensor:
+        return stored.permute(self.inverse)
+
+    def from_keras(self, value: torch.Tensor) -> torch.Tensor:
+        return value.permute(self.axes)
+
+
+class Variable(torch.nn.Parameter):
+    """A layer weight: a `torch.nn.Parameter` with Keras's Variable API.
+
+    Trainable variables are registered as parameters, non-trainable ones as buffers, so
+    optimizers, `state_dict`, `torch.compile` and DDP see ordinary torch state.
+
+    Args:
+        data: initial value.
+        trainable: whether gradients flow to it (`requires_grad`).
+        name: the Keras name (e.g. `"kernel"`).
+        path: `"<layer name>/<name>"`.
+        layout: optional object with `to_keras` / `from_keras` when the stored tensor is not in
+            Keras's layout (see `Permuted`).
+        regularizer: optional callable penalty, collected into the owning layer's `losses`.
+        constraint: optional callable projecting the value after each optimizer update.
+    """
+
+    def __new__(
+        cls,
+        data: torch.Tensor,
+        trainable: bool = True,
+        name: str | None = None,
+        path: str | None = None,
+        layout: Any = None,
+        regularizer: Callable | None = None,
+        constraint: Callable | None = None,
+    ) -> Variable:
+        variable = torch.Tensor._make_subclass(cls, data, trainable and data.is_floating_point())
+        variable._keras_name = name or "variable"
+        variable._keras_path = path or variable._keras_name
+        variable._layout = layout
+        variable._trainable = trainable
+        variable.regularizer = regularizer
+        variable.constraint = constraint
+        return variable
+
+    def __deepcopy__(self, memo: dict) -> Variable:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Variable(self.data.clone(memory_format=torch.preserve_format), self._trainable)
+        result.requires_grad_(self.requires_grad)
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = result
+        return result
+
+    def rewrap(self, data: torch.Tensor) -> Variable:
+        """Returns a Variable over `data` carrying this one's metadata (after `.to(device)`)."""
+        variable = Variable(data, self._trainable)
+        variable.requires_grad_(self.requires_grad and data.is_floating_point())
+        variable.__dict__.update(self.__dict__)
+        return variable
+
+    @property
+    def name(self) -> str:
+        return self._keras_name
+
+    @property
+    def path(self) -> str:
+        return self._keras_path
+
+    @property
+    def value(self) -> Variable:
+        """The tensor itself, as in Keras's torch backend (`v.value.grad` works)."""
+        return self
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable and self.requires_grad
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if self._trainable:
+            self.requires_grad_(bool(value))
+
+    @property
+    def keras_shape(self) -> tuple[int, ...]:
+        """The shape in Keras's layout (what `get_weights()` returns)."""
+        if self._layout is None:
+            return tuple(self.shape)
+        return tuple(self._layout.to_keras(self.detach()).shape)
+
+    def keras_value(self) -> torch.Tensor:
+        """The detached value in Keras's layout."""
+        value = self.detach()
+        return value if self._layout is None else self._layout.to_keras(value)
+
+    def numpy(self) -> np.ndarray:  # type: ignore[override]
+        """The value in Keras's layout as a NumPy array."""
+        value = self.keras_value()
+        if value.dtype == torch.bfloat16:
+            value = value.float()
+        return value.cpu().numpy().copy()
+
+    def _stored(self, value: Any) -> torch.Tensor:
+        value = to_tensor(value, dtype=self.dtype, device=self.device)
+        return value if self._layout is None else self._layout.from_keras(value)
+
+    def assign(self, value: Any) -> Variable:
+        """Sets the value (given in Keras's layout) in place."""
+        with torch.no_grad():
+            self.copy_(self._stored(value))
+        return self
+
+    def assign_add(self, delta: Any) -> Variable:
+        with torch.no_grad():
+            self.add_(self._stored(delta))
+        return self
+
+    def assign_sub(self, delta: Any) -> Variable:
+        with torch.no_grad():
+            self.sub_(self._stored(delta))
+        return self

@@ -1,0 +1,54 @@
+"""Hinge metrics: the mean hinge, squared hinge and categorical hinge losses over batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchkeras.losses.hinge import categorical_hinge, hinge, squared_hinge
+from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+
+__all__ = ["CategoricalHinge", "Hinge", "SquaredHinge"]
+
+
+class _HingeMetric(MeanMetricWrapper):
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class Hinge(_HingeMetric):
+    """Mean hinge loss; 0/1 labels are converted to -1/1.
+
+    Args:
+        name: defaults to `"hinge"`.
+        dtype: see `Metric`.
+    """
+
+    def __init__(self, name: str = "hinge", dtype: Any = None):
+        super().__init__(fn=hinge, name=name, dtype=dtype)
+        self._direction = "down"
+
+
+class SquaredHinge(_HingeMetric):
+    """Mean squared hinge loss; 0/1 labels are converted to -1/1.
+
+    Args:
+        name: defaults to `"squared_hinge"`.
+        dtype: see `Metric`.
+    """
+
+    def __init__(self, name: str = "squared_hinge", dtype: Any = None):
+        super().__init__(fn=squared_hinge, name=name, dtype=dtype)
+        self._direction = "down"
+
+
+class CategoricalHinge(_HingeMetric):
+    """Mean categorical hinge loss between one-hot labels and class scores.
+
+    Args:
+        name: defaults to `"categorical_hinge"`.
+        dtype: see `Metric`.
+    """
+
+    def __init__(self, name: str = "categorical_hinge", dtype: Any = None):
+        super().__init__(fn=categorical_hinge, name=name, dtype=dtype)
+        self._direction = "down"

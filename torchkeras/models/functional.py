@@ -1,0 +1,170 @@
+"""`Functional`: a model defined as a graph of layers between `Input()`s and outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras.layers.input_layer import InputLayer
+from torchkeras.layers.keras_tensor import KerasTensor, Node
+from torchkeras.layers.torch_function import TorchFunction
+from torchkeras.models.model import Model
+from torchkeras.utils.nest import flatten, map_structure, pack_like, to_tensor
+
+__all__ = ["Functional"]
+
+
+def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes that produce `outputs`, each after the nodes it depends on."""
+    ordered: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = []
+    for tensor in outputs:
+        if tensor._keras_history is None:
+            raise ValueError(
+                f"Output {tensor} was not produced by layers called on `keras.Input()` tensors."
+            )
+        stack.append((tensor._keras_history[0], False))
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            if id(node) not in visited:
+                visited.add(id(node))
+                ordered.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        stack.append((node, True))
+        for parent in reversed(node.parent_nodes):
+            if id(parent) not in visited:
+                stack.append((parent, False))
+    return ordered
+
+
+class Functional(Model):
+    """A model whose `call` replays the graph recorded from `Input()` to `outputs`.
+
+    Args:
+        inputs: an `Input()` tensor, or a list / dict of them.
+        outputs: tensor(s) computed from `inputs` by layers and ops; a list or dict for several.
+        name: model name.
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any):
+        super().__init__(name=name, **kwargs)
+        if isinstance(inputs, dict):
+            inputs = dict(inputs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._input_tensors: list[KerasTensor] = flatten(inputs)
+        self._output_tensors: list[KerasTensor] = flatten(outputs)
+        for tensor in self._input_tensors:
+            history = tensor._keras_history if isinstance(tensor, KerasTensor) else None
+            if history is None or not isinstance(history[0].layer, InputLayer):
+                raise ValueError(
+                    f"`inputs` must be tensors returned by `keras.Input()`. Received: {tensor!r}"
+                )
+        nodes = _topological_nodes(self._output_tensors)
+        known_inputs = {id(t) for t in self._input_tensors}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node.output_tensors[0]) not in known_inputs:
+                raise ValueError(
+                    f"The graph needs input {node.output_tensors[0]!r}, which is not in `inputs`. "
+                    f"Received: inputs={self._input_tensors}"
+                )
+        self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
+        input_layers = [t._keras_history[0].layer for t in self._input_tensors]
+        graph_layers = [node.layer for node in self._nodes if not isinstance(node.layer, TorchFunction)]
+        unique: dict[int, Any] = {}
+        for layer in input_layers + graph_layers:
+            unique.setdefault(id(layer), layer)
+        self._layers = torch.nn.ModuleList(unique.values())
+        self._operations = [node.layer for node in self._nodes if isinstance(node.layer, TorchFunction)]
+        self.built = True
+
+    @property
+    def layers(self) -> list[Any]:
+        return list(self._layers)
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._input_tensors)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._output_tensors)
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_struct
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.name for t in self._input_tensors]
+
+    @property
+    def output_names(self) -> list[str]:
+        if isinstance(self._outputs_struct, dict):
+            return list(self._outputs_struct)
+        return [t._keras_history[0].layer.name for t in self._output_tensors]
+
+    def _flatten_inputs(self, inputs: Any) -> list[Any]:
+        expected = self._inputs_struct
+        if isinstance(inputs, dict):
+            keys = list(expected) if isinstance(expected, dict) else [t.name for t in self._input_tensors]
+            missing = [k for k in keys if k not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}': missing inputs {missing}. Expected keys {keys}; "
+                    f"received keys {list(inputs)}."
+                )
+            return [inputs[k] for k in keys]
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self._input_tensors):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._input_tensors)} input(s) "
+                f"{[t.shape for t in self._input_tensors]}. Received: {len(flat)} input(s)."
+            )
+        return flat
+
+    def _standardize(self, value: Any, spec: KerasTensor) -> Any:
+        if not isinstance(value, torch.Tensor):
+            if value is None:
+                return None
+            value = to_tensor(value, device=self._device_hint())
+        if value.is_floating_point() and spec.dtype.startswith(("float", "bfloat")):
+            wanted = getattr(torch, spec.dtype)
+            if value.dtype != wanted and not torch.is_autocast_enabled(value.device.type):
+                value = value.to(wanted)
+        if value.ndim != len(spec.shape):
+            raise ValueError(
+                f"Model '{self.name}': input '{spec.name}' expects shape {spec.shape}. "
+                f"Received: shape {tuple(value.shape)}."
+            )
+        return value
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        values: dict[int, Any] = {}
+        for spec, value in zip(self._input_tensors, self._flatten_inputs(inputs)):
+            values[id(spec)] = self._standardize(value, spec)
+        for node in self._nodes:
+            if node.single_input:
+                outputs = node.layer(values[id(node.args[0])])
+            else:
+                args, kwargs = map_structure(
+                    lambda leaf: values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf,
+                    (node.args, node.kwargs),
+                )
+                outputs = node.layer(*args, **kwargs)
+            if isinstance(node.outputs, KerasTensor):
+                values[id(node.outputs)] = outputs
+            else:
+                for spec, value in zip(flatten(node.outputs), flatten(outputs)):
+                    if isinstance(spec, KerasTensor):
+                        values[id(spec)] = value
+        return pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])

@@ -1,0 +1,163 @@
+"""`Model`: a `Layer` with training (compile / fit / evaluate / predict) and saving.
+
+`Model(...)` builds one of four kinds, as in Keras plus one for PyTorch users:
+- `Model(inputs, outputs)`: a functional model (graph of layers from `Input()`s);
+- a subclass with `__init__` + `call`: a subclassed model (also with `(inputs, outputs)`);
+- `Sequential([...])`: a stack of layers;
+- `Model(torch_module)`: any `torch.nn.Module`, unchanged, given compile/fit/evaluate/predict.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import torch
+
+from torchkeras.layers.keras_tensor import KerasTensor, any_symbolic
+from torchkeras.layers.layer import Layer
+from torchkeras.layers.symbolic import compute_output_spec
+from torchkeras.trainers.trainer import Trainer
+from torchkeras.utils.registry import register_builtin
+
+__all__ = ["Model"]
+
+
+def _is_functional_call(args: tuple, kwargs: dict) -> bool:
+    inputs = kwargs.get("inputs", args[0] if args else None)
+    has_outputs = "outputs" in kwargs or len(args) >= 2
+    return has_outputs and any_symbolic(inputs)
+
+
+@functools.cache
+def _with_functional(cls: type) -> type:
+    """`cls` with `Functional` mixed in, for subclasses constructed as `MyModel(inputs, outputs)`."""
+    from torchkeras.models.functional import Functional
+
+    return type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+
+
+@register_builtin
+class Model(Trainer, Layer):
+    """A model: layers plus training and inference features.
+
+    Build it functionally (`Model(inputs, outputs)`), by subclassing (define `__init__` and
+    `call`), or wrap an existing `torch.nn.Module` (`Model(module)`) to give it `compile`,
+    `fit`, `evaluate`, `predict` and `save`.
+
+    Args:
+        inputs: functional models only: the `Input()` tensor(s), a list or dict of them.
+        outputs: functional models only: output tensor(s) computed from `inputs`.
+        name: model name.
+
+    Example:
+    ```python
+    inputs = keras.Input(shape=(3,))
+    outputs = keras.layers.Dense(2)(keras.layers.Dense(8, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+
+    wrapped = keras.Model(torch.nn.Linear(3, 2))  # any torch module
+    ```
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        if _is_functional_call(args, kwargs):
+            from torchkeras.models.functional import Functional
+
+            if cls is Model:
+                cls = Functional
+            elif not issubclass(cls, Functional):
+                cls = _with_functional(cls)
+        elif cls is Model and args and isinstance(args[0], torch.nn.Module):
+            from torchkeras.models.wrapped import WrappedModule
+
+            cls = WrappedModule
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if args:
+            raise TypeError(
+                f"{type(self).__name__}.__init__ got unexpected positional arguments {args}: a "
+                "subclassed model takes only keyword arguments (name, trainable, dtype)."
+            )
+        Trainer.__init__(self)
+        Layer.__init__(self, **kwargs)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers, in the order they were created / assigned."""
+        return super().layers
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Returns a layer by `name` or by `index` in `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only `name` or `index`, not both.")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"`index` must be in [0, {len(self.layers)}). Received: index={index}"
+                )
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        known = [layer.name for layer in self.layers]
+        from torchkeras.utils.validation import did_you_mean
+
+        raise ValueError(f"No such layer: {name!r}. Existing layers: {known}.{did_you_mean(name, known)}")
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds a subclassed model by running `call` on symbolic inputs of `input_shape`."""
+        if input_shape is None:
+            raise ValueError(f"{type(self).__name__}.build needs an `input_shape`.")
+        specs = _specs_for(input_shape)
+        compute_output_spec(self._call_for_spec, (specs,), {})
+
+    def _build_from_call(self, args: tuple, kwargs: dict) -> None:
+        if type(self).build is Model.build:
+            # Sublayers build themselves on this first real call.
+            self.built = True
+            return
+        super()._build_from_call(args, kwargs)
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        """Prints a table of the model's layers, output shapes and parameter counts."""
+        from torchkeras.models.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def get_config(self) -> dict:
+        return Layer.get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        if "layers" in config and "input_layers" in config:
+            from torchkeras.models.functional import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return cls(**config)
+
+
+def _specs_for(input_shape: Any) -> Any:
+    if isinstance(input_shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in input_shape):
+        return KerasTensor(tuple(input_shape))
+    if isinstance(input_shape, dict):
+        return {k: _specs_for(v) for k, v in input_shape.items()}
+    return [_specs_for(s) for s in input_shape]
+

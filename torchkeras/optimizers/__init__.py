@@ -1,0 +1,103 @@
+"""Optimizers, as in `keras.optimizers`: `get` / `serialize` / `deserialize` and the built-in classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from torchkeras.optimizers import schedules
+from torchkeras.optimizers.adadelta import Adadelta
+from torchkeras.optimizers.adafactor import Adafactor
+from torchkeras.optimizers.adagrad import Adagrad
+from torchkeras.optimizers.adam import Adam
+from torchkeras.optimizers.adamax import Adamax
+from torchkeras.optimizers.adamw import AdamW
+from torchkeras.optimizers.ftrl import Ftrl
+from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.nadam import Nadam
+from torchkeras.optimizers.optimizer import Optimizer
+from torchkeras.optimizers.rmsprop import RMSprop
+from torchkeras.optimizers.sgd import SGD
+from torchkeras.utils.registry import CustomObjectScope, get_registered_name, get_registered_object, lookup
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adafactor",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lion",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]
+
+ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Adafactor, Nadam, Ftrl, Lion)
+# Keras resolves optimizer names case-insensitively: "adam", "Adam", "RMSprop", "rmsprop".
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """Returns Keras's serialized form: `{"module", "class_name", "config", "registered_name"}`."""
+    cls = type(optimizer)
+    builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
+    return {
+        "module": "keras.optimizers" if builtin else cls.__module__,
+        "class_name": cls.__name__,
+        "config": optimizer.get_config(),
+        "registered_name": None if builtin else get_registered_name(cls),
+    }
+
+
+def deserialize(config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
+    """Creates an optimizer from `serialize`'s output or a name; names resolve through our tables
+    and the registry only.
+
+    Raises:
+        ValueError: for an unknown name (with close suggestions).
+    """
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise ValueError(f"Could not interpret optimizer config: {config!r}")
+    class_name = config["class_name"]
+    cls = None
+    registered = config.get("registered_name")
+    if registered and registered != class_name:
+        cls = get_registered_object(registered, custom_objects)
+    if cls is None and isinstance(class_name, str):
+        cls = ALL_OBJECTS_DICT.get(class_name.lower())
+    if cls is None:
+        cls = get_registered_object(class_name, custom_objects)
+    if not (isinstance(cls, type) and hasattr(cls, "from_config")):
+        cls = lookup(ALL_OBJECTS_DICT, class_name, "optimizer")
+    with CustomObjectScope(custom_objects):
+        return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier: Any) -> torch.optim.Optimizer | None:
+    """Returns an optimizer from a name (`"adam"`), a config dict, or an instance.
+
+    Instances of `torch.optim.Optimizer` (ours or torch's own) are returned unchanged.
+
+    Raises:
+        ValueError: if `identifier` cannot be interpreted.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, torch.optim.Optimizer):
+        return identifier
+    if isinstance(identifier, (str, Mapping)):
+        optimizer = deserialize(identifier)
+        if isinstance(optimizer, torch.optim.Optimizer):
+            return optimizer
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

@@ -1,0 +1,270 @@
+"""What `compile(loss=..., metrics=...)` turns into: losses and metrics matched to outputs.
+
+Specs may be a single object, a list (one per output) or a dict (keyed by output name), as in
+Keras. Objects are resolved on the first batch, when the shapes of labels and predictions are
+known (the `"accuracy"` and `"crossentropy"` strings pick their variant from them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import losses as losses_module
+from torchkeras import metrics as metrics_module
+from torchkeras.utils.nest import flatten
+
+__all__ = ["CompileLoss", "CompileMetrics", "match_outputs"]
+
+
+def _binary_or_sparse(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[bool, bool]:
+    """Keras's rule: a single output unit is binary; labels of lower rank (or width 1) are sparse."""
+    true_rank, pred_rank = y_true.ndim, y_pred.ndim
+    true_last = y_true.shape[-1] if true_rank else 1
+    pred_last = y_pred.shape[-1] if pred_rank else 1
+    is_binary = pred_last == 1
+    is_sparse = true_rank < pred_rank or (true_last == 1 and pred_last > 1)
+    return is_binary, is_sparse
+
+
+def match_outputs(spec: Any, output_names: list[str], argument: str) -> list[Any]:
+    """Spreads a compile spec over the outputs: one entry per output (None where absent)."""
+    count = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"`{argument}` has keys {unknown} that match no output. Output names: {output_names}."
+            )
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and count > 1:
+        if len(spec) != count:
+            raise ValueError(
+                f"`{argument}` must have one entry per output ({count}: {output_names}). "
+                f"Received: {len(spec)} entries."
+            )
+        return list(spec)
+    if isinstance(spec, (list, tuple)) and count == 1 and argument == "loss":
+        if len(spec) != 1:
+            raise ValueError(f"`loss` must be a single loss for a single-output model. Received: {spec!r}")
+        return [spec[0]]
+    return [spec] * count
+
+
+def _structure_to_list(value: Any, output_names: list[str], argument: str) -> list[Any]:
+    if isinstance(value, dict):
+        missing = [name for name in output_names if name not in value]
+        if missing and len(output_names) > 1:
+            raise ValueError(f"`{argument}` is missing entries for outputs {missing}.")
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and len(output_names) > 1:
+        if len(value) != len(output_names):
+            raise ValueError(
+                f"`{argument}` must have one entry per output ({len(output_names)}). "
+                f"Received: {len(value)}."
+            )
+        return list(value)
+    if isinstance(value, (list, tuple)) and len(value) == 1 and len(output_names) == 1:
+        return [value[0]]
+    return [value]
+
+
+def _resolve_loss(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> Any:
+    if identifier is None:
+        return None
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
+        if is_binary:
+            return losses_module.BinaryCrossentropy()
+        return losses_module.SparseCategoricalCrossentropy() if is_sparse else losses_module.CategoricalCrossentropy()
+    loss = losses_module.get(identifier)
+    if isinstance(loss, losses_module.Loss):
+        return loss
+    if callable(loss):
+        return losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
+    raise ValueError(f"Could not interpret loss: {identifier!r}")
+
+
+def _check_sparse_labels(loss: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
+    is_sparse_loss = isinstance(loss, losses_module.SparseCategoricalCrossentropy) or getattr(
+        loss, "fn", None
+    ) is losses_module.sparse_categorical_crossentropy
+    if not is_sparse_loss or y_true is None or y_true.numel() == 0:
+        return
+    num_classes = y_pred.shape[-1]
+    labels = y_true.detach()
+    ignore_class = getattr(loss, "ignore_class", None)
+    if ignore_class is not None:
+        labels = labels[labels != ignore_class]
+        if labels.numel() == 0:
+            return
+    low, high = labels.min().item(), labels.max().item()  # once, when the loss is built
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"Sparse labels must be integers in [0, {num_classes}) for an output with {num_classes} "
+            f"classes. Received: labels in [{low:g}, {high:g}]."
+        )
+
+
+class CompileLoss:
+    """The compiled loss: per-output losses, weighted and summed.
+
+    Args:
+        loss: a loss spec (object, list or dict).
+        loss_weights: optional scalar weights (list or dict), one per output.
+        output_names: the model's output names.
+    """
+
+    def __init__(self, loss: Any, loss_weights: Any = None, output_names: list[str] | None = None):
+        self.spec = loss
+        self.loss_weights = loss_weights
+        self.output_names = output_names or ["output"]
+        self.losses: list[Any] | None = None
+        self.weights: list[float] = []
+        self.built = False
+        for identifier in flatten(loss):
+            if isinstance(identifier, str) and identifier.lower() not in ("crossentropy", "ce"):
+                losses_module.get(identifier)  # unknown names fail at compile time, not in fit
+
+    def build(self, y_true: Any, y_pred: Any) -> None:
+        self.output_names = self._names_for(y_pred)
+        specs = match_outputs(self.spec, self.output_names, "loss")
+        trues = _structure_to_list(y_true, self.output_names, "y")
+        preds = _structure_to_list(y_pred, self.output_names, "y_pred")
+        self.losses = [_resolve_loss(s, t, p) for s, t, p in zip(specs, trues, preds)]
+        for loss, t, p in zip(self.losses, trues, preds):
+            _check_sparse_labels(loss, t, p)
+        if self.loss_weights is None:
+            self.weights = [1.0] * len(self.output_names)
+        elif isinstance(self.loss_weights, (int, float)):
+            self.weights = [float(self.loss_weights)] * len(self.output_names)
+        else:
+            self.weights = [1.0 if w is None else float(w) for w in match_outputs(self.loss_weights, self.output_names, "loss_weights")]
+        self.built = True
+
+    def _names_for(self, y_pred: Any) -> list[str]:
+        if isinstance(y_pred, dict):
+            return list(y_pred)
+        count = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+        if len(self.output_names) == count:
+            return self.output_names
+        return [f"output_{i}" for i in range(count)] if count > 1 else ["output"]
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[torch.Tensor, list]:
+        """Returns `(total_loss, per_output_losses)`; entries are None for outputs without loss."""
+        if not self.built:
+            self.build(y_true, y_pred)
+        trues = _structure_to_list(y_true, self.output_names, "y")
+        preds = _structure_to_list(y_pred, self.output_names, "y_pred")
+        weights = _structure_to_list(sample_weight, self.output_names, "sample_weight") if sample_weight is not None else [None] * len(preds)
+        total = None
+        per_output = []
+        for loss, weight, t, p, w in zip(self.losses, self.weights, trues, preds, weights):
+            if loss is None or t is None:
+                per_output.append(None)
+                continue
+            value = loss(t, p, sample_weight=w)
+            per_output.append(value)
+            weighted = value * weight if weight != 1.0 else value
+            total = weighted if total is None else total + weighted
+        if total is None:
+            raise ValueError(
+                "The model has no loss to minimize: pass `loss=` to `compile()` and labels `y` to "
+                "`fit()` (or override `compute_loss`)."
+            )
+        return total, per_output
+
+
+def _resolve_metric(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> Any:
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
+        if is_binary:
+            metric = metrics_module.BinaryAccuracy(name=identifier)
+        elif is_sparse:
+            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
+        else:
+            metric = metrics_module.CategoricalAccuracy(name=identifier)
+        return metric
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):
+        name = identifier if isinstance(identifier, str) else getattr(metric, "__name__", None)
+        metric = metrics_module.MeanMetricWrapper(metric, name=name)
+    elif isinstance(identifier, str):
+        metric.name = identifier
+    return metric
+
+
+class CompileMetrics:
+    """The compiled metrics, matched to outputs; results named `<output>_<metric>` when several.
+
+    Args:
+        metrics: metric specs; as in Keras they ignore `sample_weight`.
+        weighted_metrics: metric specs that receive `sample_weight`.
+        output_names: the model's output names.
+    """
+
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list[str] | None = None):
+        self.spec = metrics
+        self.weighted_spec = weighted_metrics
+        self.output_names = output_names or ["output"]
+        self.per_output: list[list[Any]] = []
+        self.weighted_per_output: list[list[Any]] = []
+        self.built = False
+        for identifier in flatten([metrics, weighted_metrics]):
+            if isinstance(identifier, str) and identifier.lower() not in ("accuracy", "acc"):
+                metrics_module.get(identifier)
+
+    @property
+    def metrics(self) -> list[Any]:
+        return [m for group in self.per_output + self.weighted_per_output for m in group]
+
+    def _expand(self, spec: Any, trues: list, preds: list) -> list[list[Any]]:
+        if spec is None:
+            return [[] for _ in self.output_names]
+        if isinstance(spec, (list, tuple)) and len(self.output_names) > 1 and all(
+            isinstance(s, (list, tuple)) or s is None for s in spec
+        ):
+            per_output = match_outputs(list(spec), self.output_names, "metrics")
+        elif isinstance(spec, dict):
+            per_output = match_outputs(spec, self.output_names, "metrics")
+        else:
+            per_output = [spec] * len(self.output_names)
+        groups = []
+        for index, (entry, t, p) in enumerate(zip(per_output, trues, preds)):
+            entries = [] if entry is None else (list(entry) if isinstance(entry, (list, tuple)) else [entry])
+            group = [_resolve_metric(e, t, p) for e in entries]
+            if len(self.output_names) > 1:
+                for metric in group:
+                    metric.name = f"{self.output_names[index]}_{metric.name}"
+            groups.append(group)
+        return groups
+
+    def build(self, y_true: Any, y_pred: Any, output_names: list[str]) -> None:
+        self.output_names = output_names
+        trues = _structure_to_list(y_true, output_names, "y")
+        preds = _structure_to_list(y_pred, output_names, "y_pred")
+        self.per_output = self._expand(self.spec, trues, preds)
+        self.weighted_per_output = self._expand(self.weighted_spec, trues, preds)
+        self.built = True
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if y_true is None:
+            return
+        trues = _structure_to_list(y_true, self.output_names, "y")
+        preds = _structure_to_list(y_pred, self.output_names, "y_pred")
+        weights = (
+            _structure_to_list(sample_weight, self.output_names, "sample_weight")
+            if sample_weight is not None
+            else [None] * len(preds)
+        )
+        for group, t, p in zip(self.per_output, trues, preds):
+            for metric in group:
+                metric.update_state(t, p)
+        for group, t, p, w in zip(self.weighted_per_output, trues, preds, weights):
+            for metric in group:
+                metric.update_state(t, p, sample_weight=w)
+
+    def reset_state(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()

@@ -1,0 +1,601 @@
+"""`Trainer`: Keras's compile / fit / evaluate / predict, on a plain PyTorch loop.
+
+`fit` reads like the loop it is: data -> `on_train_begin` -> per epoch, per batch `train_step`
+-> callbacks -> validation as `val_*` -> `on_epoch_end` -> `History`. Steps never read values
+back to the host: losses and metrics accumulate on the device, and Python numbers are made in
+one place (`pythonify_logs`), when an epoch ends or a callback asks for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from torchkeras import metrics as metrics_module
+from torchkeras import mixed_precision, optimizers
+from torchkeras.callbacks.callback_list import CallbackList
+from torchkeras.callbacks.logs import pythonify_logs
+from torchkeras.layers.layer import call_context
+from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from torchkeras.trainers.data import (
+    make_data,
+    split_validation,
+    unpack_x_y_sample_weight,
+    warn_out_of_data,
+)
+from torchkeras.trainers.device import default_device
+from torchkeras.utils.nest import flatten, map_structure, to_numpy
+
+__all__ = ["Trainer"]
+
+
+def _batch_size(x: Any) -> int:
+    for leaf in flatten(x):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.shape[0] if leaf.ndim else 1
+    return 1
+
+
+def _class_weights_to_sample_weights(y: Any, class_weight: dict) -> torch.Tensor:
+    if not isinstance(y, torch.Tensor):
+        raise ValueError("`class_weight` needs a single array of labels `y`.")
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
+    table = torch.ones(int(max(class_weight)) + 1, dtype=torch.float32, device=y.device)
+    for label, weight in class_weight.items():
+        table[int(label)] = float(weight)
+    return table[labels.long().clamp(0, table.shape[0] - 1)]
+
+
+class Trainer:
+    """Training and inference methods mixed into `Model`."""
+
+    def __init__(self) -> None:
+        self.compiled = False
+        self.optimizer: Any = None
+        self.loss: Any = None
+        self.stop_training = False
+        self.history: Any = None
+        self._compile_loss: CompileLoss | None = None
+        self._compile_metrics: CompileMetrics | None = None
+        self._loss_tracker: Any = None
+        self._output_loss_trackers: list[Any] = []
+        self._compile_config: dict | None = None
+        self._jit_compile = False
+        self._steps_per_execution = 1
+        self._device_pinned = False
+        self._grad_scaler: Any = None
+        self._step_functions: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------------- compile
+
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool | str = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Configures the model for training.
+
+        Args:
+            optimizer: optimizer name, Keras optimizer, or a `torch.optim.Optimizer` instance.
+            loss: loss name, function or `Loss`; a list or dict for several outputs.
+            loss_weights: optional per-output scalar weights of the losses.
+            metrics: metrics (names, functions or `Metric`s); a list per output or a dict.
+            weighted_metrics: metrics that also receive `sample_weight` / `class_weight`.
+            run_eagerly: accepted; steps always run eagerly unless `jit_compile=True`.
+            steps_per_execution: batch callbacks run every this many steps.
+            jit_compile: `True` compiles the train / test / predict steps with `torch.compile`.
+            auto_scale_loss: use a gradient scaler under the `"mixed_float16"` policy.
+        """
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(
+                f"`steps_per_execution` must be a positive integer. Received: {steps_per_execution!r}"
+            )
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        output_names = self._output_names()
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        has_metrics = metrics is not None or weighted_metrics is not None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = []
+        self._steps_per_execution = steps_per_execution
+        self._jit_compile = jit_compile is True
+        self._auto_scale_loss = auto_scale_loss
+        self._step_functions = {}
+        self._grad_scaler = None
+        self._compile_config = {
+            "optimizer": optimizer if isinstance(optimizer, str) else None,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
+        self.compiled = True
+
+    def _output_names(self) -> list[str]:
+        names = getattr(self, "output_names", None)
+        try:
+            return list(names) if names else ["output"]
+        except (TypeError, AttributeError):
+            return ["output"]
+
+    def _assert_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before calling `{method}()`.")
+
+    # ------------------------------------------------------------------- device, precision
+
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        self._device_pinned = True
+        return super().to(*args, **kwargs)
+
+    def cuda(self, device: Any = None) -> Any:
+        self._device_pinned = True
+        return super().cuda(device)
+
+    def cpu(self) -> Any:
+        self._device_pinned = True
+        return super().cpu()
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's parameters live."""
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def _training_device(self) -> torch.device:
+        """The model's device; an unplaced model moves to the best available device first."""
+        device = self.device
+        if not self._device_pinned and device.type == "cpu":
+            best = default_device()
+            if best.type != "cpu":
+                torch.nn.Module.to(self, best)
+                device = best
+            self._device_pinned = True
+        return device
+
+    def _autocast(self, device: torch.device) -> Any:
+        dtype = mixed_precision.global_policy().autocast_dtype()
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device.type, dtype=dtype)
+
+    def _scaler(self, device: torch.device) -> Any:
+        policy = mixed_precision.global_policy()
+        if policy.name != "mixed_float16" or not getattr(self, "_auto_scale_loss", True):
+            return None
+        if self._grad_scaler is None:
+            self._grad_scaler = torch.amp.GradScaler(device.type)
+        return self._grad_scaler
+
+    # ------------------------------------------------------------------- losses, metrics
+
+    def compute_loss(
+        self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
+    ) -> torch.Tensor:
+        """The total loss of a batch: compiled losses plus the layers' added and weight losses."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total, per_output = self._compile_loss(y, y_pred, sample_weight)
+            if len(per_output) > 1:
+                self._track_output_losses(per_output, x)
+        extra = self._extra_losses()
+        if extra:
+            added = torch.stack([loss.to(extra[0].dtype).reshape(()) for loss in extra]).sum()
+            total = added if total is None else total + added
+        if total is None:
+            raise ValueError(
+                "No loss to compute: pass `loss=` to `compile()` and labels `y` to `fit()`, or "
+                "add losses with `add_loss()`."
+            )
+        return total
+
+    def _extra_losses(self) -> list[torch.Tensor]:
+        if call_context.loss_generation != call_context.generation and not self._has_regularizers():
+            return []
+        return self.losses
+
+    def _has_regularizers(self) -> bool:
+        cached = self.__dict__.get("_regularized_cache")
+        if cached is None or cached[0] is not self._parameters:
+            found = any(getattr(w, "regularizer", None) is not None for w in self.trainable_weights)
+            cached = (self._parameters, found)
+            self.__dict__["_regularized_cache"] = cached
+        return cached[1]
+
+    def _track_output_losses(self, per_output: list, x: Any) -> None:
+        names = self._compile_loss.output_names
+        if not self._output_loss_trackers:
+            self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names]
+        size = _batch_size(x)
+        for tracker, value in zip(self._output_loss_trackers, per_output):
+            if value is not None:
+                tracker.update_state(value.detach(), sample_weight=size)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
+        """Updates the compiled metrics with a batch; returns all current results (tensors)."""
+        if self._compile_metrics is not None and y is not None:
+            if not self._compile_metrics.built:
+                names = self._compile_loss.output_names if self._compile_loss else self._output_names()
+                if isinstance(y_pred, dict):
+                    names = list(y_pred)
+                elif isinstance(y_pred, (list, tuple)) and len(names) != len(y_pred):
+                    names = [f"output_{i}" for i in range(len(y_pred))]
+                self._compile_metrics.build(y, y_pred, names)
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    @property
+    def metrics(self) -> list[Any]:
+        """Every metric the model tracks: the loss, per-output losses, compiled and own metrics."""
+        found = [self._loss_tracker] if self._loss_tracker is not None else []
+        found += self._output_loss_trackers
+        if self._compile_metrics is not None:
+            found += self._compile_metrics.metrics
+        for value in self.__dict__.values():
+            if isinstance(value, metrics_module.Metric) and value not in found:
+                found.append(value)
+        return found
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [metric.name for metric in self.metrics]
+
+    def get_metrics_result(self) -> dict[str, Any]:
+        """Current results of all metrics, as tensors (no host sync)."""
+        results: dict[str, Any] = {}
+        for metric in self.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # --------------------------------------------------------------------------- steps
+
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """One optimization step on a batch; returns the metric results (tensors)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        device = self.device
+        with self._autocast(device):
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        self._apply_gradients(loss, device)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _apply_gradients(self, loss: torch.Tensor, device: torch.device) -> None:
+        optimizer = self.optimizer
+        if getattr(optimizer, "built", True) is False:
+            optimizer.build(self.trainable_weights)
+        optimizer.zero_grad(set_to_none=True)
+        scaler = self._scaler(device)
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+            return
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def test_step(self, data: Any) -> dict[str, Any]:
+        """Computes the loss and metrics of a batch without training."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with self._autocast(self.device):
+            y_pred = self(x, training=False)
+            if self._compile_loss is not None or self.losses:
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+                self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """Returns the model's outputs for a batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        with self._autocast(self.device):
+            return self(x, training=False)
+
+    def _step_function(self, kind: str) -> Any:
+        function = self._step_functions.get(kind)
+        if function is None:
+            function = getattr(self, f"{kind}_step")
+            if self._jit_compile:
+                function = torch.compile(function)
+            self._step_functions[kind] = function
+        return function
+
+    # ----------------------------------------------------------------------------- fit
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: str | int = "auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> Any:
+        """Trains the model for `epochs` epochs. Returns a `History` (also `model.history`).
+
+        Args mirror Keras: arrays / tensors / dicts / datasets / DataLoaders / generators for
+        `x`; labels `y`; `validation_split` keeps the LAST fraction of the arrays for validation
+        (before shuffling); `class_weight` maps class index -> weight; logged values are running
+        averages over the epoch.
+        """
+        self._assert_compiled("fit")
+        if x is None:
+            raise ValueError("`x` must be provided to `fit()`.")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("Pass either `class_weight` or `sample_weight` to `fit()`, not both.")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
+        device = self._training_device()
+        data = make_data(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device)
+        if class_weight is not None:
+            data = _WithClassWeights(data, class_weight)
+        validation = self._validation_source(validation_data, validation_batch_size or batch_size,
+                                             validation_steps, device)
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
+        train_step = self._step_function("train")
+        self.stop_training = False
+        grad_enabled = torch.is_grad_enabled()
+        callbacks.on_train_begin()
+        epoch_logs: dict[str, Any] = {}
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                self.train()
+                torch.set_grad_enabled(True)
+                logs, steps = self._run_epoch(data, train_step, callbacks, "train")
+                if steps == 0:
+                    warn_out_of_data(epoch)
+                    break
+                epoch_logs = pythonify_logs(self._epoch_results(logs))
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_source(validation, callbacks)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                data.on_epoch_end()
+                if self.stop_training:
+                    break
+        finally:
+            self.eval()
+            torch.set_grad_enabled(grad_enabled)
+        callbacks.on_train_end(logs=epoch_logs)
+        return self.history
+
+    def _run_epoch(self, data: Any, step_function: Any, callbacks: Any, mode: str) -> tuple[Any, int]:
+        """Runs `step_function` over one pass of `data`; returns the last logs and step count."""
+        every = self._steps_per_execution
+        logs: Any = {}
+        steps = 0
+        last = (data.num_batches or 0) - 1
+        begin = getattr(callbacks, f"on_{mode}_batch_begin")
+        end = getattr(callbacks, f"on_{mode}_batch_end")
+        for step, batch in enumerate(data):
+            if step % every == 0:
+                begin(step)
+            logs = step_function(batch)
+            steps += 1
+            if (step + 1) % every == 0 or step == last:
+                end(step, logs if isinstance(logs, dict) else {"outputs": logs})
+            if mode == "train" and self.stop_training:
+                break
+        return logs, steps
+
+    def _epoch_results(self, logs: Any) -> dict[str, Any]:
+        """Keras's rule: the metrics' results when the step returned them, else the step's logs."""
+        results = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) - set(results):
+            return logs
+        return results
+
+    def _callback_list(self, callbacks: Any, verbose: int, epochs: int, steps: int | None, add_history: bool) -> Any:
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(
+            callbacks,
+            add_history=add_history,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+
+    def _validation_source(self, validation_data: Any, batch_size: int | None, steps: int | None,
+                           device: torch.device) -> Any:
+        if validation_data is None:
+            return None
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and not hasattr(
+            validation_data, "__next__"
+        ) and _looks_like_arrays(validation_data):
+            x, y, sample_weight = unpack_x_y_sample_weight(tuple(validation_data))
+            return make_data(x, y, sample_weight, batch_size, steps, False, device)
+        return make_data(validation_data, batch_size=batch_size, steps=steps, device=device)
+
+    # ------------------------------------------------------------------------ evaluate
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: str | int = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Returns the loss and metrics on the given data: a scalar, a list, or a dict."""
+        self._assert_compiled("evaluate")
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments for `evaluate()`: {sorted(kwargs)}")
+        device = self._training_device()
+        data = make_data(x, y, sample_weight, batch_size, steps, False, device)
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
+        logs = self._evaluate_source(data, callback_list)
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def _evaluate_source(self, data: Any, callbacks: Any) -> dict[str, Any]:
+        was_training, grad_enabled = self.training, torch.is_grad_enabled()
+        self.eval()
+        torch.set_grad_enabled(False)
+        try:
+            self.reset_metrics()
+            callbacks.on_test_begin()
+            logs, _ = self._run_epoch(data, self._step_function("test"), callbacks, "test")
+            logs = pythonify_logs(self._epoch_results(logs))
+        finally:
+            self.train(was_training)
+            torch.set_grad_enabled(grad_enabled)
+        callbacks.on_test_end(logs)
+        return logs
+
+    def _flatten_in_order(self, logs: dict[str, Any]) -> Any:
+        # Keras's order: the loss, per-output losses, then (single output) the compiled metrics
+        # as listed; anything else sorted by name.
+        names = [m.name for m in self.metrics if m is self._loss_tracker or m in self._output_loss_trackers]
+        if self._compile_metrics is not None and len(self._compile_metrics.output_names) == 1:
+            names += [m.name for m in self._compile_metrics.metrics]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
+        return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------------------- predict
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: str | int = "auto",
+        steps: int | None = None,
+        callbacks: list | None = None,
+    ) -> Any:
+        """Returns the model's outputs for `x` as NumPy arrays (same nesting as the outputs)."""
+        device = self._training_device()
+        data = make_data(x, batch_size=batch_size, steps=steps, shuffle=False, device=device, allow_empty=True)
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
+        was_training, grad_enabled = self.training, torch.is_grad_enabled()
+        self.eval()
+        torch.set_grad_enabled(False)
+        outputs = []
+        try:
+            callback_list.on_predict_begin()
+            predict_step = self._step_function("predict")
+            for step, batch in enumerate(data):
+                callback_list.on_predict_batch_begin(step)
+                batch_outputs = predict_step(batch)
+                outputs.append(batch_outputs)
+                callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+        finally:
+            self.train(was_training)
+            torch.set_grad_enabled(grad_enabled)
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("`predict()` received no data: `x` produced no batches.")
+        joined = map_structure(lambda *parts: torch.cat(parts), *outputs) if len(outputs) > 1 else outputs[0]
+        return to_numpy(joined)
+
+    # --------------------------------------------------------------------- on one batch
+
+    def train_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """Runs one training step on one batch; returns that batch's own loss and metrics."""
+        self._assert_compiled("train_on_batch")
+        device = self._training_device()
+        batch = _single_batch(x, y, sample_weight, device)
+        if class_weight is not None:
+            batch = (batch[0], batch[1], _class_weights_to_sample_weights(batch[1], class_weight))
+        self.reset_metrics()
+        self.train()
+        try:
+            with torch.enable_grad():
+                logs = self._step_function("train")(batch)
+        finally:
+            self.eval()
+        logs = pythonify_logs(self._epoch_results(logs))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """Evaluates one batch; returns its loss and metrics."""
+        self._assert_compiled("test_on_batch")
+        batch = _single_batch(x, y, sample_weight, self._training_device())
+        self.reset_metrics()
+        with torch.no_grad():
+            logs = self._step_function("test")(batch)
+        logs = pythonify_logs(self._epoch_results(logs))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Returns the outputs for one batch, as NumPy arrays."""
+        batch = _single_batch(x, None, None, self._training_device())
+        with torch.no_grad():
+            return to_numpy(self._step_function("predict")(batch))
+
+
+def _looks_like_arrays(value: Any) -> bool:
+    from torchkeras.trainers.data import _is_array_like
+
+    return all(v is None or _is_array_like(v) for v in value)
+
+
+def _single_batch(x: Any, y: Any, sample_weight: Any, device: torch.device) -> tuple:
+    data = make_data(x, y, sample_weight, batch_size=None, shuffle=False, device=device)
+    data.batch_size = data.num_samples
+    data.num_batches = 1
+    return next(iter(data))
+
+
+class _WithClassWeights:
+    """Wraps a data source so each batch carries `class_weight`-derived sample weights."""
+
+    def __init__(self, data: Any, class_weight: dict):
+        self.data = data
+        self.class_weight = class_weight
+        self.num_batches = data.num_batches
+
+    def __iter__(self) -> Iterator[tuple]:
+        for x, y, _ in self.data:
+            yield x, y, _class_weights_to_sample_weights(y, self.class_weight)
+
+    def on_epoch_end(self) -> None:
+        self.data.on_epoch_end()
+
