@@ -9,6 +9,7 @@ from torchkeras import ops
 rng = np.random.default_rng(1)
 X = torch.as_tensor(rng.standard_normal((3, 4)).astype("float32"))
 X3 = torch.as_tensor(rng.standard_normal((2, 3, 4)).astype("float32"))
+REPEATED = torch.tensor([[0, 1], [0, 1], [2, 2]])  # one position twice
 
 
 def case(name, *args, **kwargs):
@@ -42,9 +43,9 @@ CASES = [
     case("scatter_update", X, torch.tensor([[0, 1], [2, 3]]), torch.tensor([10.0, 20.0])),
     case("scatter_update", X, torch.tensor([[1]]), torch.ones(1, 4)),
     case("scatter_update", X3, torch.tensor([[1, 2], [0, 0]]), torch.ones(2, 4)),
-    case("scatter_update", X, torch.tensor([[0, 1], [0, 1], [2, 2]]), torch.tensor([1.0, 2.0, 3.0]), reduction="add"),
-    case("scatter_update", X, torch.tensor([[0, 1], [0, 1], [2, 2]]), torch.tensor([9.0, 0.0, -9.0]), reduction="max"),
-    case("scatter_update", X, torch.tensor([[0, 1], [0, 1], [2, 2]]), torch.tensor([9.0, 0.0, -9.0]), reduction="min"),
+    case("scatter_update", X, REPEATED, torch.tensor([1.0, 2.0, 3.0]), reduction="add"),
+    case("scatter_update", X, REPEATED, torch.tensor([9.0, 0.0, -9.0]), reduction="max"),
+    case("scatter_update", X, REPEATED, torch.tensor([9.0, 0.0, -9.0]), reduction="min"),
     case("scatter_update", X, torch.tensor([[0], [2], [0]]), torch.full((3, 4), 2.0), reduction="mul"),
     case("slice", X3, (1, 0, 2), (1, 2, 2)),
     case("slice", X3, torch.tensor([0, 1, 1]), (2, 2, 3)),
@@ -145,7 +146,13 @@ class Symbolic:
 )
 def test_tensor_likes_reach_torch_untouched(op, args, torch_func):
     symbolic = Symbolic((4,))
-    args = [symbolic if a is None else [symbolic if b is None else b for b in a] if isinstance(a, list) else a for a in args]
+
+    def place(arg):  # None marks where the symbolic tensor goes
+        if isinstance(arg, list):
+            return [place(item) for item in arg]
+        return symbolic if arg is None else arg
+
+    args = [place(arg) for arg in args]
     Symbolic.calls = []
     assert isinstance(op(*args), Symbolic)
     func, called_with = Symbolic.calls[0]
@@ -158,3 +165,32 @@ def test_convert_to_tensor_returns_tensor_likes_unchanged():
     symbolic = Symbolic((2,))
     assert ops.convert_to_tensor(symbolic) is symbolic
     assert ops.convert_to_tensor(X) is X
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_operands_mix_with_host_values():
+    x = torch.randn(4, 3, device="cuda")
+    labels = torch.tensor([0, 2, -1, 1], device="cuda")
+    results = [
+        ops.add(x, 2.5),
+        ops.subtract(1.0, x),
+        ops.maximum(x, 0.0),
+        ops.minimum([[0.1, 0.2, 0.3]], x),
+        ops.where(x > 0, x, 0.0),
+        ops.where(x > 0, 1.0, [[0.0, 2.0, 3.0]]),
+        ops.clip(x, -0.5, [0.1, 0.2, 0.3]),
+        ops.take(x, [0, -1], axis=0),
+        ops.take_along_axis(x, labels.abs()[:, None], axis=1),
+        ops.one_hot(labels, 3),
+        ops.sparse_categorical_crossentropy(labels.abs(), x, from_logits=True),
+        ops.binary_crossentropy(torch.ones_like(x), torch.sigmoid(x)),
+        ops.scatter_update(x, torch.tensor([[0, 1], [0, 1]], device="cuda"), x[0, :2], reduction="max"),
+        ops.slice_update(x, torch.tensor([1, 1], device="cuda"), torch.zeros(2, 2, device="cuda")),
+        ops.matmul(x, x.T),
+        ops.pad(x, ((1, 1), (0, 2)), mode="reflect"),
+        ops.argsort(x, axis=0),
+        ops.normalize(x, order=1),
+    ]
+    assert all(result.device.type == "cuda" for result in results)
+    cpu = ops.slice_update(x.cpu(), torch.tensor([1, 1]), torch.zeros(2, 2))
+    torch.testing.assert_close(results[13].cpu(), cpu)

@@ -26,8 +26,22 @@ CASES = [
     *(
         case(name, A)
         for name in (
-            "relu", "relu6", "sigmoid", "log_sigmoid", "softplus", "softsign", "silu", "swish", "elu",
-            "selu", "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "gelu", "softmax",
+            "relu",
+            "relu6",
+            "sigmoid",
+            "log_sigmoid",
+            "softplus",
+            "softsign",
+            "silu",
+            "swish",
+            "elu",
+            "selu",
+            "leaky_relu",
+            "hard_sigmoid",
+            "hard_silu",
+            "hard_swish",
+            "gelu",
+            "softmax",
             "log_softmax",
         )
     ),  # fmt: skip

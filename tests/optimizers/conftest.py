@@ -3,23 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from optimizer_parity import make_data, to_numpy
 
 import torchkeras
 import torchkeras.optimizers  # noqa: F401  (makes `torchkeras.optimizers` an attribute)
-
-SHAPES = [(3, 4), (4,), (2, 3, 2)]
-
-
-def make_data(steps, seed=0, scale=1.0):
-    """Initial variables and `steps` lists of gradients, as float32 NumPy arrays."""
-    rng = np.random.default_rng(seed)
-    init = [rng.standard_normal(shape).astype("float32") for shape in SHAPES]
-    grads = [[(scale * rng.standard_normal(s)).astype("float32") for s in SHAPES] for _ in range(steps)]
-    return init, grads
-
-
-def to_numpy(keras, value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype="float64")
 
 
 @pytest.fixture
@@ -48,7 +35,9 @@ def check_parity(keras):
             else:
                 ours.apply([torch.tensor(g) for g in step_grads], our_vars)
         for expected, actual in zip(keras_vars, our_vars):
-            np.testing.assert_allclose(actual.detach().numpy(), to_numpy(keras, expected), rtol=rtol, atol=atol)
+            np.testing.assert_allclose(
+                actual.detach().numpy(), to_numpy(keras, expected), rtol=rtol, atol=atol
+            )
         if compare_slots:
             assert len(ours.variables) == len(keras_opt.variables)
             for expected, actual in zip(keras_opt.variables, ours.variables):

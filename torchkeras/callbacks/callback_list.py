@@ -168,13 +168,18 @@ class CallbackList(Callback):
 def _wants_numbers(callback: Callback, hook: str) -> bool:
     """Whether `callback`'s own `hook` reads batch logs as Python numbers.
 
-    False when the hook is the base's no-op, or is defined by a class that declares
-    `_handles_tensor_logs = True` itself; True for hooks set on the instance (as
-    `LambdaCallback` does) and for any other override.
+    False when the hook is the base's no-op, or when the class defining the hook, or
+    a subclass of it, declares `_handles_tensor_logs = True` (the nearest
+    declaration wins). True for hooks set on the instance (as `LambdaCallback`
+    does) and for any other override: a subclass overriding a hook of
+    `ProgbarLogger` gets numbers unless it declares the flag again.
     """
     if hook in vars(callback):
         return True
+    handles_tensors = None
     for klass in type(callback).__mro__:
+        if handles_tensors is None and "_handles_tensor_logs" in vars(klass):
+            handles_tensors = vars(klass)["_handles_tensor_logs"]
         if hook in vars(klass):
-            return klass is not Callback and not vars(klass).get("_handles_tensor_logs", False)
+            return klass is not Callback and not handles_tensors
     return False

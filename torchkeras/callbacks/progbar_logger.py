@@ -55,8 +55,10 @@ class ProgbarLogger(Callback):
         self._start = 0.0
         self._first_step_end: float | None = None
         self._last_draw = 0.0
+        self._keys: dict[str, None] = {}  # metric names, in order of first appearance
 
     def set_params(self, params: dict[str, Any] | None) -> None:
+        super().set_params(params)
         params = params or {}
         verbose = params.get("verbose", 1)
         self.verbose = 1 if verbose == "auto" else verbose
@@ -111,6 +113,7 @@ class ProgbarLogger(Callback):
         self._running = True
         self._start = self._last_draw = time.monotonic()
         self._first_step_end = None
+        self._keys = {}
         if self.verbose == 1:
             self._bar = _Bar(
                 total=self.target,
@@ -134,7 +137,7 @@ class ProgbarLogger(Callback):
         now = time.monotonic()
         if now - self._last_draw >= _REDRAW_INTERVAL:
             self._last_draw = now
-            self._bar.metrics = _metrics_text(logs)
+            self._bar.metrics = self._metrics_text(logs)
             self._bar.update(self.seen - self._bar.n)  # draws
 
     def _finish(self, logs: dict | None) -> None:
@@ -146,13 +149,19 @@ class ProgbarLogger(Callback):
         if self.verbose == 1:
             self._bar.total = self.target
             self._bar.n = self.target
-            self._bar.metrics = _metrics_text(logs)
+            self._bar.metrics = self._metrics_text(logs)
             self._close_bar()  # final draw, then a newline
         elif self.verbose == 2 and self.target:
             elapsed = time.monotonic() - self._start
             width = len(str(self.target))
             line = f"{self.seen:{width}d}/{self.target} - {elapsed:.0f}s - {_format_time_per_step(self._time_per_step())}"
-            print(line + _metrics_text(logs), flush=True)
+            print(line + self._metrics_text(logs), flush=True)
+
+    def _metrics_text(self, logs: dict | None) -> str:
+        """`" - loss: 0.1234 - accuracy: 0.9000"`, reading tensor values with one host sync."""
+        values = pythonify_logs(logs)
+        self._keys.update(dict.fromkeys(values))
+        return "".join(f" - {key}: {format_log_value(values[key])}" for key in self._keys if key in values)
 
     def _time_per_step(self) -> float:
         """Seconds per step, leaving out the first (warm-up) step when there are more."""
@@ -165,11 +174,6 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-
-
-def _metrics_text(logs: dict | None) -> str:
-    """`" - loss: 0.1234 - accuracy: 0.9000"`, reading tensor values with one host sync."""
-    return "".join(f" - {key}: {format_log_value(value)}" for key, value in pythonify_logs(logs).items())
 
 
 def _format_time_per_step(seconds: float) -> str:

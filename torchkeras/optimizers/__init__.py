@@ -58,7 +58,9 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     }
 
 
-def deserialize(config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
+def deserialize(
+    config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None
+) -> Optimizer:
     """Creates an optimizer from `serialize`'s output or a name; names resolve through our tables
     and the registry only.
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Adadelta"]
@@ -72,7 +72,7 @@ class Adadelta(Optimizer):
         return [(("accumulated_grad", "accumulated_delta_var"), "zeros")]
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         rho = self.rho
         grad_averages = self._slot_list("accumulated_grad", indices)

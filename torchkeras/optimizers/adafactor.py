@@ -92,7 +92,9 @@ class Adafactor(Optimizer):
             self._add_state(variable, "column", column)
             self.add_variable_from_reference(variable, "velocity")
 
-    def update_step(self, gradient: torch.Tensor, variable: torch.Tensor, learning_rate: LearningRate) -> None:
+    def update_step(
+        self, gradient: torch.Tensor, variable: torch.Tensor, learning_rate: LearningRate
+    ) -> None:
         state = self.state[variable]
         t = self._local_step()
         cap = 1 / math.sqrt(t)

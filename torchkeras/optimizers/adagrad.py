@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Adagrad"]
@@ -67,7 +67,7 @@ class Adagrad(Optimizer):
         return [(("accumulator",), self.initial_accumulator_value)]
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         accumulators = self._slot_list("accumulator", indices)
         torch._foreach_addcmul_(accumulators, grads, grads)

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Adam"]
@@ -83,7 +83,7 @@ class Adam(Optimizer):
         return groups
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         t = self._local_step()
         alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Adamax"]
@@ -74,7 +74,7 @@ class Adamax(Optimizer):
         return [(("momentum", "norm"), "zeros")]
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         correction = 1 - self.beta_1 ** self._local_step()
         momentums = self._slot_list("momentum", indices)

@@ -29,7 +29,9 @@ def add_scaled_(targets: TensorList, tensors: TensorList, scale: Scale) -> None:
         torch._foreach_add_(targets, tensors, alpha=scale)
 
 
-def addcdiv_scaled_(targets: TensorList, numerators: TensorList, denominators: TensorList, scale: Scale) -> None:
+def addcdiv_scaled_(
+    targets: TensorList, numerators: TensorList, denominators: TensorList, scale: Scale
+) -> None:
     """`targets += scale * numerators / denominators`, in place."""
     if isinstance(scale, torch.Tensor):
         update = torch._foreach_div(numerators, denominators)
@@ -41,11 +43,11 @@ def addcdiv_scaled_(targets: TensorList, numerators: TensorList, denominators: T
 
 def clip_by_norm(grads: TensorList, clipnorm: float) -> TensorList:
     """Rescales each gradient so that its own L2 norm is at most `clipnorm` (zero norms stay)."""
-    factors = list(torch._foreach_norm(grads))
-    torch._foreach_clamp_min_(factors, clipnorm)
-    torch._foreach_reciprocal_(factors)
-    torch._foreach_mul_(factors, clipnorm)
-    return list(torch._foreach_mul(grads, factors))
+    norms = list(torch._foreach_norm(grads))
+    torch._foreach_clamp_min_(norms, clipnorm)
+    clipped = list(torch._foreach_mul(grads, clipnorm))
+    torch._foreach_div_(clipped, norms)
+    return clipped
 
 
 def clip_by_global_norm(grads: TensorList, clipnorm: float) -> TensorList:

@@ -86,7 +86,9 @@ class Ftrl(Optimizer):
     def _slot_groups(self) -> list[tuple[tuple[str, ...], Any]]:
         return [(("accumulator", "linear"), (self.initial_accumulator_value, "zeros"))]
 
-    def update_step(self, gradient: torch.Tensor, variable: torch.Tensor, learning_rate: LearningRate) -> None:
+    def update_step(
+        self, gradient: torch.Tensor, variable: torch.Tensor, learning_rate: LearningRate
+    ) -> None:
         state = self.state[variable]
         accumulator, linear = state["accumulator"], state["linear"]
         power = -self.learning_rate_power

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -68,7 +68,9 @@ class Lion(Optimizer):
         )
         if beta_1 <= 0 or beta_1 > 1:
             raise invalid(
-                "beta_1", "must be in the (0, 1] range; otherwise the optimizer degenerates to SignSGD", beta_1
+                "beta_1",
+                "must be in the (0, 1] range; otherwise the optimizer degenerates to SignSGD",
+                beta_1,
             )
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -77,7 +79,7 @@ class Lion(Optimizer):
         return [(("momentum",), "zeros")]
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         momentums = self._slot_list("momentum", indices)
         directions = torch._foreach_mul(momentums, self.beta_1)

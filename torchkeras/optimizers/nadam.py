@@ -9,7 +9,7 @@ import torch
 
 from torchkeras import config as tk_config
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Nadam"]
@@ -90,7 +90,7 @@ class Nadam(Optimizer):
             self._u_product_host = float(self._u_product)
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         t = self._local_step()
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**t)

@@ -26,15 +26,17 @@ import torch
 
 from torchkeras import config as tk_config
 from torchkeras.optimizers import foreach_utils
+from torchkeras.optimizers.optimizer_state import OptimizerState
 from torchkeras.optimizers.schedules import learning_rate_schedule as lr_schedules
 from torchkeras.utils.naming import unique_name
-from torchkeras.utils.nest import to_numpy
 from torchkeras.utils.registry import get_registered_name, get_registered_object, register_builtin
 from torchkeras.utils.validation import invalid
 
-__all__ = ["Optimizer"]
+__all__ = ["Indices", "LearningRate", "Optimizer", "TensorList"]
 
 Tensor = torch.Tensor
+TensorList = list[Tensor]
+Indices = list[int] | None  # positions among the built variables; None means all of them
 LearningRate = float | Tensor  # what update rules receive: a host float or a device tensor
 
 
@@ -46,10 +48,8 @@ def _is_lr_function(value: Any) -> bool:
 
 def _learning_rate_value(value: Any, owner: str) -> float:
     """Checks a constant learning rate; returns it as a float."""
-    if isinstance(value, Tensor) and value.numel() == 1:
-        value = float(value)
-    elif hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
-        value = float(value)
+    if isinstance(value, Tensor) or hasattr(value, "dtype"):  # 0-d tensors and NumPy scalars
+        value = float(value) if getattr(value, "ndim", 1) == 0 else value
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
         raise invalid(
             "learning_rate",
@@ -65,7 +65,9 @@ def _optional_number(value: Any, argument: str, owner: str, positive: bool = Fal
         return None
     bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
     if bad or value < 0 or (positive and value == 0):
-        expected = "must be a positive number or None" if positive else "must be a non-negative number or None"
+        expected = (
+            "must be a positive number or None" if positive else "must be a non-negative number or None"
+        )
         raise invalid(argument, expected, value, owner)
     return value
 
@@ -92,7 +94,7 @@ def _initial_value(initializer: Any, shape: Sequence[int], dtype: torch.dtype, d
     return torch.as_tensor(value, dtype=dtype, device=device).clone()
 
 
-class Optimizer(torch.optim.Optimizer):
+class Optimizer(OptimizerState, torch.optim.Optimizer):
     """Base class of Keras optimizers (a `torch.optim.Optimizer` bound to its variables at `build`).
 
     Subclasses either declare their per-variable slots in `_slot_groups()` and implement the
@@ -158,15 +160,21 @@ class Optimizer(torch.optim.Optimizer):
             if ema_overwrite_frequency and (
                 not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
             ):
-                raise invalid("ema_overwrite_frequency", "must be an integer >= 1 or None", ema_overwrite_frequency)
+                raise invalid(
+                    "ema_overwrite_frequency", "must be an integer >= 1 or None", ema_overwrite_frequency
+                )
         if gradient_accumulation_steps and (
             not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2
         ):
-            raise invalid("gradient_accumulation_steps", "must be an integer >= 2", gradient_accumulation_steps)
+            raise invalid(
+                "gradient_accumulation_steps", "must be an integer >= 2", gradient_accumulation_steps
+            )
         self.use_ema = use_ema
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
-        self.loss_scale_factor = _optional_number(loss_scale_factor, "loss_scale_factor", owner, positive=True)
+        self.loss_scale_factor = _optional_number(
+            loss_scale_factor, "loss_scale_factor", owner, positive=True
+        )
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.built = False
 
@@ -329,7 +337,9 @@ class Optimizer(torch.optim.Optimizer):
             if not isinstance(variable, Tensor):
                 raise TypeError(f"Optimizer variables must be torch tensors. Received: {variable!r}")
             if not (variable.is_floating_point() or variable.is_complex()):
-                raise ValueError(f"Optimizer variables must be floating point. Received dtype {variable.dtype}.")
+                raise ValueError(
+                    f"Optimizer variables must be floating point. Received dtype {variable.dtype}."
+                )
         self._device = variables[0].device if variables else torch.device("cpu")
         self._iterations = self._iterations.to(self._device)
         self._iterations_version = self._iterations._version
@@ -445,7 +455,7 @@ class Optimizer(torch.optim.Optimizer):
         raise NotImplementedError
 
     def _parallel_update_step(
-        self, grads: list[Tensor], variables: list[Tensor], learning_rate: LearningRate, indices: list[int] | None
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         """Updates `variables` (all of them when `indices` is None); built-ins use foreach ops here."""
         for gradient, variable in zip(grads, variables):
@@ -510,11 +520,18 @@ class Optimizer(torch.optim.Optimizer):
             if not kept:
                 raise ValueError("No gradients provided for any variable.")
             missing = [self._reference_name(variables[i], i) for i, g in enumerate(grads) if g is None]
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2)
+            warnings.warn(
+                f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2
+            )
             full = indices if indices is not None else list(range(len(variables)))
-            grads, variables, indices = [grads[i] for i in kept], [variables[i] for i in kept], [full[i] for i in kept]
+            grads, variables, indices = (
+                [grads[i] for i in kept],
+                [variables[i] for i in kept],
+                [full[i] for i in kept],
+            )
         grads = [
-            g if isinstance(g, Tensor) and g.dtype == v.dtype and g.device == v.device
+            g
+            if isinstance(g, Tensor) and g.dtype == v.dtype and g.device == v.device
             else torch.as_tensor(g).to(device=v.device, dtype=v.dtype)
             for g, v in zip(grads, variables)
         ]
@@ -533,13 +550,16 @@ class Optimizer(torch.optim.Optimizer):
         for key, variable in zip(ids, variables):
             if key not in self._index:
                 raise ValueError(
-                    f"Unknown variable: {self._reference_name(variable, None)} with shape {tuple(variable.shape)}. "
+                    f"Unknown variable: {self._reference_name(variable, None)} "
+                    f"with shape {tuple(variable.shape)}. "
                     "This optimizer can only be called for the variables it was originally built with. "
                     "When working with a new set of variables, you should create a new optimizer instance."
                 )
         return [self._index[key] for key in ids]
 
-    def _apply_filtered(self, grads: list[Tensor], variables: list[Tensor], indices: list[int] | None) -> None:
+    def _apply_filtered(
+        self, grads: list[Tensor], variables: list[Tensor], indices: list[int] | None
+    ) -> None:
         """Keras's `apply` once `None` gradients are gone: unscale, accumulate, clip, decay, update,
         moving average, constraints, count."""
         if self._pending is not None:
@@ -571,7 +591,11 @@ class Optimizer(torch.optim.Optimizer):
         self._iterations_version = self._iterations._version
 
     def _update(
-        self, grads: list[Tensor], variables: list[Tensor], indices: list[int] | None, learning_rate: LearningRate
+        self,
+        grads: list[Tensor],
+        variables: list[Tensor],
+        indices: list[int] | None,
+        learning_rate: LearningRate,
     ) -> None:
         grads = self._clip_gradients(grads)
         self._apply_weight_decay(variables, indices, learning_rate)
@@ -606,7 +630,9 @@ class Optimizer(torch.optim.Optimizer):
                     return False
         return True
 
-    def _apply_weight_decay(self, variables: list[Tensor], indices: list[int] | None, learning_rate: LearningRate) -> None:
+    def _apply_weight_decay(
+        self, variables: list[Tensor], indices: list[int] | None, learning_rate: LearningRate
+    ) -> None:
         if self.weight_decay is None:
             return
         if self._decay_mask is None:
@@ -645,141 +671,6 @@ class Optimizer(torch.optim.Optimizer):
         """Multiplies `loss` by `loss_scale_factor` when set (gradients are divided back in `apply`)."""
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
-    # ------------------------------------------------------------------------------------ state
-    def get_state_tensors(self) -> dict[str, Tensor]:
-        """The optimizer's state as `{"0": iterations, "1": ..., ...}`, in `variables` order (the layout
-        of Keras's saved optimizer variables). Before build, returns the state waiting to be applied."""
-        if not self.built and self._pending is not None and self._pending[0] == "keras":
-            return dict(self._pending[1])
-        return {str(i): tensor for i, tensor in enumerate(self.variables)}
-
-    def set_state_tensors(self, tensors: Mapping[str, Any]) -> None:
-        """Loads `get_state_tensors()` output; before build it is kept and applied once built."""
-        if not self.built:
-            self._pending = ("keras", dict(tensors))
-            return
-        self._load_variables(tensors)
-
-    def save_own_variables(self, store: dict[str, Any]) -> None:
-        """Writes the optimizer variables into `store` as NumPy arrays under `"0"`, `"1"`, ..."""
-        for key, tensor in self.get_state_tensors().items():
-            store[key] = to_numpy(tensor)
-
-    def load_own_variables(self, store: Mapping[str, Any]) -> None:
-        """Reads variables written by `save_own_variables` (or by Keras); deferred until build."""
-        self.set_state_tensors({key: store[key] for key in store.keys()})
-
-    @torch.no_grad()
-    def set_weights(self, weights: Sequence[Any]) -> None:
-        """Sets the optimizer variables from a list of arrays, in `variables` order."""
-        if not self.built:
-            raise ValueError(
-                "You are calling `set_weights()` on an optimizer that has not yet been built. Please call "
-                "`optimizer.build(trainable_variables)` to create the optimizer weights first."
-            )
-        self._load_variables({str(i): w for i, w in enumerate(weights)}, strict=True)
-
-    @torch.no_grad()
-    def _load_variables(self, store: Mapping[str, Any], strict: bool = False) -> None:
-        variables = self._all_variables()
-        if len(store) != len(variables):
-            message = (
-                f"Skipping variable loading for optimizer '{self.name}', because it has {len(variables)} "
-                f"variables whereas the saved optimizer has {len(store)} variables."
-            )
-            if strict:
-                raise ValueError(message)
-            warnings.warn(message, stacklevel=3)
-            return
-        for i, (path, variable) in enumerate(zip(self._variable_paths(), variables)):
-            value = store[str(i)]
-            value = value if isinstance(value, Tensor) else torch.as_tensor(value)
-            if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(
-                    f"Optimizer variable {path} has shape {tuple(variable.shape)}, not compatible with the "
-                    f"provided shape {tuple(value.shape)}."
-                )
-            variable.copy_(value)
-        self._refresh_host_state()
-
-    def state_dict(self) -> dict[str, Any]:
-        """torch's layout: `{"state": {index: {slot: tensor}}, "param_groups": [...]}`, plus
-        `"optimizer_variables"` (iterations, learning rate, other non-slot variables). Tensors are
-        live references, as in torch."""
-        if not self.built and self._pending is not None and self._pending[0] == "torch":
-            return self._pending[1]
-        self._restore_pending()
-        state = {i: dict(self.state[v]) for i, v in enumerate(self._trainable_variables) if v in self.state}
-        groups = []
-        if self.param_groups:
-            group = {key: value for key, value in self.param_groups[0].items() if key != "params"}
-            groups.append({**group, "params": list(range(len(self._trainable_variables)))})
-        return {"state": state, "param_groups": groups, "optimizer_variables": self._named_variables()}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Loads `state_dict()` output (values are copied in place); before build it is kept and
-        applied once built."""
-        if not self.built:
-            self._pending = ("torch", state_dict)
-            return
-        self._load_torch_state(state_dict)
-
-    def _named_variables(self) -> dict[str, Tensor]:
-        named = {"iterations": self._iterations}
-        if isinstance(self._learning_rate, Tensor):
-            named["learning_rate"] = self._learning_rate
-        return {**named, **self._extra_variables}
-
-    @torch.no_grad()
-    def _load_torch_state(self, state_dict: Mapping[str, Any]) -> None:
-        saved_state = state_dict.get("state", {})
-        groups = state_dict.get("param_groups", [])
-        saved_ids = [i for group in groups for i in group["params"]]
-        if groups and len(saved_ids) != len(self._trainable_variables):
-            raise ValueError(
-                f"Loaded state dict has {len(saved_ids)} variables, but optimizer '{self.name}' was built "
-                f"for {len(self._trainable_variables)}."
-            )
-        for i, variable in enumerate(self._trainable_variables):
-            key = saved_ids[i] if saved_ids else i
-            theirs = saved_state.get(key, saved_state.get(str(key), {}))
-            ours = self.state.get(variable, {})
-            if set(theirs) != set(ours):
-                raise ValueError(
-                    f"Loaded state for variable {i} has slots {sorted(theirs)}, but optimizer '{self.name}' "
-                    f"has {sorted(ours)}."
-                )
-            for slot, tensor in ours.items():
-                tensor.copy_(torch.as_tensor(theirs[slot]))
-        saved_variables = state_dict.get("optimizer_variables", {})
-        for name, tensor in self._named_variables().items():
-            if name in saved_variables:
-                tensor.copy_(torch.as_tensor(saved_variables[name]))
-        self._refresh_host_state()
-
-    def _restore_pending(self) -> None:
-        if self._pending is None or not self.built:
-            return
-        kind, payload = self._pending
-        self._pending = None
-        if kind == "keras":
-            self._load_variables(payload)
-        else:
-            self._load_torch_state(payload)
-
-    def _refresh_host_state(self) -> None:
-        """Re-reads host copies after a load (one sync per load, never per step)."""
-        self._step_host = int(self._iterations)
-        self._iterations_version = self._iterations._version
-        if isinstance(self._learning_rate, Tensor):
-            self._assign_learning_rate(float(self._learning_rate))
-
-    def __getstate__(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
     # ----------------------------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The optimizer's constructor arguments (no state), with Keras's keys."""
@@ -790,7 +681,12 @@ class Optimizer(torch.optim.Optimizer):
         else:
             name = get_registered_name(self._learning_rate)
             module = getattr(self._learning_rate, "__module__", None)
-            learning_rate = {"module": module, "class_name": "function", "config": name, "registered_name": name}
+            learning_rate = {
+                "module": module,
+                "class_name": "function",
+                "config": name,
+                "registered_name": name,
+            }
         return {
             "name": self.name,
             "learning_rate": learning_rate,
@@ -806,7 +702,9 @@ class Optimizer(torch.optim.Optimizer):
         }
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
+    def from_config(
+        cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+    ) -> Optimizer:
         """Creates an optimizer from `get_config()` output (schedules and functions via the registry)."""
         config = dict(config)
         learning_rate = config.get("learning_rate")

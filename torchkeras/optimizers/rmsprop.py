@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RMSprop"]
@@ -83,7 +83,7 @@ class RMSprop(Optimizer):
         return groups
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         rho = self.rho
         velocities = self._slot_list("velocity", indices)

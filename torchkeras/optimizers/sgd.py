@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import LearningRate, Optimizer
+from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -76,7 +76,7 @@ class SGD(Optimizer):
         return [(("momentum",), "zeros")] if self.momentum != 0 else []
 
     def _parallel_update_step(
-        self, grads: list[torch.Tensor], variables: list[torch.Tensor], learning_rate: LearningRate, indices: Any
+        self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices
     ) -> None:
         if self.momentum == 0:
             foreach_utils.add_scaled_(variables, grads, -learning_rate)

@@ -27,7 +27,7 @@ from torchkeras.trainers.data import (
     warn_out_of_data,
 )
 from torchkeras.trainers.device import default_device
-from torchkeras.utils.nest import flatten, map_structure, to_numpy
+from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
 __all__ = ["Trainer"]
 
@@ -529,8 +529,9 @@ class Trainer:
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("`predict()` received no data: `x` produced no batches.")
-        joined = map_structure(lambda *parts: torch.cat(parts), *outputs) if len(outputs) > 1 else outputs[0]
-        return to_numpy(joined)
+        leaves = zip(*(flatten(batch_outputs) for batch_outputs in outputs))
+        joined = [torch.cat(parts) if isinstance(parts[0], torch.Tensor) else parts[0] for parts in leaves]
+        return to_numpy(pack_like(outputs[0], joined))
 
     # --------------------------------------------------------------------- on one batch
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -11,6 +12,8 @@ from torchkeras.ops._convert import (
     NUMBERS,
     ArrayLike,
     Axis,
+    convert,
+    is_tensor_like,
     pair,
     tensor,
 )
@@ -63,11 +66,18 @@ def where(condition: ArrayLike, x1: ArrayLike | None = None, x2: ArrayLike | Non
     if x1 is None or x2 is None:
         raise ValueError("`x1` and `x2` must be given together. Received only one of them.")
     if type(x1) in NUMBERS and type(x2) in NUMBERS:
-        x1, x2 = pair(x1, x2)
+        x1, x2 = pair(x1, x2)  # Keras's dtypes (int32, floatx) rather than torch's (int64)
     else:
-        x1 = x1 if type(x1) in NUMBERS else tensor(x1)
-        x2 = x2 if type(x2) in NUMBERS else tensor(x2)
+        x1 = _beside(x1, condition)
+        x2 = _beside(x2, condition)
     return torch.where(condition, x1, x2)
+
+
+def _beside(x: Any, condition: Any) -> Any:
+    """Python numbers and tensors as they are; arrays and lists onto the device of `condition`."""
+    if type(x) in NUMBERS or is_tensor_like(x):
+        return x
+    return convert(x, device=getattr(condition, "device", None))
 
 
 def select(

@@ -1,0 +1,217 @@
+"""fit / evaluate / predict time of torchkeras against a hand-written PyTorch loop, same run.
+
+Each workload trains the same architecture on the same data with the same batch size, loss,
+optimizer update and per-epoch loss/accuracy tracking, once through `model.fit` and once
+through a plain loop. Reported: seconds per epoch for both and the ratio torchkeras / torch
+(best of `--repeats`, after a warm-up epoch), plus peak memory (CUDA) where available.
+
+    python bench/bench_fit.py            # all workloads
+    python bench/bench_fit.py --quick    # smaller, for CI smoke runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+import torchkeras as keras
+
+
+@dataclass
+class Workload:
+    name: str
+    make_keras: Callable[[], keras.Model]
+    make_torch: Callable[[], torch.nn.Module]
+    x: np.ndarray
+    y: np.ndarray
+    batch_size: int
+
+
+def mlp_layers(features: int, hidden: int, classes: int, depth: int) -> list:
+    layers = [keras.Input((features,))]
+    layers += [keras.layers.Dense(hidden, activation="relu") for _ in range(depth)]
+    return [*layers, keras.layers.Dense(classes)]
+
+
+def torch_mlp(features: int, hidden: int, classes: int, depth: int) -> torch.nn.Module:
+    modules: list[torch.nn.Module] = []
+    width = features
+    for _ in range(depth):
+        modules += [torch.nn.Linear(width, hidden), torch.nn.ReLU()]
+        width = hidden
+    return torch.nn.Sequential(*modules, torch.nn.Linear(width, classes))
+
+
+def cnn_keras() -> keras.Model:
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        L.Conv2D(32, 3, padding="same", activation="relu"),
+        L.BatchNormalization(),
+        L.MaxPooling2D(),
+        L.Conv2D(64, 3, padding="same", activation="relu"),
+        L.GlobalAveragePooling2D(),
+        L.Dense(10),
+    ])
+
+
+def cnn_torch() -> torch.nn.Module:
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(3, 32, 3, padding=1)
+            self.bn = torch.nn.BatchNorm2d(32, eps=1e-3, momentum=0.01)
+            self.conv2 = torch.nn.Conv2d(32, 64, 3, padding=1)
+            self.head = torch.nn.Linear(64, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x.permute(0, 3, 1, 2)  # NHWC data as a channels_last NCHW view
+            x = self.bn(torch.relu(self.conv1(x)))
+            x = torch.nn.functional.max_pool2d(x, 2)
+            x = torch.relu(self.conv2(x))
+            return self.head(x.mean((2, 3)))
+
+    return Net()
+
+
+def lstm_keras(vocab: int, steps: int) -> keras.Model:
+    L = keras.layers
+    return keras.Sequential([keras.Input((steps,), dtype="int64"), L.Embedding(vocab, 32), L.LSTM(64), L.Dense(2)])
+
+
+def lstm_torch(vocab: int) -> torch.nn.Module:
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocab, 32)
+            self.lstm = torch.nn.LSTM(32, 64, batch_first=True)
+            self.head = torch.nn.Linear(64, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            _, (h, _) = self.lstm(self.embedding(x))
+            return self.head(h[-1])
+
+    return Net()
+
+
+def hand_written_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+                       y: torch.Tensor, batch_size: int) -> tuple[float, float]:
+    """The loop a PyTorch user writes: shuffled batches, CE loss, Adam, on-device running stats."""
+    model.train()
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device)
+    permutation = torch.randperm(x.shape[0], device=x.device)
+    for start in range(0, x.shape[0], batch_size):
+        index = permutation[start : start + batch_size]
+        xb, yb = x.index_select(0, index), y.index_select(0, index)
+        logits = model(xb)
+        loss = torch.nn.functional.cross_entropy(logits, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach() * yb.shape[0]
+        correct += (logits.argmax(-1) == yb).sum()
+    return float(loss_sum) / x.shape[0], float(correct) / x.shape[0]
+
+
+def hand_written_predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> np.ndarray:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)]).numpy()
+
+
+def best_time(function: Callable[[], object], repeats: int) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run(workload: Workload, repeats: int, wrapped: bool) -> dict[str, float]:
+    x = torch.as_tensor(workload.x)
+    y = torch.as_tensor(workload.y)
+    torch.manual_seed(0)
+    reference = workload.make_torch()
+    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3, eps=1e-7, foreach=True)
+    torch_fit = best_time(lambda: hand_written_epoch(reference, optimizer, x, y, workload.batch_size), repeats)
+    torch_predict = best_time(lambda: hand_written_predict(reference, x, workload.batch_size), repeats)
+
+    torch.manual_seed(0)
+    model = keras.Model(workload.make_torch()) if wrapped else workload.make_keras()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    ours_fit = best_time(lambda: model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0), repeats)
+    ours_evaluate = best_time(lambda: model.evaluate(x, y, batch_size=workload.batch_size, verbose=0), repeats)
+    ours_predict = best_time(lambda: model.predict(x, batch_size=workload.batch_size, verbose=0), repeats)
+    return {
+        "torch_fit": torch_fit,
+        "fit": ours_fit,
+        "fit_ratio": ours_fit / torch_fit,
+        "evaluate": ours_evaluate,
+        "predict": ours_predict,
+        "predict_ratio": ours_predict / torch_predict,
+    }
+
+
+def workloads(quick: bool) -> list[Workload]:
+    rng = np.random.default_rng(0)
+    scale = 4 if quick else 1
+    n = 8192 // scale
+    x_tab = rng.normal(size=(n, 32)).astype("float32")
+    y_tab = rng.integers(0, 10, n)
+    tiny_x = rng.normal(size=(n, 8)).astype("float32")
+    tiny_y = rng.integers(0, 2, n)
+    images = rng.normal(size=(1024 // scale, 32, 32, 3)).astype("float32")
+    image_labels = rng.integers(0, 10, images.shape[0])
+    vocab, steps = 1000, 50
+    tokens = rng.integers(1, vocab, size=(2048 // scale, steps))
+    token_labels = rng.integers(0, 2, tokens.shape[0])
+    found = [
+        Workload("tiny_mlp", lambda: keras.Sequential(mlp_layers(8, 16, 2, 1)),
+                 lambda: torch_mlp(8, 16, 2, 1), tiny_x, tiny_y, 32),
+        Workload("mlp", lambda: keras.Sequential(mlp_layers(32, 256, 10, 3)),
+                 lambda: torch_mlp(32, 256, 10, 3), x_tab, y_tab, 128),
+    ]
+    if hasattr(keras.layers, "Conv2D") and hasattr(keras.layers, "BatchNormalization"):
+        found.append(Workload("cnn", cnn_keras, cnn_torch, images, image_labels, 64))
+    if hasattr(keras.layers, "LSTM"):
+        found.append(Workload("lstm", lambda: lstm_keras(vocab, steps), lambda: lstm_torch(vocab),
+                              tokens, token_labels, 64))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller data and fewer repeats")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--only", default=None, help="comma-separated workload names")
+    args = parser.parse_args()
+    repeats = args.repeats or (2 if args.quick else 5)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
+    print(f"{'workload':<18}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'predict ratio':>15}")
+    for workload in workloads(args.quick):
+        if args.only and workload.name not in args.only.split(","):
+            continue
+        for wrapped in (False, True):
+            if wrapped and workload.name not in ("tiny_mlp", "mlp"):
+                continue
+            result = run(workload, repeats, wrapped)
+            label = workload.name + (" (wrapped)" if wrapped else "")
+            print(f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}"
+                  f"{result['fit_ratio']:>11.3f}{result['predict_ratio']:>15.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Cross-entropies, KL divergence, Poisson: parity with Keras, reference formulas, errors."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from torchkeras import losses
+
+CASES = [
+    ("BinaryCrossentropy", {}, "binary"),
+    ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "logits"),
+    ("BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5}, "binary"),
+    ("BinaryFocalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits"),
+    ("CategoricalCrossentropy", {}, "categorical"),
+    ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "categorical_logits"),
+    ("CategoricalFocalCrossentropy", {"alpha": 0.5, "gamma": 1.0}, "categorical"),
+    ("CategoricalFocalCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "categorical_logits"),
+    ("SparseCategoricalCrossentropy", {}, "sparse"),
+    ("SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.7}, "sparse"),
+    ("KLDivergence", {}, "distribution"),
+    ("Poisson", {}, "positive"),
+]
+SETTINGS = [  # (reduction, with sample_weight, with mask)
+    ("sum_over_batch_size", False, False),
+    ("sum", True, False),
+    ("sum_over_batch_size", True, True),
+    ("mean_with_sample_weight", True, False),
+    ("none", False, True),
+]
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize("name, kwargs, kind", CASES, ids=lambda c: str(c))
+def test_matches_keras(keras, assert_loss_parity, make_inputs, name, kwargs, kind, setting):
+    reduction, weighted, masked = setting
+    y_true, y_pred = make_inputs(kind, shape=(6, 4))
+    weights = np.linspace(0.2, 1.7, 6).astype("float32") if weighted else None
+    mask = np.array([True, False, True, True, False, True]) if masked else None
+    ours = getattr(losses, name)(reduction=reduction, **kwargs)
+    theirs = getattr(keras.losses, name)(reduction=reduction, **kwargs)
+    assert_loss_parity(ours, theirs, y_true, y_pred, weights, mask)
+
+
+@pytest.mark.parametrize("kind", ["sparse", "sparse_logits"])
+@pytest.mark.parametrize("label_shape", ["flat", "column", "int64"])
+def test_sparse_label_shapes_and_dtypes(keras, assert_loss_parity, make_inputs, kind, label_shape):
+    y_true, y_pred = make_inputs(kind, shape=(5, 3))
+    y_true = {"flat": y_true, "column": y_true[:, None], "int64": y_true.astype("int64")}[label_shape]
+    from_logits = kind == "sparse_logits"
+    ours = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    assert_loss_parity(ours, keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), y_true, y_pred)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+def test_sparse_ignore_class_on_sequences(keras, assert_loss_parity, make_inputs, from_logits, reduction):
+    y_true, y_pred = make_inputs("sparse_logits" if from_logits else "sparse", shape=(3, 5, 4))
+    y_true[0, :2] = -1
+    y_true[2, 4] = -1
+    kwargs = {"from_logits": from_logits, "ignore_class": -1, "reduction": reduction}
+    mask = np.ones((3, 5), bool)
+    mask[1, 0] = False
+    result = assert_loss_parity(
+        losses.SparseCategoricalCrossentropy(**kwargs),
+        keras.losses.SparseCategoricalCrossentropy(**kwargs),
+        y_true,
+        y_pred,
+        mask=mask,
+    )
+    if reduction == "none":
+        assert (result[0, :2] == 0).all() and result[2, 4] == 0
+
+
+def test_sparse_ignore_class_averages_over_kept_entries():
+    logits = torch.randn(4, 3)
+    labels = torch.tensor([0, 2, 1, 2])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)(labels, logits)
+    torch.testing.assert_close(loss, F.cross_entropy(logits, labels, ignore_index=2))
+
+
+def test_categorical_axis_and_3d_inputs(keras, assert_loss_parity, make_inputs):
+    y_true, y_pred = make_inputs("categorical", shape=(2, 3, 4))
+    for axis in (-1, 1):
+        y_t, y_p = (y_true, y_pred) if axis == -1 else (y_true.swapaxes(1, 2), y_pred.swapaxes(1, 2))
+        assert_loss_parity(
+            losses.CategoricalCrossentropy(axis=axis), keras.losses.CategoricalCrossentropy(axis=axis), y_t, y_p
+        )
+
+
+def test_binary_crossentropy_reference_and_clipping():
+    y_true = torch.tensor([[1.0, 0.0, 1.0]])
+    y_pred = torch.tensor([[0.0, 0.0, 0.8]])  # exact zeros are clipped to epsilon, never inf
+    expected = -(torch.log(torch.tensor(1e-7)) + torch.log(torch.tensor(1 - 1e-7)) + torch.log(torch.tensor(0.8))) / 3
+    torch.testing.assert_close(losses.binary_crossentropy(y_true, y_pred), expected.reshape(1), rtol=1e-4, atol=1e-5)
+
+
+def test_binary_crossentropy_runs_under_autocast():
+    y_true, y_pred = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.7, 0.2]], dtype=torch.bfloat16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        result = losses.BinaryCrossentropy()(y_true, y_pred)
+    assert result.dtype == torch.float32 and torch.isfinite(result)
+
+
+def test_function_forms_match_keras(keras, make_inputs):
+    y_true, y_pred = make_inputs("categorical", shape=(4, 3))
+    for name in ("categorical_crossentropy", "kl_divergence", "poisson", "categorical_focal_crossentropy"):
+        expected = keras.ops.convert_to_numpy(getattr(keras.losses, name)(y_true, y_pred))
+        np.testing.assert_allclose(getattr(losses, name)(y_true, y_pred).numpy(), expected, rtol=1e-5, atol=1e-6)
+    y_true, y_pred = make_inputs("logits", shape=(4, 3))
+    expected = keras.losses.binary_crossentropy(y_true, y_pred, from_logits=True, label_smoothing=0.3)
+    result = losses.binary_crossentropy(y_true, y_pred, from_logits=True, label_smoothing=0.3)
+    np.testing.assert_allclose(result.numpy(), keras.ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match="same shape"):
+        losses.binary_crossentropy(torch.zeros(4, 2), torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="same shape"):
+        losses.categorical_crossentropy(torch.zeros(4, 2), torch.full((4, 3), 0.3))
+    with pytest.raises(ValueError, match="without its class axis"):
+        losses.sparse_categorical_crossentropy(torch.zeros(5), torch.full((4, 3), 0.3))
+    with pytest.raises(ValueError, match="`axis` must be of type `int`"):
+        losses.categorical_crossentropy(torch.zeros(4, 2), torch.zeros(4, 2), axis=True)
+    with pytest.raises(ValueError, match="`q` must be in the interval"):
+        losses.CategoricalGeneralizedCrossEntropy(q=1.5)
+
+
+def test_single_class_categorical_warns():
+    with pytest.warns(SyntaxWarning, match="binary_crossentropy"):
+        losses.categorical_crossentropy(torch.ones(3, 1), torch.ones(3, 1))

@@ -1,0 +1,76 @@
+"""Accuracy metrics and their function forms: parity with Keras, label shapes, masks."""
+
+import numpy as np
+import pytest
+import torch
+
+from torchkeras import metrics
+
+CASES = [
+    ("Accuracy", {}, "binary_rounded", (8, 3)),
+    ("BinaryAccuracy", {}, "binary", (8, 1)),
+    ("BinaryAccuracy", {"threshold": 0.3}, "binary", (8, 3)),
+    ("CategoricalAccuracy", {}, "categorical", (8, 4)),
+    ("CategoricalAccuracy", {}, "categorical", (8, 3, 4)),
+    ("SparseCategoricalAccuracy", {}, "sparse", (8, 4)),
+    ("SparseCategoricalAccuracy", {}, "sparse_column", (8, 4)),
+    ("SparseCategoricalAccuracy", {}, "sparse", (8, 3, 4)),
+    ("TopKCategoricalAccuracy", {"k": 2}, "categorical", (8, 5)),
+    ("TopKCategoricalAccuracy", {}, "categorical", (8, 3, 6)),
+    ("SparseTopKCategoricalAccuracy", {"k": 2}, "sparse", (8, 5)),
+    ("SparseTopKCategoricalAccuracy", {"k": 3}, "sparse_column", (8, 5)),
+]
+
+
+def _adapt(batches, kind):
+    if kind == "binary_rounded":
+        return [(y_true, np.round(y_pred), *rest) for y_true, y_pred, *rest in batches]
+    if kind == "sparse_column":
+        return [(y_true[:, None], y_pred, *rest) for y_true, y_pred, *rest in batches]
+    return batches
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name, kwargs, kind, shape", CASES, ids=str)
+def test_matches_keras(keras, assert_metric_parity, make_batches, name, kwargs, kind, shape, weighted):
+    base_kind = {"binary_rounded": "binary", "sparse_column": "sparse"}.get(kind, kind)
+    batches = _adapt(make_batches(base_kind, shape=shape, weighted=weighted), kind)
+    ours, theirs = getattr(metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
+    assert ours.name == theirs.name
+    assert_metric_parity(ours, theirs, batches)
+
+
+def test_masked_sequence_accuracy_matches_keras(keras, assert_metric_parity, make_batches):
+    batches = make_batches("sparse", shape=(4, 6, 5), weighted=False)
+    masks = [np.random.default_rng(i).uniform(size=(4, 6)) > 0.4 for i in range(3)]
+    theirs = keras.metrics.SparseCategoricalAccuracy()
+    assert_metric_parity(metrics.SparseCategoricalAccuracy(), theirs, batches, masks)
+
+
+def test_sparse_top_k_from_sorted_ids(keras, assert_metric_parity):
+    rng = np.random.default_rng(0)
+    ids = np.argsort(-rng.uniform(size=(8, 6)), axis=-1).astype("float32")
+    batches = [(rng.integers(0, 6, (8,)).astype("float32"), ids)]
+    kwargs = {"k": 2, "from_sorted_ids": True}
+    ours, theirs = metrics.SparseTopKCategoricalAccuracy(**kwargs), keras.metrics.SparseTopKCategoricalAccuracy(**kwargs)
+    assert_metric_parity(ours, theirs, batches)
+    assert ours.get_config()["from_sorted_ids"] is True
+
+
+def test_function_forms_reference():
+    y_pred = torch.tensor([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]])
+    torch.testing.assert_close(metrics.sparse_categorical_accuracy(torch.tensor([1, 2]), y_pred), torch.tensor([1.0, 0.0]))
+    one_hot = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    torch.testing.assert_close(metrics.categorical_accuracy(one_hot, y_pred), torch.tensor([1.0, 0.0]))
+    torch.testing.assert_close(metrics.top_k_categorical_accuracy(one_hot, y_pred, k=2), torch.tensor([1.0, 1.0]))
+    torch.testing.assert_close(
+        metrics.sparse_top_k_categorical_accuracy(torch.tensor([0, 1]), y_pred, k=1), torch.tensor([0.0, 0.0])
+    )
+    torch.testing.assert_close(
+        metrics.binary_accuracy(torch.tensor([[1], [0]]), torch.tensor([[0.7], [0.7]])), torch.tensor([[1.0], [0.0]])
+    )
+
+
+def test_top_k_counts_ties_as_hits():
+    y_pred = torch.tensor([[0.5, 0.5, 0.0]])
+    assert metrics.sparse_top_k_categorical_accuracy(torch.tensor([1]), y_pred, k=1).item() == 1.0

@@ -1,0 +1,63 @@
+"""`MaxPooling1D`: 1D maximum pooling layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchkeras.layers.pooling.base_pooling import BasePooling
+from torchkeras.utils.registry import register_builtin
+
+__all__ = ["MaxPooling1D", "MaxPool1D"]
+
+
+@register_builtin
+class MaxPooling1D(BasePooling):
+    """1D maximum pooling: the maximum of each `pool_size` window, moved by `strides`.
+
+    Args:
+        pool_size: integer or tuple of 1 integer, the window size (2 by default).
+        strides: integer or tuple of 1 integer; `None` (default) means `pool_size`.
+        padding: `"valid"` (only whole windows) or `"same"` (`ceil(size / strides)`
+            outputs, an odd extra padding cell at the end, as in Keras; padded cells never win).
+        data_format: `"channels_last"` or `"channels_first"`; `image_data_format()` by default.
+        name: the layer's name.
+        **kwargs: base `Layer` arguments (`dtype`, `trainable`, ...).
+
+    Input shape:
+        `(batch_size, steps, channels)` with `"channels_last"`, or
+        `(batch_size, channels, steps)` with `"channels_first"`.
+
+    Output shape:
+        `(batch_size, pooled_steps, channels)` with `"channels_last"`, or
+        `(batch_size, channels, pooled_steps)` with `"channels_first"`.
+
+    Example:
+    ```python
+    x = np.random.rand(4, 10, 3).astype("float32")
+    y = keras.layers.MaxPooling1D()(x)  # shape (4, 5, 3)
+    ```
+    """
+
+    def __init__(
+        self,
+        pool_size: int | tuple[int, ...] = 2,
+        strides: int | tuple[int, ...] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=1,
+            pool_mode="max",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+
+
+MaxPool1D = MaxPooling1D
+register_builtin(MaxPooling1D, "MaxPool1D")

@@ -1,0 +1,272 @@
+"""`BaseRNNCell`: the arguments, weights and step machinery SimpleRNNCell, LSTMCell and GRUCell share.
+
+A built-in cell stores its kernels the way torch's fused RNN kernels want them (`(gates * units,
+input_dim)`, gates in torch's order) and exposes three things to the `RNN` layer: `_project_inputs`
+(the input contributions of all timesteps in one matmul), `_step_function` (the recurrent part of
+one step) and, when the configuration allows, `_fused` (the whole sequence in one torch kernel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from torchkeras import activations, config, constraints, initializers, regularizers
+from torchkeras.layers.layer import Layer
+from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from torchkeras.layers.rnn.recurrence import StepFunction
+from torchkeras.layers.variable import Permuted
+from torchkeras.utils.validation import check_positive_int, invalid
+
+__all__ = ["BaseRNNCell", "cell_layer_config", "fast_activation", "forward_to_cell", "is_sigmoid", "is_tanh"]
+
+_FAST = {activations.tanh: torch.tanh, activations.sigmoid: torch.sigmoid, activations.relu: torch.relu}
+
+
+def fast_activation(fn: Callable) -> Callable:
+    """The plain torch function behind a built-in activation (skips argument conversion per step)."""
+    return _FAST.get(fn, fn)
+
+
+def is_tanh(fn: Callable) -> bool:
+    return fn is activations.tanh or fn is torch.tanh
+
+
+def is_sigmoid(fn: Callable) -> bool:
+    return fn is activations.sigmoid or fn is torch.sigmoid
+
+
+def forward_to_cell(*names: str) -> Callable[[type], type]:
+    """Class decorator: read-only properties reading `self.cell.<name>` (Keras's LSTM.units etc.)."""
+
+    def decorate(cls: type) -> type:
+        for name in names:
+            setattr(cls, name, property(lambda self, n=name: getattr(self.cell, n), doc=f"The cell's `{name}`."))
+        return cls
+
+    return decorate
+
+
+def cell_layer_config(rnn_config: dict, layer: Any) -> dict:
+    """Config of SimpleRNN / LSTM / GRU: the RNN's keys minus `cell`, plus the cell's arguments."""
+    config = {key: value for key, value in rnn_config.items() if key != "cell"}
+    cell_config = layer.cell.get_config()
+    for key in ("name", "trainable", "dtype"):
+        cell_config.pop(key)
+    config.update(cell_config)
+    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
+    return config
+
+
+def _check_dropout(value: Any, argument: str, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise invalid(argument, "must be a number in [0, 1]", value, owner)
+    return float(value)
+
+
+class BaseRNNCell(Layer, DropoutRNNCell):
+    """Base of the built-in cells; subclasses set `gates` and implement `_step_function`."""
+
+    gates = 1
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
+        implementation = kwargs.pop("implementation", 2)
+        super().__init__(**kwargs)
+        owner = self._owner()
+        self.units = check_positive_int(units, "units", owner)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _check_dropout(dropout, "dropout", owner)
+        self.recurrent_dropout = _check_dropout(recurrent_dropout, "recurrent_dropout", owner)
+        self.seed = seed
+        self._dropout_generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        # Keras's "implementation 1" (forced by recurrent dropout) draws one dropout mask per gate.
+        self.implementation = 1 if self.recurrent_dropout else implementation
+        if self.implementation == 1 and self.gates > 1:
+            self.dropout_mask_count = self.gates
+        self.state_size: Any = self.units
+        self.output_size = self.units
+
+    def _owner(self) -> str:
+        return f"{type(self).__name__} '{self.name}'"
+
+    # ------------------------------------------------------------------ weights
+
+    def _kernel_layout(self) -> Any:
+        return Permuted((1, 0))
+
+    def _bias_layout(self) -> Any:
+        return None
+
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (self.gates * self.units,)
+
+    def _bias_initializer(self) -> Any:
+        return self.bias_initializer
+
+    def build(self, input_shape: tuple) -> None:
+        input_dim = input_shape[-1] if input_shape else None
+        if input_dim is None:
+            raise ValueError(
+                f"{self._owner()}: the last dimension of the inputs must be defined. "
+                f"Received: input_shape={tuple(input_shape or ())}"
+            )
+        width = self.gates * self.units
+        self.kernel = self.add_weight(
+            shape=(input_dim, width),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            layout=self._kernel_layout(),
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, width),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+            layout=self._kernel_layout(),
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=self._bias_shape(),
+                name="bias",
+                initializer=self._bias_initializer(),
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                layout=self._bias_layout(),
+            )
+
+    # ---------------------------------------------------------------- computation
+
+    def _input_bias(self) -> torch.Tensor | None:
+        return self.bias
+
+    def _input_dropout(self, step_input: torch.Tensor, training: bool) -> torch.Tensor | None:
+        return self.get_dropout_mask(step_input) if training and 0 < self.dropout < 1 else None
+
+    def _recurrent_dropout(self, state: torch.Tensor, training: bool) -> torch.Tensor | None:
+        return self.get_recurrent_dropout_mask(state) if training and 0 < self.recurrent_dropout < 1 else None
+
+    def _check_inputs(self, inputs: torch.Tensor) -> None:
+        if inputs.shape[-1] != self.kernel.shape[1]:
+            raise ValueError(
+                f"{self._owner()}: expected inputs with last dimension {self.kernel.shape[1]}. "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
+            )
+
+    def _project_inputs(self, sequences: torch.Tensor, training: bool) -> torch.Tensor:
+        """The input part of every step at once: `(batch, time, gates * units)`."""
+        mask = self._input_dropout(sequences[:, 0], training)
+        bias = self._input_bias()
+        if mask is None or mask.ndim == 2:
+            inputs = sequences if mask is None else sequences * mask.unsqueeze(1)
+            return torch.nn.functional.linear(inputs, self.kernel, bias)
+        kernel = self.kernel.view(self.gates, self.units, -1)  # one mask per gate
+        projected = torch.einsum("gbtf,guf->btgu", sequences.unsqueeze(0) * mask.unsqueeze(2), kernel)
+        projected = projected.flatten(2)
+        return projected if bias is None else projected + bias
+
+    def _recurrent_matmul(
+        self, state: torch.Tensor, training: bool
+    ) -> Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]:
+        """`product(h, base)`: `base + h @ recurrent_kernel` with this sequence's recurrent dropout."""
+        kernel = self.recurrent_kernel
+        kernel_t = kernel.t()
+        mask = self._recurrent_dropout(state, training)
+        if mask is None:
+            return lambda h, base: h @ kernel_t if base is None else torch.addmm(base, h, kernel_t)
+        if mask.ndim == 2:
+            return lambda h, base: (h * mask) @ kernel_t if base is None else torch.addmm(base, h * mask, kernel_t)
+        per_gate = kernel.view(self.gates, self.units, self.units).transpose(1, 2)
+
+        def product(h: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:
+            result = torch.bmm(h.unsqueeze(0) * mask, per_gate).transpose(0, 1).flatten(1)
+            return result if base is None else result + base
+
+        return product
+
+    def _step_function(self, training: bool, state: torch.Tensor) -> StepFunction:
+        """`step(projected_input_t, states) -> (output, new_states)` for one sequence."""
+        raise NotImplementedError
+
+    def _dropped_inputs(self, sequences: torch.Tensor, training: bool) -> torch.Tensor:
+        mask = self._input_dropout(sequences[:, 0], training)
+        return sequences if mask is None else sequences * mask.unsqueeze(1)
+
+    def _can_fuse(self, training: bool) -> bool:
+        """Whether a fused torch kernel computes exactly this configuration."""
+        if training and 0 < self.recurrent_dropout < 1:
+            return False
+        return not (training and 0 < self.dropout < 1 and getattr(self, "dropout_mask_count", None))
+
+    def _fused(
+        self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        raise NotImplementedError
+
+    def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> tuple[torch.Tensor, Any]:
+        self._check_inputs(inputs)
+        nested = isinstance(states, (list, tuple))
+        state_list = list(states) if nested else [states]
+        projected = self._project_inputs(inputs.unsqueeze(1), training).squeeze(1)
+        output, new_states = self._step_function(training, state_list[0])(projected, state_list)
+        return output, (new_states if nested else new_states[0])
+
+    def get_initial_state(self, batch_size: int | None = None) -> list[torch.Tensor]:
+        """Zero states, one `(batch_size, size)` tensor per entry of `state_size`."""
+        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        device = self.kernel.device if self.built else None
+        dtype = config.torch_dtype(self.compute_dtype)
+        return [torch.zeros((batch_size, size), dtype=dtype, device=device) for size in sizes]
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
