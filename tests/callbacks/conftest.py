@@ -80,7 +80,10 @@ def make_fake_model():
 @pytest.fixture
 def fake_metrics():
     """Metrics as a compiled model lists them: a loss tracker, then a container of compiled metrics."""
-    return [FakeMetric("loss"), FakeMetricContainer([FakeMetric("accuracy", "up"), FakeMetric("mae", "down")])]
+    return [
+        FakeMetric("loss"),
+        FakeMetricContainer([FakeMetric("accuracy", "up"), FakeMetric("mae", "down")]),
+    ]
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def test_same_hooks_and_signatures_as_keras(keras):
         ours = inspect.signature(getattr(Callback, name))
         theirs = inspect.signature(getattr(reference, name))
         assert list(ours.parameters) == list(theirs.parameters), name
-        assert [p.default for p in ours.parameters.values()] == [p.default for p in theirs.parameters.values()], name
+        assert [p.default for p in ours.parameters.values()] == [
+            p.default for p in theirs.parameters.values()
+        ], name
 
 
 def test_defaults(fake_model):

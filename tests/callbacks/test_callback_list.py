@@ -77,8 +77,14 @@ def drive_batches(callbacks):
 
 def test_tensor_aware_callbacks_get_tensor_logs_untouched(fake_model, tmp_path):
     recorder = TensorRecorder()
-    others = [EarlyStopping(), ModelCheckpoint(str(tmp_path / "m.keras")), LearningRateScheduler(lambda e, lr: lr)]
-    callbacks = CallbackList([*others, EpochOnly(), recorder], add_history=True, add_progbar=True, model=fake_model)
+    others = [
+        EarlyStopping(),
+        ModelCheckpoint(str(tmp_path / "m.keras")),
+        LearningRateScheduler(lambda e, lr: lr),
+    ]
+    callbacks = CallbackList(
+        [*others, EpochOnly(), recorder], add_history=True, add_progbar=True, model=fake_model
+    )
     sent = drive_batches(callbacks)
     for hook in HOOKS:
         assert recorder.seen[hook] is sent[hook]
@@ -157,7 +163,10 @@ def test_predict_outputs_become_numpy_when_read(fake_model):
 def test_epoch_logs_are_flattened_sorted_floats_and_shared(fake_model):
     seen = []
     callbacks = CallbackList(
-        [LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs)), LearningRateScheduler(lambda e, lr: lr)],
+        [
+            LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs)),
+            LearningRateScheduler(lambda e, lr: lr),
+        ],
         add_history=True,
         model=fake_model,
     )
@@ -177,7 +186,9 @@ def test_epoch_logs_match_keras(keras, keras_model, fake_model):
         (keras.callbacks.CallbackList, keras.callbacks.LearningRateScheduler, keras_model),
         (CallbackList, LearningRateScheduler, fake_model),
     ):
-        callbacks = callback_list([scheduler(lambda e, lr: lr / 2)], add_history=True, model=model, epochs=2, steps=1, verbose=0)
+        callbacks = callback_list(
+            [scheduler(lambda e, lr: lr / 2)], add_history=True, model=model, epochs=2, steps=1, verbose=0
+        )
         callbacks.on_train_begin()
         for epoch in range(2):
             callbacks.on_epoch_begin(epoch)
@@ -195,13 +206,19 @@ def test_none_logs_become_empty_dicts(fake_model):
 
 
 def test_default_callbacks_are_added_once_in_keras_order(fake_model):
-    callbacks = CallbackList([EpochOnly()], add_history=True, add_progbar=True, model=fake_model, verbose=2, epochs=3, steps=7)
+    callbacks = CallbackList(
+        [EpochOnly()], add_history=True, add_progbar=True, model=fake_model, verbose=2, epochs=3, steps=7
+    )
     kinds = [type(cb) for cb in callbacks.callbacks]
     assert kinds == [EpochOnly, History, ProgbarLogger]
     assert fake_model.history is callbacks.callbacks[1]
     assert all(cb.model is fake_model for cb in callbacks.callbacks)
     assert callbacks.callbacks[2].params == {"verbose": 2, "epochs": 3, "steps": 7}
-    assert (callbacks.callbacks[2].verbose, callbacks.callbacks[2].epochs, callbacks.callbacks[2].target) == (2, 3, 7)
+    assert (callbacks.callbacks[2].verbose, callbacks.callbacks[2].epochs, callbacks.callbacks[2].target) == (
+        2,
+        3,
+        7,
+    )
 
 
 def test_user_history_and_progbar_are_kept(fake_model):
@@ -213,18 +230,21 @@ def test_user_history_and_progbar_are_kept(fake_model):
 
 def test_forwards_every_hook_in_order(fake_model):
     calls = []
-    hooks = [
-        "on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin", "on_predict_end",
-        "on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end", "on_batch_begin",
-        "on_batch_end", "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
-    ]  # fmt: skip
+    run_hooks = [f"on_{run}_{when}" for run in ("train", "test", "predict") for when in ("begin", "end")]
+    step_hooks = ["on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end"]
+    step_hooks += [
+        f"on_{run}_batch_{when}" for run in ("train", "test", "predict") for when in ("begin", "end")
+    ]
+    hooks = run_hooks + step_hooks
 
     def recorder(tag):
-        return LambdaCallback(**{hook: (lambda *args, h=hook, **kwargs: calls.append((tag, h))) for hook in hooks})
+        return LambdaCallback(
+            **{hook: (lambda *args, h=hook, **kwargs: calls.append((tag, h))) for hook in hooks}
+        )
 
     callbacks = CallbackList([recorder("a"), recorder("b")], model=fake_model)
     for hook in hooks:
-        args = () if hook.endswith(("train_begin", "train_end", "test_begin", "test_end", "predict_begin", "predict_end")) else (0,)
+        args = () if hook in run_hooks else (0,)
         getattr(callbacks, hook)(*args, {"loss": 1.0})
     assert calls == [(tag, hook) for hook in hooks for tag in "ab"]
 

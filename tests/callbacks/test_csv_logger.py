@@ -7,7 +7,10 @@ import pytest
 
 from torchkeras.callbacks import CSVLogger
 
-WITH_VAL = [{"loss": 0.5, "accuracy": 0.75, "val_loss": 0.6, "val_accuracy": 0.7}, {"loss": 0.25, "accuracy": 0.875, "val_loss": 0.4, "val_accuracy": 0.8}]
+WITH_VAL = [
+    {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.6, "val_accuracy": 0.7},
+    {"loss": 0.25, "accuracy": 0.875, "val_loss": 0.4, "val_accuracy": 0.8},
+]
 WITHOUT_VAL = [{"loss": 0.5, "mae": 0.125}, {"loss": 0.25, "mae": 0.0625}]
 VAL_LATER = [{"loss": 0.5}, {"loss": 0.25, "val_loss": 0.3}]
 ODD_VALUES = [{"loss": 0.5, "lrs": [0.1, 0.2], "arr": np.array([1, 2]), "scalar": np.array(3.0), "name": "x"}]

@@ -39,7 +39,9 @@ def run(callback, model, values, fill_weights):
     return trace, float(model.get_weights()[0].flat[0])
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default"
+)
 def test_matches_keras(config, keras, keras_model, fake_model, fill_weights, capsys):
     values = ACCURACIES if config.get("monitor") == "val_accuracy" else LOSSES
     expected = run(keras.callbacks.EarlyStopping(**config), keras_model, values, fill_weights)
@@ -56,13 +58,17 @@ def test_reused_across_fits_resets_state(fake_model, fill_weights):
 
 
 def test_restores_best_weights_without_stopping_early(fake_model, fill_weights):
-    trace, restored = run(EarlyStopping(patience=100, restore_best_weights=True), fake_model, LOSSES, fill_weights)
+    trace, restored = run(
+        EarlyStopping(patience=100, restore_best_weights=True), fake_model, LOSSES, fill_weights
+    )
     assert not any(stop for stop, *_ in trace)
     assert restored == LOSSES.index(min(LOSSES))
 
 
 def test_stops_after_patience(fake_model, fill_weights):
-    trace, _ = run(EarlyStopping(monitor="loss", patience=2), fake_model, [1.0, 0.9, 0.95, 0.96, 0.97], fill_weights)
+    trace, _ = run(
+        EarlyStopping(monitor="loss", patience=2), fake_model, [1.0, 0.9, 0.95, 0.96, 0.97], fill_weights
+    )
     assert [stop for stop, *_ in trace] == [False, False, False, True, True]
 
 
@@ -82,7 +88,10 @@ def test_auto_mode_matches_keras_with_compiled_metric(keras, fake_metrics, make_
     keras_model.evaluate(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)  # builds the metrics
     config = {"monitor": "val_accuracy", "patience": 1, "min_delta": 0.01}
     expected = run(keras.callbacks.EarlyStopping(**config), keras_model, ACCURACIES, fill_weights)
-    assert run(EarlyStopping(**config), make_fake_model(metrics=fake_metrics), ACCURACIES, fill_weights) == expected
+    assert (
+        run(EarlyStopping(**config), make_fake_model(metrics=fake_metrics), ACCURACIES, fill_weights)
+        == expected
+    )
 
 
 def test_auto_mode_unknown_direction_raises(fake_model):

@@ -36,9 +36,11 @@ def test_named_hooks_receive_their_arguments(fake_model):
 
 def test_other_hooks_by_keyword():
     calls = []
-    callback = LambdaCallback(on_test_end=lambda logs: calls.append(logs), on_predict_batch_end=lambda b, logs: calls.append(b))
+    callback = LambdaCallback(
+        on_test_end=lambda logs: calls.append(logs), on_predict_batch_end=lambda b, logs: calls.append(b)
+    )
     callback.on_test_end({"loss": 1.0})
-    callback.on_predict_batch_end(3)
+    callback.on_predict_batch_end(3, logs=None)
     callback.on_epoch_end(0, {})  # not given: the base's no-op
     assert calls == [{"loss": 1.0}, 3]
 

@@ -30,7 +30,9 @@ def test_matches_keras(keras):
 
 
 def test_non_scalar_tensor_becomes_numpy():
-    out = pythonify_logs({"outputs": torch.arange(6.0).reshape(2, 3), "bf16": torch.ones(2, dtype=torch.bfloat16)})
+    out = pythonify_logs(
+        {"outputs": torch.arange(6.0).reshape(2, 3), "bf16": torch.ones(2, dtype=torch.bfloat16)}
+    )
     np.testing.assert_array_equal(out["outputs"], np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(out["bf16"], np.ones(2, "float32"))
 
@@ -45,7 +47,10 @@ def test_empty():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_tensors():
-    logs = {"loss": torch.tensor(0.5, device="cuda"), "accuracy": torch.tensor(0.25, device="cuda", dtype=torch.float16)}
+    logs = {
+        "loss": torch.tensor(0.5, device="cuda"),
+        "accuracy": torch.tensor(0.25, device="cuda", dtype=torch.float16),
+    }
     assert pythonify_logs(logs) == {"accuracy": 0.25, "loss": 0.5}
     mixed = {"loss": torch.tensor(0.5, device="cuda"), "cpu": torch.tensor(1.5)}
     assert pythonify_logs(mixed) == {"cpu": 1.5, "loss": 0.5}
@@ -53,7 +58,14 @@ def test_cuda_tensors():
 
 @pytest.mark.parametrize(
     "value, text",
-    [(0.123456, "0.1235"), (-2.5, "-2.5000"), (0.0001, "1.0000e-04"), (0.0, "0.0000e+00"), (torch.tensor(1.0), "1.0000"), ("x", "x")],
+    [
+        (0.123456, "0.1235"),
+        (-2.5, "-2.5000"),
+        (0.0001, "1.0000e-04"),
+        (0.0, "0.0000e+00"),
+        (torch.tensor(1.0), "1.0000"),
+        ("x", "x"),
+    ],
 )
 def test_format_log_value(value, text):
     assert format_log_value(value) == text

@@ -44,7 +44,9 @@ CASES = [
 def test_epoch_saves_match_keras(template, kwargs, keras, keras_model, fake_model, tmp_path, capsys):
     (tmp_path / "keras").mkdir()
     (tmp_path / "ours").mkdir()
-    run_epochs(keras.callbacks.ModelCheckpoint(str(tmp_path / "keras" / template), **kwargs), keras_model, VAL_LOSSES)
+    run_epochs(
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "keras" / template), **kwargs), keras_model, VAL_LOSSES
+    )
     keras_out = capsys.readouterr().out.replace(str(tmp_path / "keras"), "DIR")
     callback = ModelCheckpoint(str(tmp_path / "ours" / template), **kwargs)
     run_epochs(callback, fake_model, VAL_LOSSES)
@@ -61,7 +63,12 @@ def test_batch_saves_match_keras(template, save_freq, keras, keras_model, fake_m
     (tmp_path / "ours").mkdir()
     keras_callback = keras.callbacks.ModelCheckpoint(str(tmp_path / "keras" / template), save_freq=save_freq)
     run_epochs(keras_callback, keras_model, VAL_LOSSES[:2], batches=3)
-    run_epochs(ModelCheckpoint(str(tmp_path / "ours" / template), save_freq=save_freq), fake_model, VAL_LOSSES[:2], batches=3)
+    run_epochs(
+        ModelCheckpoint(str(tmp_path / "ours" / template), save_freq=save_freq),
+        fake_model,
+        VAL_LOSSES[:2],
+        batches=3,
+    )
     assert saved_files(tmp_path / "ours") == saved_files(tmp_path / "keras")
 
 
@@ -76,12 +83,17 @@ def test_batch_saves_read_tensor_logs_themselves(fake_model, tmp_path):
 
 
 def test_saves_current_weights(fake_model, fill_weights, tmp_path):
-    callback = ModelCheckpoint(str(tmp_path / "best.weights.safetensors"), save_weights_only=True, save_best_only=True)
+    callback = ModelCheckpoint(
+        str(tmp_path / "best.weights.safetensors"), save_weights_only=True, save_best_only=True
+    )
     callback.set_model(fake_model)
     for epoch, value in enumerate(VAL_LOSSES):
         fill_weights(fake_model, epoch)
         callback.on_epoch_end(epoch, {"val_loss": value})
-    assert json.loads((tmp_path / "best.weights.safetensors").read_text()) == {"kind": "weights", "weights": 5.0}
+    assert json.loads((tmp_path / "best.weights.safetensors").read_text()) == {
+        "kind": "weights",
+        "weights": 5.0,
+    }
 
 
 def test_creates_missing_directories(fake_model, tmp_path):

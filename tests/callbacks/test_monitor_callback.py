@@ -18,7 +18,13 @@ def monitor(model, **kwargs):
 
 @pytest.mark.parametrize(
     "monitor_name, expected",
-    [("loss", operator.lt), ("val_loss", operator.lt), ("accuracy", operator.gt), ("val_accuracy", operator.gt), ("val_mae", operator.lt)],
+    [
+        ("loss", operator.lt),
+        ("val_loss", operator.lt),
+        ("accuracy", operator.gt),
+        ("val_accuracy", operator.gt),
+        ("val_mae", operator.lt),
+    ],
 )
 def test_auto_mode_from_model_metrics(monitor_name, expected, make_fake_model, fake_metrics):
     assert monitor(make_fake_model(metrics=fake_metrics), monitor=monitor_name).monitor_op is expected
@@ -31,7 +37,6 @@ def test_flat_metric_list(make_fake_model, fake_metrics):
 
 def test_auto_mode_matches_keras(keras, fake_metrics, make_fake_model):
     import numpy as np
-
     from keras.src.callbacks.monitor_callback import MonitorCallback as KerasMonitorCallback
 
     keras_model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])

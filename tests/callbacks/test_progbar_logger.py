@@ -11,7 +11,11 @@ from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.callbacks import progbar_logger as progbar_module
 
 # Key-sorted, as Keras's CallbackList hands logs to its ProgbarLogger.
-BATCH_LOGS = [{"accuracy": 0.25, "loss": 0.5}, {"accuracy": 0.5, "loss": 0.4}, {"accuracy": 0.75, "loss": 0.3}]
+BATCH_LOGS = [
+    {"accuracy": 0.25, "loss": 0.5},
+    {"accuracy": 0.5, "loss": 0.4},
+    {"accuracy": 0.75, "loss": 0.3},
+]
 EPOCH_LOGS = {"accuracy": 0.75, "loss": 0.3, "val_accuracy": 0.0001, "val_loss": 0.35}
 
 
@@ -65,7 +69,10 @@ def test_verbose_2_matches_keras(run, steps, keras, capsys):
 def test_verbose_2_lines(capsys):
     fit(ProgbarLogger(), 2, tensors=True)
     lines = capsys.readouterr().out.splitlines()
-    line = r"3/3 - \d+s - \d+(us|ms|s)/step - accuracy: 0.7500 - loss: 0.3000 - val_accuracy: 1.0000e-04 - val_loss: 0.3500"
+    line = (
+        r"3/3 - \d+s - \d+(us|ms|s)/step - accuracy: 0.7500 - loss: 0.3000"
+        r" - val_accuracy: 1.0000e-04 - val_loss: 0.3500"
+    )
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
     assert re.fullmatch(line, lines[1]) and re.fullmatch(line, lines[3])
 
@@ -88,7 +95,9 @@ def test_verbose_1_fit(capsys):
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
     for line in lines[1::2]:
         assert line.startswith("3/3 ")
-        assert line.endswith(" - accuracy: 0.7500 - loss: 0.3000 - val_accuracy: 1.0000e-04 - val_loss: 0.3500")
+        assert line.endswith(
+            " - accuracy: 0.7500 - loss: 0.3000 - val_accuracy: 1.0000e-04 - val_loss: 0.3500"
+        )
 
 
 def test_verbose_1_single_epoch_has_no_header(capsys):

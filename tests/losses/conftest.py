@@ -8,7 +8,7 @@ import torch
 def _make_inputs(kind, shape=(6, 4), seed=0):
     """Returns `(y_true, y_pred)` float32 NumPy arrays suited to a family of losses."""
     rng = np.random.default_rng(seed)
-    n, c = shape[0], shape[-1]
+    c = shape[-1]
     if kind == "binary":
         return rng.integers(0, 2, shape).astype("float32"), rng.uniform(0.01, 0.99, shape).astype("float32")
     if kind == "logits":
@@ -21,11 +21,15 @@ def _make_inputs(kind, shape=(6, 4), seed=0):
             scores = scores / scores.sum(-1, keepdims=True)
         return y_true, scores.astype("float32")
     if kind in ("sparse", "sparse_logits"):
-        y_true, y_pred = _make_inputs("categorical" if kind == "sparse" else "categorical_logits", shape, seed)
+        y_true, y_pred = _make_inputs(
+            "categorical" if kind == "sparse" else "categorical_logits", shape, seed
+        )
         return y_true.argmax(-1).astype("float32"), y_pred
     if kind == "distribution":
         y_true = rng.uniform(0, 1, shape)
-        return (y_true / y_true.sum(-1, keepdims=True)).astype("float32"), _make_inputs("categorical", shape, seed)[1]
+        return (y_true / y_true.sum(-1, keepdims=True)).astype("float32"), _make_inputs(
+            "categorical", shape, seed
+        )[1]
     if kind == "positive":
         return rng.uniform(0, 3, shape).astype("float32"), rng.uniform(0.1, 3, shape).astype("float32")
     if kind == "signed":

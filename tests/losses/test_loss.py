@@ -31,7 +31,15 @@ def keras_squared(keras):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize(
     "weight_shape, mask_shape",
-    [(None, None), ((5, 1), None), ((5, 3, 1), None), ((5, 3), None), (None, (5, 3)), ((5, 3), (5, 3)), ((), None)],
+    [
+        (None, None),
+        ((5, 1), None),
+        ((5, 3, 1), None),
+        ((5, 3), None),
+        (None, (5, 3)),
+        ((5, 3), (5, 3)),
+        ((), None),
+    ],
 )
 def test_subclass_reductions_weights_masks_match_keras(
     keras, keras_squared, assert_loss_parity, reduction, weight_shape, mask_shape
@@ -94,7 +102,12 @@ def test_wrapper_kwargs_config_and_round_trip(keras):
     assert config == {
         "name": "h",
         "reduction": "sum",
-        "fn": {"module": "builtins", "class_name": "function", "config": "huber", "registered_name": "function"},
+        "fn": {
+            "module": "builtins",
+            "class_name": "function",
+            "config": "huber",
+            "registered_name": "function",
+        },
         "delta": 0.5,
     }
     clone = LossFunctionWrapper.from_config(config)

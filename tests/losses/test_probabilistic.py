@@ -50,7 +50,9 @@ def test_sparse_label_shapes_and_dtypes(keras, assert_loss_parity, make_inputs, 
     y_true = {"flat": y_true, "column": y_true[:, None], "int64": y_true.astype("int64")}[label_shape]
     from_logits = kind == "sparse_logits"
     ours = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
-    assert_loss_parity(ours, keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), y_true, y_pred)
+    assert_loss_parity(
+        ours, keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), y_true, y_pred
+    )
 
 
 @pytest.mark.parametrize("from_logits", [False, True])
@@ -85,15 +87,23 @@ def test_categorical_axis_and_3d_inputs(keras, assert_loss_parity, make_inputs):
     for axis in (-1, 1):
         y_t, y_p = (y_true, y_pred) if axis == -1 else (y_true.swapaxes(1, 2), y_pred.swapaxes(1, 2))
         assert_loss_parity(
-            losses.CategoricalCrossentropy(axis=axis), keras.losses.CategoricalCrossentropy(axis=axis), y_t, y_p
+            losses.CategoricalCrossentropy(axis=axis),
+            keras.losses.CategoricalCrossentropy(axis=axis),
+            y_t,
+            y_p,
         )
 
 
 def test_binary_crossentropy_reference_and_clipping():
     y_true = torch.tensor([[1.0, 0.0, 1.0]])
     y_pred = torch.tensor([[0.0, 0.0, 0.8]])  # exact zeros are clipped to epsilon, never inf
-    expected = -(torch.log(torch.tensor(1e-7)) + torch.log(torch.tensor(1 - 1e-7)) + torch.log(torch.tensor(0.8))) / 3
-    torch.testing.assert_close(losses.binary_crossentropy(y_true, y_pred), expected.reshape(1), rtol=1e-4, atol=1e-5)
+    expected = (
+        -(torch.log(torch.tensor(1e-7)) + torch.log(torch.tensor(1 - 1e-7)) + torch.log(torch.tensor(0.8)))
+        / 3
+    )
+    torch.testing.assert_close(
+        losses.binary_crossentropy(y_true, y_pred), expected.reshape(1), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_binary_crossentropy_runs_under_autocast():
@@ -107,7 +117,9 @@ def test_function_forms_match_keras(keras, make_inputs):
     y_true, y_pred = make_inputs("categorical", shape=(4, 3))
     for name in ("categorical_crossentropy", "kl_divergence", "poisson", "categorical_focal_crossentropy"):
         expected = keras.ops.convert_to_numpy(getattr(keras.losses, name)(y_true, y_pred))
-        np.testing.assert_allclose(getattr(losses, name)(y_true, y_pred).numpy(), expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            getattr(losses, name)(y_true, y_pred).numpy(), expected, rtol=1e-5, atol=1e-6
+        )
     y_true, y_pred = make_inputs("logits", shape=(4, 3))
     expected = keras.losses.binary_crossentropy(y_true, y_pred, from_logits=True, label_smoothing=0.3)
     result = losses.binary_crossentropy(y_true, y_pred, from_logits=True, label_smoothing=0.3)

@@ -19,14 +19,20 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("reduction, weighted, masked", [("sum_over_batch_size", False, False), ("sum", True, True)])
+@pytest.mark.parametrize(
+    "reduction, weighted, masked", [("sum_over_batch_size", False, False), ("sum", True, True)]
+)
 @pytest.mark.parametrize("name, kwargs, kind", CASES, ids=str)
-def test_matches_keras(keras, assert_loss_parity, make_inputs, name, kwargs, kind, reduction, weighted, masked):
+def test_matches_keras(
+    keras, assert_loss_parity, make_inputs, name, kwargs, kind, reduction, weighted, masked
+):
     y_true, y_pred = make_inputs(kind, shape=(6, 6))  # square, so `axis=0` losses also fit the weights
     weights = np.linspace(0.2, 1.7, 6).astype("float32") if weighted else None
     mask = np.array([True, False, True, True, False, True]) if masked else None
     ours = getattr(losses, name)(reduction=reduction, **kwargs)
-    assert_loss_parity(ours, getattr(keras.losses, name)(reduction=reduction, **kwargs), y_true, y_pred, weights, mask)
+    assert_loss_parity(
+        ours, getattr(keras.losses, name)(reduction=reduction, **kwargs), y_true, y_pred, weights, mask
+    )
 
 
 @pytest.mark.parametrize("shapes", [((6,), (6, 1)), ((6, 1), (6,)), ((2, 3, 4), (2, 3, 4))])
@@ -58,4 +64,6 @@ def test_log_cosh_does_not_overflow():
 def test_mape_with_zero_labels_uses_epsilon(keras):
     y_true, y_pred = np.zeros((2, 2), "float32"), np.full((2, 2), 1e-3, "float32")
     expected = keras.ops.convert_to_numpy(keras.losses.mean_absolute_percentage_error(y_true, y_pred))
-    np.testing.assert_allclose(losses.mean_absolute_percentage_error(y_true, y_pred).numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.mean_absolute_percentage_error(y_true, y_pred).numpy(), expected, rtol=1e-5
+    )

@@ -8,12 +8,16 @@ from torchkeras import losses
 
 
 @pytest.mark.parametrize("axis", [None, (1, 2)])
-@pytest.mark.parametrize("name, kwargs", [("Dice", {}), ("Tversky", {}), ("Tversky", {"alpha": 0.7, "beta": 0.3})])
+@pytest.mark.parametrize(
+    "name, kwargs", [("Dice", {}), ("Tversky", {}), ("Tversky", {"alpha": 0.7, "beta": 0.3})]
+)
 def test_matches_keras(keras, assert_loss_parity, make_inputs, name, kwargs, axis):
     y_true, y_pred = make_inputs("binary", shape=(3, 4, 5))
     weights = np.array([0.5, 1.0, 2.0], "float32") if axis else None
     ours = getattr(losses, name)(axis=axis, **kwargs)
-    assert_loss_parity(ours, getattr(keras.losses, name)(axis=axis, **kwargs), y_true, y_pred, sample_weight=weights)
+    assert_loss_parity(
+        ours, getattr(keras.losses, name)(axis=axis, **kwargs), y_true, y_pred, sample_weight=weights
+    )
 
 
 def test_reference_formulas():

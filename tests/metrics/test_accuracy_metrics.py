@@ -52,22 +52,30 @@ def test_sparse_top_k_from_sorted_ids(keras, assert_metric_parity):
     ids = np.argsort(-rng.uniform(size=(8, 6)), axis=-1).astype("float32")
     batches = [(rng.integers(0, 6, (8,)).astype("float32"), ids)]
     kwargs = {"k": 2, "from_sorted_ids": True}
-    ours, theirs = metrics.SparseTopKCategoricalAccuracy(**kwargs), keras.metrics.SparseTopKCategoricalAccuracy(**kwargs)
+    ours, theirs = (
+        metrics.SparseTopKCategoricalAccuracy(**kwargs),
+        keras.metrics.SparseTopKCategoricalAccuracy(**kwargs),
+    )
     assert_metric_parity(ours, theirs, batches)
     assert ours.get_config()["from_sorted_ids"] is True
 
 
 def test_function_forms_reference():
     y_pred = torch.tensor([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]])
-    torch.testing.assert_close(metrics.sparse_categorical_accuracy(torch.tensor([1, 2]), y_pred), torch.tensor([1.0, 0.0]))
+    torch.testing.assert_close(
+        metrics.sparse_categorical_accuracy(torch.tensor([1, 2]), y_pred), torch.tensor([1.0, 0.0])
+    )
     one_hot = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     torch.testing.assert_close(metrics.categorical_accuracy(one_hot, y_pred), torch.tensor([1.0, 0.0]))
-    torch.testing.assert_close(metrics.top_k_categorical_accuracy(one_hot, y_pred, k=2), torch.tensor([1.0, 1.0]))
+    torch.testing.assert_close(
+        metrics.top_k_categorical_accuracy(one_hot, y_pred, k=2), torch.tensor([1.0, 1.0])
+    )
     torch.testing.assert_close(
         metrics.sparse_top_k_categorical_accuracy(torch.tensor([0, 1]), y_pred, k=1), torch.tensor([0.0, 0.0])
     )
     torch.testing.assert_close(
-        metrics.binary_accuracy(torch.tensor([[1], [0]]), torch.tensor([[0.7], [0.7]])), torch.tensor([[1.0], [0.0]])
+        metrics.binary_accuracy(torch.tensor([[1], [0]]), torch.tensor([[0.7], [0.7]])),
+        torch.tensor([[1.0], [0.0]]),
     )
 
 

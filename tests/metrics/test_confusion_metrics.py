@@ -98,7 +98,10 @@ def test_default_names_and_configs_match_keras(keras):
 
     clear_session()
     keras.utils.clear_session()
-    pairs = [(metrics.Precision(), keras.metrics.Precision()), (metrics.Precision(), keras.metrics.Precision())]
+    pairs = [
+        (metrics.Precision(), keras.metrics.Precision()),
+        (metrics.Precision(), keras.metrics.Precision()),
+    ]
     pairs += [(metrics.AUC(), keras.metrics.AUC()), (metrics.TruePositives(), keras.metrics.TruePositives())]
     for ours, theirs in pairs:
         assert ours.get_config() == theirs.get_config()

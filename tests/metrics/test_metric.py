@@ -60,7 +60,11 @@ def test_variable_api():
 def test_variable_copy_and_pickle_keep_type_and_name():
     variable = MetricVariable(torch.arange(3.0), name="count", aggregation="mean", path="m/count")
     for clone in (copy.deepcopy(variable), pickle.loads(pickle.dumps(variable))):
-        assert type(clone) is MetricVariable and (clone.name, clone.path, clone.aggregation) == ("count", "m/count", "mean")
+        assert type(clone) is MetricVariable and (clone.name, clone.path, clone.aggregation) == (
+            "count",
+            "m/count",
+            "mean",
+        )
         assert clone.data_ptr() != variable.data_ptr()
         np.testing.assert_array_equal(clone.numpy(), [0.0, 1.0, 2.0])
 
@@ -78,7 +82,9 @@ def test_add_variable_initializers_and_dtypes():
         def __init__(self):
             super().__init__(name="custom")
             self.ones = self.add_variable((2,), "ones", dtype="int32", name="ones")
-            self.fives = self.add_variable((2, 2), lambda shape, dtype=None: np.full(shape, 5.0), name="fives")
+            self.fives = self.add_variable(
+                (2, 2), lambda shape, dtype=None: np.full(shape, 5.0), name="fives"
+            )
             self.legacy = self.add_weight(name="legacy")
 
     metric = Custom()
@@ -123,7 +129,9 @@ def test_to_moves_state_in_place_and_keeps_references():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_state_follows_the_data_and_update_state_never_syncs():
-    batches = [(torch.randint(0, 2, (64, 3), device="cuda"), torch.rand(64, 3, device="cuda")) for _ in range(2)]
+    batches = [
+        (torch.randint(0, 2, (64, 3), device="cuda"), torch.rand(64, 3, device="cuda")) for _ in range(2)
+    ]
     built = [
         metrics.Mean(), metrics.BinaryAccuracy(), metrics.AUC(), metrics.AUC(multi_label=True, curve="PR"),
         metrics.Precision(thresholds=[0.2, 0.7]), metrics.Recall(top_k=2), metrics.F1Score(average="macro"),

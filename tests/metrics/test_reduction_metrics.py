@@ -19,7 +19,9 @@ def test_sum_and_mean_match_keras(keras, name, weight_shape):
         weights = None if weight_shape is None else rng.uniform(0, 2, weight_shape).astype("float32")
         ours.update_state(torch.tensor(values), None if weights is None else torch.tensor(weights))
         theirs.update_state(values, weights)
-        np.testing.assert_allclose(ours.result().numpy(), keras.ops.convert_to_numpy(theirs.result()), rtol=1e-5)
+        np.testing.assert_allclose(
+            ours.result().numpy(), keras.ops.convert_to_numpy(theirs.result()), rtol=1e-5
+        )
     ours.reset_state()
     assert ours.result().item() == 0.0
     assert ours.get_config() == theirs.get_config()
@@ -48,7 +50,9 @@ def test_mean_respects_mask_carried_by_values_with_weights(keras):
 
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_mean_metric_wrapper_with_masks_matches_keras(keras, assert_metric_parity, make_batches, masked, weighted):
+def test_mean_metric_wrapper_with_masks_matches_keras(
+    keras, assert_metric_parity, make_batches, masked, weighted
+):
     batches = make_batches("regression", shape=(6, 5, 3), weighted=False)
     if weighted:
         batches = [(*b, np.linspace(0.5, 2, 30).reshape(6, 5).astype("float32")) for b in batches]

@@ -187,6 +187,7 @@ def test_cuda_operands_mix_with_host_values():
         ops.scatter_update(x, torch.tensor([[0, 1], [0, 1]], device="cuda"), x[0, :2], reduction="max"),
         ops.slice_update(x, torch.tensor([1, 1], device="cuda"), torch.zeros(2, 2, device="cuda")),
         ops.matmul(x, x.T),
+        ops.matmul(labels[:, None], labels[None, :]),  # no integer matmul kernels on CUDA
         ops.pad(x, ((1, 1), (0, 2)), mode="reflect"),
         ops.argsort(x, axis=0),
         ops.normalize(x, order=1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import torch
@@ -26,10 +27,8 @@ def pythonify_logs(logs: dict[str, Any] | None) -> dict[str, Any]:
         if isinstance(value, torch.Tensor):
             flat[key] = to_numpy(value)
         elif not isinstance(value, float):
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 flat[key] = float(value)
-            except (TypeError, ValueError):
-                pass
     return flat
 
 

@@ -75,7 +75,9 @@ class ModelCheckpoint(MonitorCallback):
         suffixes = _WEIGHTS_SUFFIXES if save_weights_only else _MODEL_SUFFIXES
         if not self.filepath.endswith(suffixes):
             what = "with `save_weights_only=True` " if save_weights_only else ""
-            raise invalid("filepath", f"{what}must end in one of {suffixes}", self.filepath, "ModelCheckpoint")
+            raise invalid(
+                "filepath", f"{what}must end in one of {suffixes}", self.filepath, "ModelCheckpoint"
+            )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
@@ -164,4 +166,6 @@ class ModelCheckpoint(MonitorCallback):
         try:
             return self.filepath.format(**fields)
         except KeyError as error:
-            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {error}') from None
+            raise KeyError(
+                f'Failed to format this callback filepath: "{self.filepath}". Reason: {error}'
+            ) from None

@@ -153,9 +153,9 @@ class ProgbarLogger(Callback):
             self._close_bar()  # final draw, then a newline
         elif self.verbose == 2 and self.target:
             elapsed = time.monotonic() - self._start
-            width = len(str(self.target))
-            line = f"{self.seen:{width}d}/{self.target} - {elapsed:.0f}s - {_format_time_per_step(self._time_per_step())}"
-            print(line + self._metrics_text(logs), flush=True)
+            steps = f"{self.seen:{len(str(self.target))}d}/{self.target}"
+            per_step = _format_time_per_step(self._time_per_step())
+            print(f"{steps} - {elapsed:.0f}s - {per_step}{self._metrics_text(logs)}", flush=True)
 
     def _metrics_text(self, logs: dict | None) -> str:
         """`" - loss: 0.1234 - accuracy: 0.9000"`, reading tensor values with one host sync."""

@@ -72,7 +72,9 @@ class SquaredHinge(_PlainWrapper):
         dtype: see `Loss`.
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge", dtype: Any = None):
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge", dtype: Any = None
+    ):
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
 
 
@@ -86,6 +88,9 @@ class CategoricalHinge(_PlainWrapper):
     """
 
     def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str = "categorical_hinge", dtype: Any = None
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_hinge",
+        dtype: Any = None,
     ):
         super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)

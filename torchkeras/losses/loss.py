@@ -88,7 +88,9 @@ def apply_mask(
 
 
 def reduce_values(
-    values: torch.Tensor, sample_weight: torch.Tensor | None = None, reduction: str | None = "sum_over_batch_size"
+    values: torch.Tensor,
+    sample_weight: torch.Tensor | None = None,
+    reduction: str | None = "sum_over_batch_size",
 ) -> torch.Tensor:
     """Reduces already-weighted per-sample `values` to a scalar (or returns them for `"none"`)."""
     if reduction is None or reduction == "none" or values.dim() == 0 or tuple(values.shape) == (0,):
@@ -152,7 +154,9 @@ class Loss:
     ```
     """
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: Any = None):
+    def __init__(
+        self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: Any = None
+    ):
         self.name = name or unique_name(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self._dtype = config.standardize_dtype(config.torch_dtype(dtype))
@@ -222,7 +226,10 @@ class LossFunctionWrapper(Loss):
         if isinstance(y_true, torch.Tensor) and isinstance(y_pred, torch.Tensor):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         else:
-            pairs = [squeeze_or_expand_to_same_rank(t, p) for t, p in zip(nest.flatten(y_true), nest.flatten(y_pred))]
+            pairs = [
+                squeeze_or_expand_to_same_rank(t, p)
+                for t, p in zip(nest.flatten(y_true), nest.flatten(y_pred))
+            ]
             y_true = nest.pack_like(y_true, [t for t, _ in pairs])
             y_pred = nest.pack_like(y_pred, [p for _, p in pairs])
         return self.fn(y_true, y_pred, **self._fn_kwargs)

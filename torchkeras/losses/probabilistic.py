@@ -146,7 +146,9 @@ def categorical_crossentropy(
         y_true = _smooth_labels(y_true, label_smoothing, y_true.shape[-1])
     _check_same_shape(y_true, y_pred)
     if y_true.dim() < 1:
-        raise ValueError(f"`y_true` and `y_pred` must be at least rank 1. Received: shape={tuple(y_true.shape)}")
+        raise ValueError(
+            f"`y_true` and `y_pred` must be at least rank 1. Received: shape={tuple(y_true.shape)}"
+        )
     log_prob = F.log_softmax(y_pred, dim=axis) if from_logits else _probabilities_log(y_pred, axis)
     return -torch.sum(y_true * log_prob, dim=axis)
 
@@ -479,7 +481,9 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     ):
         if not 0 < q < 1:
             raise ValueError(f"`q` must be in the interval (0, 1). Received: q={q!r}")
-        super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q)
+        super().__init__(
+            categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q
+        )
         self.q = q
 
     def get_config(self) -> dict[str, Any]:
@@ -495,7 +499,9 @@ class KLDivergence(LossFunctionWrapper):
         dtype: see `Loss`.
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence", dtype: Any = None):
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence", dtype: Any = None
+    ):
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -511,7 +517,9 @@ class Poisson(LossFunctionWrapper):
         dtype: see `Loss`.
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson", dtype: Any = None):
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str = "poisson", dtype: Any = None
+    ):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
 
     def get_config(self) -> dict[str, Any]:

@@ -114,7 +114,10 @@ class MeanSquaredError(_PlainWrapper):
     """
 
     def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str = "mean_squared_error", dtype: Any = None
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_squared_error",
+        dtype: Any = None,
     ):
         super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
 
@@ -129,7 +132,10 @@ class MeanAbsoluteError(_PlainWrapper):
     """
 
     def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str = "mean_absolute_error", dtype: Any = None
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_absolute_error",
+        dtype: Any = None,
     ):
         super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
 
@@ -219,5 +225,7 @@ class LogCosh(_PlainWrapper):
         dtype: see `Loss`.
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh", dtype: Any = None):
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh", dtype: Any = None
+    ):
         super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)

@@ -90,7 +90,9 @@ class Tversky(LossFunctionWrapper):
         axis: int | tuple[int, ...] | None = None,
         dtype: Any = None,
     ):
-        super().__init__(tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha, beta=beta, axis=axis)
+        super().__init__(
+            tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha, beta=beta, axis=axis
+        )
         self.alpha = alpha
         self.beta = beta
         self.axis = axis

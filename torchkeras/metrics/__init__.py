@@ -173,9 +173,10 @@ _METRIC_FUNCTIONS = (
     sparse_top_k_categorical_accuracy, pearson_correlation, concordance_correlation,
 )  # fmt: skip
 _LOSS_FUNCTIONS = (
-    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
-    categorical_hinge, hinge, huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_error, mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge,
+    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+    categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+    mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge,
 )  # fmt: skip
 
 # Keras's table: class names and their snake_case forms (`"binary_accuracy"` gives the class,
@@ -197,7 +198,9 @@ ALL_OBJECTS_DICT.update(
     }
 )
 # Function configs (e.g. a `MeanMetricWrapper`'s `fn`) resolve through this table.
-FUNCTIONS_DICT: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in (*_METRIC_FUNCTIONS, *_LOSS_FUNCTIONS)}
+FUNCTIONS_DICT: dict[str, Callable[..., Any]] = {
+    fn.__name__: fn for fn in (*_METRIC_FUNCTIONS, *_LOSS_FUNCTIONS)
+}
 for _fn in _METRIC_FUNCTIONS:
     register_builtin(_fn)
 

@@ -101,7 +101,9 @@ def sparse_top_k_categorical_accuracy(
     With `from_sorted_ids=True`, `y_pred` already holds class ids sorted by score.
     """
     y_pred = nest.to_tensor(y_pred)
-    y_true = nest.to_tensor(y_true, dtype=y_pred.dtype if from_sorted_ids else torch.int32, device=y_pred.device)
+    y_true = nest.to_tensor(
+        y_true, dtype=y_pred.dtype if from_sorted_ids else torch.int32, device=y_pred.device
+    )
     original_shape = y_true.shape
     if y_pred.dim() > 2:
         y_pred = y_pred.reshape(-1, y_pred.shape[-1])
@@ -120,7 +122,11 @@ class _AccuracyWrapper(MeanMetricWrapper):
     _config_keys: tuple[str, ...] = ()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, **{key: getattr(self, key) for key in self._config_keys}}
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            **{key: getattr(self, key) for key in self._config_keys},
+        }
 
 
 class Accuracy(_AccuracyWrapper):

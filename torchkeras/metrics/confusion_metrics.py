@@ -38,13 +38,17 @@ def divide_no_nan(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class _ConfusionMatrixConditionCount(Metric):
     """Counts one confusion-matrix cell (`"tp"`, `"fp"`, `"tn"` or `"fn"`) at each threshold."""
 
-    def __init__(self, confusion_matrix_cond: str, thresholds: Any = None, name: str | None = None, dtype: Any = None):
+    def __init__(
+        self, confusion_matrix_cond: str, thresholds: Any = None, name: str | None = None, dtype: Any = None
+    ):
         super().__init__(name=name, dtype=dtype)
         self._confusion_matrix_cond = confusion_matrix_cond
         self.init_thresholds = thresholds
         self.thresholds = metrics_utils.parse_init_thresholds(thresholds, default_threshold=0.5)
         self._thresholds_distributed_evenly = metrics_utils.is_evenly_distributed_thresholds(self.thresholds)
-        self.accumulator = self.add_variable(shape=(len(self.thresholds),), initializer="zeros", name="accumulator")
+        self.accumulator = self.add_variable(
+            shape=(len(self.thresholds),), initializer="zeros", name="accumulator"
+        )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         metrics_utils.update_confusion_matrix_variables(
@@ -110,7 +114,12 @@ class _PrecisionRecallBase(Metric):
     _other: tuple[str, str] = ("fp", "false_positives")
 
     def __init__(
-        self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
@@ -144,7 +153,12 @@ class _PrecisionRecallBase(Metric):
         return result[0] if len(self.thresholds) == 1 else result
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k, "class_id": self.class_id}
+        return {
+            **super().get_config(),
+            "thresholds": self.init_thresholds,
+            "top_k": self.top_k,
+            "class_id": self.class_id,
+        }
 
 
 class Precision(_PrecisionRecallBase):
@@ -189,12 +203,19 @@ class SensitivitySpecificityBase(Metric):
     `dependent` rate among thresholds whose `constrained` rate reaches `value`."""
 
     def __init__(
-        self, value: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        value: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         if num_thresholds <= 0:
-            raise ValueError(f"`num_thresholds` must be an integer > 0. Received: num_thresholds={num_thresholds}")
+            raise ValueError(
+                f"`num_thresholds` must be an integer > 0. Received: num_thresholds={num_thresholds}"
+            )
         self.value = value
         self.class_id = class_id
         if num_thresholds == 1:
@@ -212,7 +233,12 @@ class SensitivitySpecificityBase(Metric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         metrics_utils.update_confusion_matrix_variables(
-            {"tp": self.true_positives, "tn": self.true_negatives, "fp": self.false_positives, "fn": self.false_negatives},
+            {
+                "tp": self.true_positives,
+                "tn": self.true_negatives,
+                "fp": self.false_positives,
+                "fn": self.false_negatives,
+            },
             y_true,
             y_pred,
             thresholds=self.thresholds,
@@ -254,48 +280,79 @@ _AT_DOC = """The best {dependent} among thresholds where {constrained} is at lea
 
 
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
-    __doc__ = _AT_DOC.format(dependent="sensitivity (recall)", constrained="specificity", argument="specificity")
+    __doc__ = _AT_DOC.format(
+        dependent="sensitivity (recall)", constrained="specificity", argument="specificity"
+    )
 
     def __init__(
-        self, specificity: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        specificity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         _check_unit_interval(specificity, "specificity")
         self.specificity = specificity
         self.num_thresholds = num_thresholds
-        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> torch.Tensor:
         rates = self._rates()
         return self._find_max_under_constraint(rates["specificity"], rates["sensitivity"])
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds, "specificity": self.specificity}
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "specificity": self.specificity,
+        }
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
-    __doc__ = _AT_DOC.format(dependent="specificity", constrained="sensitivity (recall)", argument="sensitivity")
+    __doc__ = _AT_DOC.format(
+        dependent="specificity", constrained="sensitivity (recall)", argument="sensitivity"
+    )
 
     def __init__(
-        self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        sensitivity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         _check_unit_interval(sensitivity, "sensitivity")
         self.sensitivity = sensitivity
         self.num_thresholds = num_thresholds
-        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+        super().__init__(
+            sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+        )
 
     def result(self) -> torch.Tensor:
         rates = self._rates()
         return self._find_max_under_constraint(rates["sensitivity"], rates["specificity"])
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds, "sensitivity": self.sensitivity}
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "sensitivity": self.sensitivity,
+        }
 
 
 class PrecisionAtRecall(SensitivitySpecificityBase):
     __doc__ = _AT_DOC.format(dependent="precision", constrained="recall", argument="recall")
 
     def __init__(
-        self, recall: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        recall: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         _check_unit_interval(recall, "recall")
         self.recall = recall
@@ -314,7 +371,12 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     __doc__ = _AT_DOC.format(dependent="recall", constrained="precision", argument="precision")
 
     def __init__(
-        self, precision: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None, dtype: Any = None
+        self,
+        precision: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ):
         _check_unit_interval(precision, "precision")
         self.precision = precision
@@ -381,7 +443,9 @@ class AUC(Metric):
             )
         else:
             if num_thresholds <= 1:
-                raise ValueError(f"`num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    f"`num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds_distributed_evenly = True
@@ -442,7 +506,12 @@ class AUC(Metric):
         if self._from_logits:
             y_pred = torch.sigmoid(y_pred)
         metrics_utils.update_confusion_matrix_variables(
-            {"tp": self.true_positives, "tn": self.true_negatives, "fp": self.false_positives, "fn": self.false_negatives},
+            {
+                "tp": self.true_positives,
+                "tn": self.true_negatives,
+                "fp": self.false_positives,
+                "fn": self.false_negatives,
+            },
             y_true,
             y_pred,
             self._thresholds,
@@ -470,7 +539,9 @@ class AUC(Metric):
         prec_slope = divide_no_nan(dtp, torch.clamp(dp, min=0))
         intercept = tp[1:] - prec_slope * p[1:]
         both_positive = (p[:-1] > 0) & (p[1:] > 0)
-        safe_p_ratio = torch.where(both_positive, divide_no_nan(p[:-1], torch.clamp(p[1:], min=0)), torch.ones_like(p[1:]))
+        safe_p_ratio = torch.where(
+            both_positive, divide_no_nan(p[:-1], torch.clamp(p[1:], min=0)), torch.ones_like(p[1:])
+        )
         increments = divide_no_nan(
             prec_slope * (dtp + intercept * torch.log(safe_p_ratio)), torch.clamp(tp[1:] + fn[1:], min=0)
         )

@@ -57,10 +57,13 @@ class FBetaScore(Metric):
         if threshold is not None:
             if not isinstance(threshold, float):
                 raise ValueError(
-                    f"`threshold` must be a Python float. Received: threshold={threshold!r} of type {type(threshold)}"
+                    "`threshold` must be a Python float. "
+                    f"Received: threshold={threshold!r} of type {type(threshold)}"
                 )
             if threshold > 1.0 or threshold <= 0.0:
-                raise ValueError(f"`threshold` must verify 0 < threshold <= 1. Received: threshold={threshold!r}")
+                raise ValueError(
+                    f"`threshold` must verify 0 < threshold <= 1. Received: threshold={threshold!r}"
+                )
         self.average = average
         self.beta = beta
         self.threshold = threshold
@@ -71,11 +74,14 @@ class FBetaScore(Metric):
         if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
             raise ValueError(
                 f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
-                f"Received input shapes: y_pred.shape={tuple(y_pred_shape)} and y_true.shape={tuple(y_true_shape)}."
+                f"Received input shapes: y_pred.shape={tuple(y_pred_shape)} and "
+                f"y_true.shape={tuple(y_true_shape)}."
             )
         shape = () if self.average == "micro" else (y_pred_shape[-1],)
         for name in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
-            setattr(self, name, self.add_variable(shape=shape, initializer="zeros", dtype=self.dtype, name=name))
+            setattr(
+                self, name, self.add_variable(shape=shape, initializer="zeros", dtype=self.dtype, name=name)
+            )
         self._built = True
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
@@ -121,7 +127,12 @@ class FBetaScore(Metric):
         return f_score
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "average": self.average, "beta": self.beta, "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "average": self.average,
+            "beta": self.beta,
+            "threshold": self.threshold,
+        }
 
 
 class F1Score(FBetaScore):
@@ -135,7 +146,11 @@ class F1Score(FBetaScore):
     """
 
     def __init__(
-        self, average: str | None = None, threshold: float | None = None, name: str = "f1_score", dtype: Any = None
+        self,
+        average: str | None = None,
+        threshold: float | None = None,
+        name: str = "f1_score",
+        dtype: Any = None,
     ):
         super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 

@@ -37,7 +37,10 @@ class _IoUBase(Metric):
         self.sparse_y_pred = sparse_y_pred
         self.axis = axis
         self.total_cm = self.add_variable(
-            shape=(num_classes, num_classes), initializer="zeros", dtype=self.dtype, name="total_confusion_matrix"
+            shape=(num_classes, num_classes),
+            initializer="zeros",
+            dtype=self.dtype,
+            name="total_confusion_matrix",
         )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
@@ -58,7 +61,9 @@ class _IoUBase(Metric):
                 "weight due to type casting. Consider using integer weights.",
                 stacklevel=2,
             )
-        weight = nest.to_tensor(sample_weight, dtype=dtype, device=y_true.device).reshape(-1).expand(y_true.shape)
+        weight = (
+            nest.to_tensor(sample_weight, dtype=dtype, device=y_true.device).reshape(-1).expand(y_true.shape)
+        )
         in_bounds = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
         if self.ignore_class is not None:
             in_bounds = in_bounds & (y_true != self.ignore_class)
@@ -108,7 +113,9 @@ class IoU(_IoUBase):
             axis=axis,
         )
         if max(target_class_ids) >= num_classes:
-            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes}).")
+            raise ValueError(
+                f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes})."
+            )
         self.target_class_ids = list(target_class_ids)
         self._target_ids: torch.Tensor | None = None
 
@@ -158,7 +165,9 @@ class BinaryIoU(IoU):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_pred = nest.to_tensor(y_pred, dtype=torch.float32, device=self._device)
-        super().update_state(y_true, (y_pred >= self.threshold).to(config.torch_dtype(self.dtype)), sample_weight)
+        super().update_state(
+            y_true, (y_pred >= self.threshold).to(config.torch_dtype(self.dtype)), sample_weight
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {

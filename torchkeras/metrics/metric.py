@@ -277,13 +277,19 @@ class Metric:
         if tracked is not None and isinstance(value, Metric) and not any(value is m for m in tracked):
             tracked.append(value)
         variables = self.__dict__.get("_variables")
-        if variables is not None and isinstance(value, MetricVariable) and not any(value is v for v in variables):
+        if (
+            variables is not None
+            and isinstance(value, MetricVariable)
+            and not any(value is v for v in variables)
+        ):
             variables.append(value)
         super().__setattr__(name, value)
 
     def _check_super_called(self) -> None:
         if "_variables" not in self.__dict__:
-            raise RuntimeError("You forgot to call `super().__init__()` in the `__init__()` method. Go add it!")
+            raise RuntimeError(
+                "You forgot to call `super().__init__()` in the `__init__()` method. Go add it!"
+            )
 
     def _follow(self, device: torch.device) -> None:
         """Moves the state to `device` when the data arrives somewhere else (done once)."""

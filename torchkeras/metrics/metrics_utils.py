@@ -159,7 +159,9 @@ def _update_by_comparison(
 
 
 @functools.lru_cache(maxsize=64)
-def _thresholds_tensor(thresholds: tuple[float, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+def _thresholds_tensor(
+    thresholds: tuple[float, ...], dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
     """Thresholds on the device, made once (a host-to-device copy every step would wait on the GPU)."""
     return torch.tensor(thresholds, dtype=torch.float64).to(device=device, dtype=dtype)
 
@@ -186,7 +188,9 @@ def update_confusion_matrix_variables(
         raise ValueError("`label_weights` must be applied by the caller when `multi_label` is True.")
     invalid_keys = [key for key in variables_to_update if key not in CONFUSION_KEYS]
     if invalid_keys or not variables_to_update:
-        raise ValueError(f"Confusion-matrix keys must be among {CONFUSION_KEYS}. Received: {list(variables_to_update)}")
+        raise ValueError(
+            f"Confusion-matrix keys must be among {CONFUSION_KEYS}. Received: {list(variables_to_update)}"
+        )
     first = next(iter(variables_to_update.values()))
     dtype, device = first.dtype, first.device
     y_true = nest.to_tensor(y_true, device=device).to(dtype)
@@ -210,11 +214,20 @@ def update_confusion_matrix_variables(
     if thresholds_distributed_evenly:
         with_epsilon = bool(thresholds[0] < 0.0 or thresholds[-1] > 1.0)
         _update_by_buckets(
-            variables_to_update, y_true, y_pred, len(thresholds), multi_label, sample_weight, label_weights, with_epsilon
+            variables_to_update,
+            y_true,
+            y_pred,
+            len(thresholds),
+            multi_label,
+            sample_weight,
+            label_weights,
+            with_epsilon,
         )
         return
     thresholds = _thresholds_tensor(tuple(float(t) for t in thresholds), dtype, device)
-    _update_by_comparison(variables_to_update, y_true, y_pred, thresholds, multi_label, sample_weight, label_weights)
+    _update_by_comparison(
+        variables_to_update, y_true, y_pred, thresholds, multi_label, sample_weight, label_weights
+    )
 
 
 def confusion_matrix(

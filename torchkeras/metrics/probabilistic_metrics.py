@@ -13,7 +13,13 @@ from torchkeras.losses.probabilistic import (
 )
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "KLDivergence", "Poisson", "SparseCategoricalCrossentropy"]
+__all__ = [
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "KLDivergence",
+    "Poisson",
+    "SparseCategoricalCrossentropy",
+]
 
 
 class KLDivergence(MeanMetricWrapper):
@@ -57,7 +63,11 @@ class BinaryCrossentropy(MeanMetricWrapper):
     """
 
     def __init__(
-        self, name: str = "binary_crossentropy", dtype: Any = None, from_logits: bool = False, label_smoothing: float = 0
+        self,
+        name: str = "binary_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
     ):
         super().__init__(
             binary_crossentropy, name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing

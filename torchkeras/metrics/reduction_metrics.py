@@ -105,7 +105,9 @@ class Mean(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         dtype = config.torch_dtype(self.dtype)
-        values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean, dtype, self._device)
+        values, sample_weight = reduce_to_samplewise_values(
+            values, sample_weight, torch.mean, dtype, self._device
+        )
         self.total.assign_add(values.sum())
         if sample_weight is not None:
             self.count.assign_add(sample_weight.sum())
@@ -118,7 +120,9 @@ class Mean(Metric):
 
     def result(self) -> torch.Tensor:
         count = self.count.detach()
-        return torch.where(count == 0, torch.zeros_like(count), self.total / torch.where(count == 0, 1, count))
+        return torch.where(
+            count == 0, torch.zeros_like(count), self.total / torch.where(count == 0, 1, count)
+        )
 
 
 class MeanMetricWrapper(Mean):
@@ -133,7 +137,9 @@ class MeanMetricWrapper(Mean):
         **kwargs: keyword arguments passed to `fn`.
     """
 
-    def __init__(self, fn: Callable[..., torch.Tensor], name: str | None = None, dtype: Any = None, **kwargs: Any):
+    def __init__(
+        self, fn: Callable[..., torch.Tensor], name: str | None = None, dtype: Any = None, **kwargs: Any
+    ):
         super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs

@@ -181,7 +181,8 @@ class R2Score(Metric):
         self._direction = "up"
         if class_aggregation not in _AGGREGATIONS:
             raise ValueError(
-                f"`class_aggregation` must be one of {_AGGREGATIONS}. Received: class_aggregation={class_aggregation!r}"
+                f"`class_aggregation` must be one of {_AGGREGATIONS}. "
+                f"Received: class_aggregation={class_aggregation!r}"
             )
         if num_regressors < 0:
             raise ValueError(f"`num_regressors` must be >= 0. Received: num_regressors={num_regressors!r}")
@@ -210,7 +211,9 @@ class R2Score(Metric):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         if not self._built:
             self._build(tuple(y_true.shape), tuple(y_pred.shape))
-        weight = nest.to_tensor(1 if sample_weight is None else sample_weight, dtype=dtype, device=y_true.device)
+        weight = nest.to_tensor(
+            1 if sample_weight is None else sample_weight, dtype=dtype, device=y_true.device
+        )
         if weight.dim() == 1:
             weight = weight.unsqueeze(1)
         weight = weight.expand(y_true.shape)
@@ -239,11 +242,14 @@ class R2Score(Metric):
         num_samples = float(self.num_samples)  # reads the count on the host, as Keras does
         if self.num_regressors > num_samples - 1:
             warnings.warn(
-                "More independent predictors than datapoints in adjusted R2 score. Falling back to standard R2 score.",
+                "More independent predictors than datapoints in adjusted R2 score. "
+                "Falling back to standard R2 score.",
                 stacklevel=2,
             )
         elif self.num_regressors == num_samples - 1:
-            warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.", stacklevel=2)
+            warnings.warn(
+                "Division by zero in Adjusted R2 score. Falling back to standard R2 score.", stacklevel=2
+            )
         else:
             n, p = num_samples, float(self.num_regressors)
             r2_score = 1.0 - (1.0 - r2_score) * (n - 1.0) / (n - p - 1.0)

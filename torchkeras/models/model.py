@@ -25,8 +25,8 @@ __all__ = ["Model"]
 
 def _is_functional_call(args: tuple, kwargs: dict) -> bool:
     inputs = kwargs.get("inputs", args[0] if args else None)
-    has_outputs = "outputs" in kwargs or len(args) >= 2
-    return has_outputs and any_symbolic(inputs)
+    outputs = kwargs.get("outputs", args[1] if len(args) >= 2 else None)
+    return any_symbolic(inputs) or any_symbolic(outputs)
 
 
 @functools.cache
@@ -60,8 +60,11 @@ class Model(Trainer, Layer):
     ```
     """
 
+    # Whether `Cls(inputs, outputs)` makes a functional model (not for Sequential).
+    _functional_init = True
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
-        if _is_functional_call(args, kwargs):
+        if cls._functional_init and _is_functional_call(args, kwargs):
             from torchkeras.models.functional import Functional
 
             if cls is Model:

@@ -34,6 +34,8 @@ class Sequential(Model):
     ```
     """
 
+    _functional_init = False
+
     def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None, **kwargs: Any):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = torch.nn.ModuleList()

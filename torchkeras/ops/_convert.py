@@ -30,6 +30,7 @@ __all__ = [
     "floatx_dtype",
     "is_float",
     "is_tensor_like",
+    "number_dtype",
     "pair",
     "scalar_pair",
     "tensor",
@@ -76,6 +77,16 @@ def floatx_dtype() -> torch.dtype:
     return to_torch_dtype(config.floatx())
 
 
+def number_dtype(value: bool | int | float) -> torch.dtype:
+    """Keras's dtype for a Python number: bool, int32 (int64 beyond its range), or floatx."""
+    kind = type(value)
+    if kind is bool:
+        return torch.bool
+    if kind is int:
+        return torch.int32 if _INT32_MIN <= value <= _INT32_MAX else torch.int64
+    return floatx_dtype()
+
+
 def is_tensor_like(x: Any) -> bool:
     """True for tensors and for objects whose type defines `__torch_function__`."""
     return isinstance(x, torch.Tensor) or (
@@ -91,15 +102,8 @@ def convert(x: Any, dtype: torch.dtype | None = None, device: Any = None) -> Any
     """
     if is_tensor_like(x):
         return x if dtype is None else x.to(dtype)
-    kind = type(x)
-    if kind is float:
-        return torch.tensor(x, dtype=dtype or floatx_dtype(), device=device)
-    if kind is int:
-        if dtype is None:
-            dtype = torch.int32 if _INT32_MIN <= x <= _INT32_MAX else torch.int64
-        return torch.tensor(x, dtype=dtype, device=device)
-    if kind is bool:
-        return torch.tensor(x, dtype=dtype or torch.bool, device=device)
+    if type(x) in NUMBERS:
+        return torch.tensor(x, dtype=dtype or number_dtype(x), device=device)
     python_values = isinstance(x, (list, tuple))
     if python_values:
         if any(is_tensor_like(item) for item in x):

@@ -15,6 +15,7 @@ __all__ = [
     "clip_by_global_norm",
     "clip_by_norm",
     "clip_by_value",
+    "clip_gradients",
 ]
 
 Scale = float | torch.Tensor
@@ -67,3 +68,16 @@ def clip_by_value(grads: TensorList, clipvalue: float) -> TensorList:
     clipped = list(torch._foreach_clamp_min(grads, -clipvalue))
     torch._foreach_clamp_max_(clipped, clipvalue)
     return clipped
+
+
+def clip_gradients(
+    grads: TensorList, clipnorm: float | None, global_clipnorm: float | None, clipvalue: float | None
+) -> TensorList:
+    """Applies the one clipping option that is set (and > 0), as Keras's optimizers do."""
+    if clipnorm and clipnorm > 0:
+        return clip_by_norm(grads, clipnorm)
+    if global_clipnorm and global_clipnorm > 0:
+        return clip_by_global_norm(grads, global_clipnorm)
+    if clipvalue and clipvalue > 0:
+        return clip_by_value(grads, clipvalue)
+    return grads

@@ -15,10 +15,8 @@ picked up at the next step.
 
 from __future__ import annotations
 
-import numbers
 import re
 import warnings
-from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,10 +25,18 @@ import torch
 from torchkeras import config as tk_config
 from torchkeras.optimizers import foreach_utils
 from torchkeras.optimizers.optimizer_state import OptimizerState
+from torchkeras.optimizers.optimizer_utils import (
+    check_common_arguments,
+    init_torch_optimizer_fields,
+    initial_value,
+    is_lr_function,
+    learning_rate_value,
+    optional_number,
+    round_to,
+)
 from torchkeras.optimizers.schedules import learning_rate_schedule as lr_schedules
 from torchkeras.utils.naming import unique_name
 from torchkeras.utils.registry import get_registered_name, get_registered_object, register_builtin
-from torchkeras.utils.validation import invalid
 
 __all__ = ["Indices", "LearningRate", "Optimizer", "TensorList"]
 
@@ -38,60 +44,6 @@ Tensor = torch.Tensor
 TensorList = list[Tensor]
 Indices = list[int] | None  # positions among the built variables; None means all of them
 LearningRate = float | Tensor  # what update rules receive: a host float or a device tensor
-
-
-def _is_lr_function(value: Any) -> bool:
-    return isinstance(value, lr_schedules.LearningRateSchedule) or (
-        callable(value) and not isinstance(value, Tensor)
-    )
-
-
-def _learning_rate_value(value: Any, owner: str) -> float:
-    """Checks a constant learning rate; returns it as a float."""
-    if isinstance(value, Tensor) or hasattr(value, "dtype"):  # 0-d tensors and NumPy scalars
-        value = float(value) if getattr(value, "ndim", 1) == 0 else value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise invalid(
-            "learning_rate",
-            "must be a non-negative float, a `LearningRateSchedule` or a callable",
-            value,
-            owner,
-        )
-    return float(value)
-
-
-def _optional_number(value: Any, argument: str, owner: str, positive: bool = False) -> float | None:
-    if value is None:
-        return None
-    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
-    if bad or value < 0 or (positive and value == 0):
-        expected = (
-            "must be a positive number or None" if positive else "must be a non-negative number or None"
-        )
-        raise invalid(argument, expected, value, owner)
-    return value
-
-
-def _round_to(value: float, dtype: torch.dtype) -> float:
-    """`value` as stored in a `dtype` tensor (on the CPU: no device sync)."""
-    return torch.tensor(value, dtype=dtype).item()
-
-
-def _initial_value(initializer: Any, shape: Sequence[int], dtype: torch.dtype, device: Any) -> Tensor:
-    """A new tensor filled by `initializer`: "zeros", "ones", a number, or a callable(shape, dtype)."""
-    if isinstance(initializer, str) and initializer in ("zeros", "ones"):
-        value = 0.0 if initializer == "zeros" else 1.0
-        return torch.full(tuple(shape), value, dtype=dtype, device=device)
-    if isinstance(initializer, numbers.Number) and not isinstance(initializer, bool):
-        return torch.full(tuple(shape), initializer, dtype=dtype, device=device)
-    if isinstance(initializer, str):
-        from torchkeras import initializers  # lower layer, imported lazily
-
-        initializer = initializers.get(initializer)
-    if not callable(initializer):
-        raise invalid("initializer", 'must be "zeros", "ones", a number or a callable', initializer)
-    value = initializer(tuple(shape), dtype=tk_config.standardize_dtype(dtype))
-    return torch.as_tensor(value, dtype=dtype, device=device).clone()
 
 
 class Optimizer(OptimizerState, torch.optim.Optimizer):
@@ -143,54 +95,28 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         owner = type(self).__name__
         self.name = name or unique_name(owner)
-        self.weight_decay = _optional_number(weight_decay, "weight_decay", owner)
-        self.clipnorm = _optional_number(clipnorm, "clipnorm", owner)
-        self.clipvalue = _optional_number(clipvalue, "clipvalue", owner)
-        self.global_clipnorm = _optional_number(global_clipnorm, "global_clipnorm", owner)
-        if sum(arg is not None for arg in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
-            )
-        if use_ema:
-            if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, numbers.Real):
-                raise invalid("ema_momentum", "must be a number in [0, 1]", ema_momentum, owner)
-            if not 0 <= ema_momentum <= 1:
-                raise invalid("ema_momentum", "must be a number in [0, 1]", ema_momentum, owner)
-            if ema_overwrite_frequency and (
-                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
-            ):
-                raise invalid(
-                    "ema_overwrite_frequency", "must be an integer >= 1 or None", ema_overwrite_frequency
-                )
-        if gradient_accumulation_steps and (
-            not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2
-        ):
-            raise invalid(
-                "gradient_accumulation_steps", "must be an integer >= 2", gradient_accumulation_steps
-            )
+        check_common_arguments(
+            owner,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            gradient_accumulation_steps,
+        )
+        self.weight_decay = optional_number(weight_decay, "weight_decay", owner)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema = use_ema
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
-        self.loss_scale_factor = _optional_number(
-            loss_scale_factor, "loss_scale_factor", owner, positive=True
-        )
+        self.loss_scale_factor = optional_number(loss_scale_factor, "loss_scale_factor", owner, positive=True)
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.built = False
 
-        # What `torch.optim.Optimizer.__init__` sets up; `build` adds the parameter group.
-        self.defaults: dict[str, Any] = {"lr": None, "foreach": True}
-        self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
-        self._optimizer_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._patch_step_function()
-        self.state: defaultdict[Tensor, dict[str, Tensor]] = defaultdict(dict)
-        self.param_groups: list[dict[str, Any]] = []
-        self._warned_capturable_if_run_uncaptured = True
-
+        init_torch_optimizer_fields(
+            self
+        )  # what `torch.optim.Optimizer.__init__` sets; `build` adds the group
         self._device = torch.device("cpu")
         self._trainable_variables: list[Tensor] = []
         self._variable_ids: list[int] = []
@@ -209,11 +135,11 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         self._iterations_version = self._iterations._version
         self._lr_host: float | None = None
         self._lr_version = 0
-        if _is_lr_function(learning_rate):
+        if is_lr_function(learning_rate):
             self._learning_rate: Any = learning_rate
         else:
             self._learning_rate = torch.zeros((), dtype=tk_config.torch_dtype(None))
-            self._assign_learning_rate(_learning_rate_value(learning_rate, owner))
+            self._assign_learning_rate(learning_rate_value(learning_rate, owner))
 
     # ----------------------------------------------------------------- counters and learning rate
     @property
@@ -251,7 +177,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
-        if _is_lr_function(value):
+        if is_lr_function(value):
             self._learning_rate = value
             self._lr_host = None
             for group in self.param_groups:
@@ -263,7 +189,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
                 "constructor argument, hence its learning rate is not settable. If you need the learning "
                 "rate to be settable, you should instantiate the optimizer with a float `learning_rate`."
             )
-        value = _learning_rate_value(value, type(self).__name__)
+        value = learning_rate_value(value, type(self).__name__)
         if not isinstance(self._learning_rate, Tensor):
             self._learning_rate = torch.zeros((), dtype=tk_config.torch_dtype(None), device=self._device)
         self._assign_learning_rate(value)
@@ -271,7 +197,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
     def _assign_learning_rate(self, value: float) -> None:
         self._learning_rate.fill_(value)
         self._lr_version = self._learning_rate._version
-        self._lr_host = _round_to(value, self._learning_rate.dtype)
+        self._lr_host = round_to(value, self._learning_rate.dtype)
         for group in self.param_groups:
             group["lr"] = self._lr_host
 
@@ -384,7 +310,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         name: str | None = None,
     ) -> Tensor:
         """Creates a (non-slot) optimizer variable on the optimizer's device and tracks it."""
-        tensor = _initial_value(initializer, shape, tk_config.torch_dtype(dtype), self._device)
+        tensor = initial_value(initializer, shape, tk_config.torch_dtype(dtype), self._device)
         key, suffix = name or "variable", 0
         while key in self._extra_variables:
             suffix += 1
@@ -402,7 +328,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
             tensor = torch.zeros_like(reference_variable, memory_format=torch.preserve_format)
         else:
             shape, dtype = reference_variable.shape, reference_variable.dtype
-            tensor = _initial_value(initializer, shape, dtype, reference_variable.device)
+            tensor = initial_value(initializer, shape, dtype, reference_variable.device)
         return self._add_state(reference_variable, name, tensor)
 
     def _add_state(self, reference_variable: Tensor, name: str, tensor: Tensor) -> Tensor:
@@ -597,18 +523,9 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         indices: list[int] | None,
         learning_rate: LearningRate,
     ) -> None:
-        grads = self._clip_gradients(grads)
+        grads = foreach_utils.clip_gradients(grads, self.clipnorm, self.global_clipnorm, self.clipvalue)
         self._apply_weight_decay(variables, indices, learning_rate)
         self._parallel_update_step(grads, variables, learning_rate, indices)
-
-    def _clip_gradients(self, grads: list[Tensor]) -> list[Tensor]:
-        if self.clipnorm and self.clipnorm > 0:
-            return foreach_utils.clip_by_norm(grads, self.clipnorm)
-        if self.global_clipnorm and self.global_clipnorm > 0:
-            return foreach_utils.clip_by_global_norm(grads, self.global_clipnorm)
-        if self.clipvalue and self.clipvalue > 0:
-            return foreach_utils.clip_by_value(grads, self.clipvalue)
-        return grads
 
     def exclude_from_weight_decay(
         self, var_list: Iterable[Tensor] | None = None, var_names: Iterable[str] | None = None

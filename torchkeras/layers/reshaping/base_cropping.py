@@ -31,7 +31,7 @@ class Cropping(SpatialLayer):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         self._check_rank(inputs.shape)
         lengths = self._cropped_lengths(tuple(inputs.shape))
-        for axis, (before, _), length in zip(self._spatial_axes, self.cropping, lengths):
+        for axis, (before, _), length in zip(self._spatial_axes, self._pairs, lengths):
             inputs = inputs.narrow(axis, before, length)
         return inputs
 

@@ -107,7 +107,8 @@ class RNN(Layer):
     # ---------------------------------------------------------------------------- build
 
     def _check_rank(self, rank: int, argument: str, shape: Any) -> None:
-        if rank != self.input_rank if self.input_rank else rank < 3:
+        wrong = rank != self.input_rank if self.input_rank else rank < 3
+        if wrong:
             expected = "3" if self.input_rank else "3 or more"
             raise ValueError(
                 f"{self._owner()}: expected inputs of rank {expected}, (batch, timesteps, features). "
@@ -177,16 +178,17 @@ class RNN(Layer):
         sizes = flatten(self.state_size)
         expected = [(batch_size, s) for s in sizes]
         if len(values) != len(sizes):
-            raise invalid(
-                argument, f"must be a list of {len(sizes)} tensor(s) of shapes {expected}", f"{len(values)} tensor(s)",
-                self._owner(),
+            raise ValueError(
+                f"{self._owner()}: `{argument}` must be a list of {len(sizes)} tensor(s) of shapes {expected}. "
+                f"Received: {len(values)} tensor(s)."
             )
         dtype = _config.torch_dtype(self.compute_dtype)
         values = [to_tensor(v, dtype=dtype, device=device) for v in values]
-        for value, shape in zip(values, expected):
-            if tuple(value.shape) != shape:
-                raise invalid(argument, f"must hold tensors of shapes {expected}", f"shape {tuple(value.shape)}",
-                              self._owner())  # fmt: skip
+        received = [tuple(v.shape) for v in values]
+        if received != expected:
+            raise ValueError(
+                f"{self._owner()}: `{argument}` must hold tensors of shapes {expected}. Received: shapes {received}."
+            )
         return values
 
     # ----------------------------------------------------------------------------- call
@@ -200,10 +202,10 @@ class RNN(Layer):
         if mask.ndim == 3 and mask.shape[-1] == 1:
             mask = mask.squeeze(-1)
         if tuple(mask.shape) != tuple(sequences.shape[:2]):
-            raise invalid(
-                "mask", f"must have shape (batch, timesteps) = {tuple(sequences.shape[:2])}",
-                f"shape {tuple(mask.shape)}", self._owner(),
-            )  # fmt: skip
+            raise ValueError(
+                f"{self._owner()}: `mask` must have shape (batch, timesteps) = {tuple(sequences.shape[:2])}. "
+                f"Received: mask.shape={tuple(mask.shape)}"
+            )
         return mask.bool()
 
     def call(
@@ -220,10 +222,10 @@ class RNN(Layer):
             flat_states = self._check_states(initial_state, batch_size, "initial_state", sequences.device)
         elif self._state_count:
             if batch_size != self._expected_batch_size:
-                raise invalid(
-                    "inputs", f"of a stateful RNN must keep the batch size {self._expected_batch_size}",
-                    f"batch size {batch_size}", self._owner(),
-                )  # fmt: skip
+                raise ValueError(
+                    f"{self._owner()}: a stateful RNN's inputs must keep the batch size it was built with, "
+                    f"{self._expected_batch_size}. Received: inputs.shape={tuple(sequences.shape)}"
+                )
             flat_states = flatten(self.states)
         else:
             flat_states = [s.to(sequences.device) for s in flatten(self.get_initial_state(batch_size))]
@@ -250,7 +252,11 @@ class RNN(Layer):
         if not _is_builtin_cell(cell):
             step = self._generic_step(training)
             return recurrence.run_loop(step, sequences, states, mask, return_sequences=self.return_sequences, **options)
-        cell._check_inputs(sequences)
+        if sequences.shape[-1] != cell.kernel.shape[1]:
+            raise ValueError(
+                f"{self._owner()}: expected inputs with {cell.kernel.shape[1]} features (last dimension). "
+                f"Received: inputs.shape={tuple(sequences.shape)}"
+            )
         use_cudnn = getattr(self, "use_cudnn", "auto")
         if use_cudnn is not False and cell._can_fuse(training):
             lengths = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from torchkeras.ops._convert import (
@@ -10,6 +12,7 @@ from torchkeras.ops._convert import (
     ArrayLike,
     floatx_dtype,
     is_float,
+    number_dtype,
     pair,
     scalar_pair,
     tensor,
@@ -264,9 +267,16 @@ def clip(x: ArrayLike, x_min: ArrayLike, x_max: ArrayLike) -> torch.Tensor:
     x = tensor(x)
     if x.dtype == torch.bool:
         x = x.to(INT32)
-    if type(x_min) not in NUMBERS or type(x_max) not in NUMBERS:
-        x_min, x_max = pair(x, x_min)[1], pair(x, x_max)[1]
-    return torch.clamp(x, x_min, x_max)
+    if type(x_min) in NUMBERS and type(x_max) in NUMBERS:
+        return torch.clamp(x, x_min, x_max)
+    # torch.clamp takes two numbers or two tensors on the device of `x` (not CPU scalars).
+    return torch.clamp(x, _bound(x_min, x), _bound(x_max, x))
+
+
+def _bound(value: ArrayLike, x: Any) -> Any:
+    if type(value) in NUMBERS:  # filled on the device: no host-to-device copy
+        return torch.full((), value, dtype=number_dtype(value), device=x.device)
+    return pair(x, value)[1]
 
 
 def isnan(x: ArrayLike) -> torch.Tensor:

@@ -11,6 +11,7 @@ from torchkeras.ops._convert import (
     INT32,
     SMALL_INTS,
     ArrayLike,
+    floatx_dtype,
     pair,
     tensor,
 )
@@ -20,7 +21,10 @@ __all__ = ["diag", "dot", "einsum", "matmul", "outer", "tensordot", "trace", "tr
 
 def matmul(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Matrix product with NumPy's rules for 1-D operands and broadcast batch dimensions."""
-    return torch.matmul(*pair(x1, x2))
+    x1, x2 = pair(x1, x2)
+    if x1.dtype == x2.dtype and x1.dtype.is_floating_point:
+        return torch.matmul(x1, x2)
+    return _promoted(torch.matmul, x1, x2)
 
 
 def dot(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
@@ -30,8 +34,8 @@ def dot(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     if x1.ndim == 0 or x2.ndim == 0:
         return torch.multiply(x1, x2)
     if x2.ndim <= 2:
-        return torch.matmul(x1, x2)
-    return torch.tensordot(x1, x2, dims=([-1], [-2]))
+        return matmul(x1, x2)
+    return _promoted(torch.tensordot, x1, x2, dims=([-1], [-2]))
 
 
 def tensordot(x1: ArrayLike, x2: ArrayLike, axes: int | Sequence[Any] = 2) -> torch.Tensor:
@@ -44,7 +48,18 @@ def tensordot(x1: ArrayLike, x2: ArrayLike, axes: int | Sequence[Any] = 2) -> to
             [first] if isinstance(first, int) else list(first),
             [second] if isinstance(second, int) else list(second),
         )
-    return torch.tensordot(x1, x2, dims=axes)
+    return _promoted(torch.tensordot, x1, x2, dims=axes)
+
+
+def _promoted(product: Any, x1: Any, x2: Any, **kwargs: Any) -> Any:
+    """`product` on operands of one dtype (torch does not mix them); bools, and integers off the
+    CPU (no CUDA kernels), are computed in floatx and cast back."""
+    dtype = torch.promote_types(x1.dtype, x2.dtype)
+    compute = dtype
+    if not (dtype.is_floating_point or dtype.is_complex) and (dtype == torch.bool or x1.device.type != "cpu"):
+        compute = floatx_dtype()
+    result = product(x1.to(compute), x2.to(compute), **kwargs)
+    return result if compute == dtype else result.to(dtype)
 
 
 def einsum(subscripts: str, *operands: ArrayLike, **kwargs: Any) -> torch.Tensor:

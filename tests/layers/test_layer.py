@@ -1,0 +1,211 @@
+"""The Layer engine: building, weights, training flag, masks, losses, config, torch interop."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import torchkeras as keras
+from torchkeras.layers.variable import Variable
+
+
+class Linear(keras.layers.Layer):
+    """A custom layer written the Keras way."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="w")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+
+    def call(self, inputs):
+        self.count.assign_add(1.0)
+        return keras.ops.matmul(inputs, self.w) + self.b
+
+
+def test_custom_layer_builds_on_first_call_and_tracks_weights():
+    layer = Linear(4)
+    assert not layer.built
+    out = layer(np.ones((2, 5), "float32"))
+    assert layer.built and tuple(out.shape) == (2, 4)
+    assert [w.name for w in layer.weights] == ["w", "b", "count"]
+    assert [w.name for w in layer.trainable_weights] == ["w", "b"]
+    assert [w.name for w in layer.non_trainable_weights] == ["count"]
+    assert isinstance(layer.w, torch.nn.Parameter) and isinstance(layer.w, Variable)
+    assert "count" in dict(layer.named_buffers()) and "w" in dict(layer.named_parameters())
+    assert list(layer.state_dict()) == ["w", "b", "count"]
+    assert float(layer.count) == 1.0
+    assert layer.count_params() == 5 * 4 + 4 + 1
+
+
+def test_variable_api():
+    layer = Linear(2)
+    layer.build((None, 3))
+    w = layer.w
+    assert w.path == f"{layer.name}/w" and w.value is w and w.trainable
+    w.assign(np.ones((3, 2)))
+    w.assign_add(np.ones((3, 2)))
+    w.assign_sub(0.5 * np.ones((3, 2)))
+    np.testing.assert_allclose(w.numpy(), 1.5 * np.ones((3, 2)))
+    w.trainable = False
+    assert not w.requires_grad
+
+
+def test_explicit_build_and_count_params_before_build():
+    layer = keras.layers.Dense(3)
+    with pytest.raises(ValueError, match="isn't built"):
+        layer.count_params()
+    layer.build((None, 4))
+    assert layer.built and layer.count_params() == 15
+
+
+def test_unique_auto_names():
+    a, b = keras.layers.Dense(1), keras.layers.Dense(1)
+    assert a.name != b.name and a.name.startswith("dense") and b.name.startswith("dense_")
+
+
+def test_set_weights_checks_every_shape_before_assigning():
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    before = [w.copy() for w in layer.get_weights()]
+    with pytest.raises(ValueError, match="shape"):
+        layer.set_weights([np.zeros((3, 2)), np.zeros((5,))])
+    for old, new in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    with pytest.raises(ValueError, match="list of 2"):
+        layer.set_weights([np.zeros((3, 2))])
+
+
+def test_trainable_false_freezes_sublayers():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    model.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 4
+    assert all(not p.requires_grad for p in model.parameters())
+    model.trainable = True
+    assert len(model.trainable_weights) == 4 and all(p.requires_grad for p in model.parameters())
+
+
+class Noisy(keras.layers.Layer):
+    def call(self, inputs, training=None):
+        return inputs + (1.0 if training else 0.0)
+
+
+class Outer(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Noisy()
+
+    def call(self, inputs):
+        return self.inner(inputs)  # no `training` passed: it follows the enclosing call
+
+
+def test_training_argument_propagation():
+    x = torch.zeros(2)
+    layer = Outer()
+    assert float(layer(x)[0]) == 0.0  # a new layer is in inference mode
+    assert float(layer(x, training=True)[0]) == 1.0
+    layer.train()
+    assert float(layer(x)[0]) == 1.0  # torch's module flag, as set by fit()
+    assert float(layer(x, training=False)[0]) == 0.0  # the call argument wins
+
+
+def test_lists_of_layers_are_tracked():
+    class Stack(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [keras.layers.Dense(2), keras.layers.Dense(2)]
+
+        def call(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    stack = Stack()
+    stack(torch.ones(1, 3))
+    assert len(stack.weights) == 4 and len(list(stack.parameters())) == 4
+
+
+def test_add_loss_and_regularizers_feed_losses():
+    class Penalized(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(inputs.sum())
+            return inputs
+
+    layer = Penalized()
+    layer(torch.ones(2, 2))
+    assert len(layer.losses) == 1 and float(layer.losses[0]) == 4.0
+    layer(torch.ones(1, 2))
+    assert len(layer.losses) == 1 and float(layer.losses[0]) == 2.0  # only the last call's
+
+    dense = keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(0.1), activity_regularizer="l1")
+    out = dense(torch.ones(4, 3))
+    kernel_penalty = 0.1 * float((dense.kernel.detach() ** 2).sum())
+    activity_penalty = 0.01 * float(out.detach().abs().sum()) / 4
+    assert sorted(round(float(v), 5) for v in dense.losses) == sorted(
+        [round(kernel_penalty, 5), round(activity_penalty, 5)]
+    )
+
+
+def test_get_config_and_from_config_round_trip():
+    layer = Linear(units=7, name="lin")
+    config = layer.get_config()
+    assert config["units"] == 7 and config["name"] == "lin"
+    clone = Linear.from_config(config)
+    assert clone.units == 7 and clone.name == "lin"
+
+
+def test_unknown_kwargs_and_bad_names_raise():
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        keras.layers.Dense(3, foo=1)
+    with pytest.raises(ValueError, match="`name`"):
+        keras.layers.Dense(3, name="a/b")
+
+
+def test_state_dict_round_trip_and_deepcopy():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    other.load_state_dict(model.state_dict())
+    x = torch.randn(5, 3)
+    torch.testing.assert_close(model(x), other(x))
+    clone = copy.deepcopy(model)
+    torch.testing.assert_close(clone(x), model(x))
+    assert isinstance(clone.layers[0].kernel, Variable) and clone.layers[0].kernel.path == model.layers[0].kernel.path
+
+
+def test_buffers_stay_variables_after_device_and_dtype_moves():
+    layer = Linear(2)
+    layer(torch.ones(1, 3))
+    layer.to(torch.float64)
+    assert isinstance(layer.count, Variable) and layer.count.dtype == torch.float64
+    layer.count.assign(3.0)
+    assert float(layer.count) == 3.0
+
+
+def test_torch_compile_and_hooks_see_a_plain_module():
+    layer = keras.layers.Dense(3, activation="relu")
+    x = torch.randn(4, 5)
+    eager = layer(x)
+    seen = []
+    handle = layer.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    layer(x)
+    handle.remove()
+    assert seen == [torch.Size([4, 3])]
+    compiled = torch.compile(layer)
+    torch.testing.assert_close(compiled(x), eager)
+
+
+def test_masks_travel_on_tensors():
+    embedding = keras.layers.Embedding(10, 3, mask_zero=True)
+    out = embedding(torch.tensor([[1, 2, 0, 0]]))
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, True, False, False]])
+    dense_out = keras.layers.Dense(2)(out)  # Dense supports masking: the mask follows
+    np.testing.assert_array_equal(dense_out._keras_mask.numpy(), [[True, True, False, False]])
+
+
+def test_float64_numpy_inputs_are_cast_to_the_layer_dtype():
+    out = keras.layers.Dense(2)(np.ones((1, 3)))
+    assert out.dtype == torch.float32

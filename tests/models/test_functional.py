@@ -1,0 +1,103 @@
+"""Functional models: graphs of layers and ops between Inputs and outputs."""
+
+import numpy as np
+import pytest
+import torch
+
+import torchkeras as keras
+import torchkeras as tk
+
+
+def test_multi_input_multi_output_with_ops_and_shared_layers():
+    a = tk.Input((4,), name="a")
+    b = tk.Input((4,), name="b")
+    shared = tk.layers.Dense(3, name="shared")
+    ha, hb = shared(a), shared(b)
+    mixed = ha * 2 + hb[:, :3] - 1.0  # operators and slicing become graph nodes
+    summed = tk.ops.sum(mixed, axis=-1, keepdims=True)
+    out1 = tk.layers.Dense(1, name="head1")(mixed)
+    model = tk.Model([a, b], [out1, summed])
+    assert [layer.name for layer in model.layers] == ["a", "b", "shared", "head1"]
+    assert model.get_layer("shared") is shared and model.get_layer(index=3).name == "head1"
+    xa, xb = np.random.rand(5, 4).astype("float32"), np.random.rand(5, 4).astype("float32")
+    y1, y2 = model([xa, xb])
+    with torch.no_grad():
+        expected_mixed = shared(torch.as_tensor(xa)) * 2 + shared(torch.as_tensor(xb)) - 1.0
+        torch.testing.assert_close(y2, expected_mixed.sum(-1, keepdim=True))
+        torch.testing.assert_close(y1, model.get_layer("head1")(expected_mixed))
+    # dict data is matched to the Input names
+    y1_dict, _ = model({"b": xb, "a": xa})
+    torch.testing.assert_close(y1_dict, y1)
+    assert out1.shape == (None, 1) and summed.shape == (None, 1)
+
+
+def test_dict_outputs_and_nested_models():
+    inner_in = tk.Input((3,))
+    inner = tk.Model(inner_in, tk.layers.Dense(2, activation="relu")(inner_in), name="inner")
+    x = tk.Input((3,))
+    y = inner(x)
+    model = tk.Model(x, {"score": tk.layers.Dense(1)(y), "features": y})
+    out = model(np.ones((2, 3), "float32"))
+    assert set(out) == {"score", "features"} and tuple(out["score"].shape) == (2, 1)
+    assert len(model.weights) == 4 and model.get_layer("inner") is inner
+
+
+def test_symbolic_shapes_with_unknown_dims():
+    tokens = tk.Input((None,), dtype="int32")
+    embedded = tk.layers.Embedding(20, 8, mask_zero=True)(tokens)
+    assert embedded.shape == (None, None, 8)
+    assert embedded._keras_mask is not None and embedded._keras_mask.shape == (None, None)
+    flat = tk.layers.Reshape((-1,))(tk.Input((4, 5)))
+    assert flat.shape == (None, 20)
+
+
+def test_functional_errors():
+    x = tk.Input((3,))
+    with pytest.raises(ValueError, match="keras.Input"):
+        tk.Model(torch.ones(3), tk.layers.Dense(1)(x))
+    other = tk.Input((3,))
+    with pytest.raises(ValueError, match="not in `inputs`"):
+        tk.Model(x, tk.layers.Dense(1)(other) + tk.layers.Dense(1)(x))
+    model = tk.Model(x, tk.layers.Dense(1)(x))
+    with pytest.raises(ValueError, match="expects 1 input"):
+        model([np.ones((1, 3)), np.ones((1, 3))])
+    with pytest.raises(ValueError, match="No such layer"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="shape"):
+        tk.Input(shape=("a",))
+
+
+def test_functional_subclass_with_custom_train_step_keeps_its_methods():
+    class Custom(tk.Model):
+        def marker(self):
+            return "custom"
+
+    x = tk.Input((2,))
+    model = Custom(x, tk.layers.Dense(1)(x))
+    assert model.marker() == "custom" and isinstance(model, tk.models.Functional)
+    assert type(model).__name__ == "Custom"
+    assert tuple(model(np.ones((3, 2), "float32")).shape) == (3, 1)
+
+
+def test_parity_with_keras_functional_model(keras):
+    def build(k):
+        inputs = k.Input((6,))
+        hidden = k.layers.Dense(8, activation="relu")(inputs)
+        return k.Model(inputs, k.layers.Dense(3, activation="softmax")(hidden))
+
+    ours, theirs = build(tk), build(keras)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.rand(4, 6).astype("float32")
+    np.testing.assert_allclose(ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+    assert ours.count_params() == theirs.count_params()
+
+
+def test_torch_compile_and_state_dict_on_functional():
+    x = tk.Input((3,))
+    model = tk.Model(x, tk.layers.Dense(2)(tk.layers.Dense(4, activation="relu")(x)))
+    data = torch.randn(5, 3)
+    torch.testing.assert_close(torch.compile(model)(data), model(data))
+    twin = tk.Model(x2 := tk.Input((3,)), tk.layers.Dense(2)(tk.layers.Dense(4, activation="relu")(x2)))
+    twin.load_state_dict(model.state_dict())
+    torch.testing.assert_close(twin(data), model(data))
+    _ = keras

@@ -1,0 +1,52 @@
+"""Sequential models: build from Input or input_shape, deferred build, add / pop."""
+
+import numpy as np
+import pytest
+import torch
+
+import torchkeras as tk
+
+
+def test_build_from_input_and_from_input_shape():
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3), tk.layers.Dense(1)])
+    assert model.built and model.output_shape == (None, 1) and len(model.layers) == 2
+    declared = tk.Sequential([tk.layers.Dense(3, input_shape=(4,)), tk.layers.Dense(1)])
+    assert declared.built and declared.input_shape == (None, 4)
+
+
+def test_deferred_build_add_and_pop():
+    model = tk.Sequential()
+    model.add(tk.layers.Dense(3))
+    model.add(tk.layers.Dense(2))
+    assert not model.built
+    out = model(np.ones((5, 4), "float32"))
+    assert tuple(out.shape) == (5, 2) and model.built and model.count_params() == 4 * 3 + 3 + 3 * 2 + 2
+    popped = model.pop()
+    assert isinstance(popped, tk.layers.Dense) and len(model.layers) == 1
+    assert tuple(model(torch.ones(1, 4)).shape) == (1, 3)
+    model.build((None, 4))
+    assert model.output_shape == (None, 3)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="Only layers"):
+        tk.Sequential([tk.layers.Dense(2), "relu"])
+    model = tk.Sequential([tk.layers.Dense(2)])
+    with pytest.raises(ValueError, match="first element"):
+        model.add(tk.Input((3,)))
+    with pytest.raises(TypeError, match="no layers"):
+        tk.Sequential().pop()
+
+
+def test_parity_with_keras(keras):
+    ours = tk.Sequential([tk.Input((5,)), tk.layers.Dense(4, activation="tanh"), tk.layers.Dense(2)])
+    theirs = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+    ours.set_weights(theirs.get_weights())
+    x = np.random.rand(3, 5).astype("float32")
+    np.testing.assert_allclose(ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_masks_flow_through_sequential():
+    model = tk.Sequential([tk.layers.Embedding(10, 3, mask_zero=True), tk.layers.Dense(2)])
+    out = model(torch.tensor([[3, 0]]))
+    assert out._keras_mask.tolist() == [[True, False]]
