@@ -135,15 +135,17 @@ def test_state_follows_the_data_and_update_state_never_syncs():
     built = [
         metrics.Mean(), metrics.BinaryAccuracy(), metrics.AUC(), metrics.AUC(multi_label=True, curve="PR"),
         metrics.Precision(thresholds=[0.2, 0.7]), metrics.Recall(top_k=2), metrics.F1Score(average="macro"),
-        metrics.MeanIoU(num_classes=2, sparse_y_pred=False), metrics.R2Score(), metrics.BinaryCrossentropy(),
+        metrics.MeanIoU(num_classes=3, sparse_y_true=False, sparse_y_pred=False), metrics.R2Score(),
+        metrics.BinaryCrossentropy(), metrics.IoU(num_classes=3, target_class_ids=[1], sparse_y_true=False,
+                                                  sparse_y_pred=False),
     ]  # fmt: skip
     for metric in built:  # first call: state moves to the GPU (allowed to sync once)
-        args = batches[0] if not isinstance(metric, metrics.Mean) else (batches[0][1],)
+        args = batches[0] if type(metric) is not metrics.Mean else (batches[0][1],)
         metric.update_state(*args)
     torch.cuda.set_sync_debug_mode("error")
     try:
         for metric in built:
-            args = batches[1] if not isinstance(metric, metrics.Mean) else (batches[1][1],)
+            args = batches[1] if type(metric) is not metrics.Mean else (batches[1][1],)
             metric.update_state(*args)
             metric.result()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from torchkeras.losses.ctc import CTC, ctc
 from torchkeras.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -50,16 +51,19 @@ from torchkeras.losses.regression import (
 )
 from torchkeras.losses.segmentation import Dice, Tversky, dice, tversky
 from torchkeras.losses.serialization import deserialize_object, serialize_object
+from torchkeras.losses.similarity import Circle, circle
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
 __all__ = [
+    "CTC",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
     "Dice",
     "Hinge",
@@ -82,7 +86,9 @@ __all__ = [
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
     "dice",
     "get",
@@ -106,13 +112,13 @@ _CLASSES = (
     CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
     SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge,
-    Dice, Tversky,
+    Dice, Tversky, Circle, CTC,
 )  # fmt: skip
 _FUNCTIONS = (
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, categorical_generalized_cross_entropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
-    cosine_similarity, log_cosh, huber, hinge, squared_hinge, categorical_hinge, dice, tversky,
+    cosine_similarity, log_cosh, huber, hinge, squared_hinge, categorical_hinge, dice, tversky, circle, ctc,
 )  # fmt: skip
 
 # Keras's table: class and function names, plus the short aliases `keras.losses.get` accepts.

@@ -54,7 +54,7 @@ class _IoUBase(Metric):
         y_true = y_true.to(dtype).reshape(-1)
         y_pred = y_pred.to(dtype).reshape(-1)
         if sample_weight is None:
-            sample_weight = 1
+            sample_weight = torch.ones_like(y_true)  # made on the device: no host-to-device copy
         elif "float" in str(getattr(sample_weight, "dtype", "")) and not dtype.is_floating_point:
             warnings.warn(
                 "You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
@@ -117,12 +117,15 @@ class IoU(_IoUBase):
                 f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes})."
             )
         self.target_class_ids = list(target_class_ids)
-        self._target_ids: torch.Tensor | None = None
+        self._target_ids = torch.tensor(self.target_class_ids, dtype=torch.int64, device=self.total_cm.device)
+
+    def to(self, device: torch.device | str) -> IoU:
+        super().to(device)
+        self._target_ids = self._target_ids.to(self.total_cm.device)  # kept beside the state
+        return self
 
     def result(self) -> torch.Tensor:
         cm = self.total_cm.value
-        if self._target_ids is None or self._target_ids.device != cm.device:
-            self._target_ids = torch.tensor(self.target_class_ids, dtype=torch.int64).to(cm.device)
         true_positives = torch.diagonal(cm)
         denominator = cm.sum(dim=0) + cm.sum(dim=1) - true_positives
         true_positives = true_positives[self._target_ids].to(torch.float32)

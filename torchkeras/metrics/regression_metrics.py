@@ -211,9 +211,10 @@ class R2Score(Metric):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         if not self._built:
             self._build(tuple(y_true.shape), tuple(y_pred.shape))
-        weight = nest.to_tensor(
-            1 if sample_weight is None else sample_weight, dtype=dtype, device=y_true.device
-        )
+        if sample_weight is None:
+            weight = torch.ones_like(y_true)  # made on the device: no host-to-device copy
+        else:
+            weight = nest.to_tensor(sample_weight, dtype=dtype, device=y_true.device)
         if weight.dim() == 1:
             weight = weight.unsqueeze(1)
         weight = weight.expand(y_true.shape)

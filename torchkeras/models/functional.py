@@ -20,7 +20,7 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     ordered: list[Node] = []
     visited: set[int] = set()
     stack: list[tuple[Node, bool]] = []
-    for tensor in outputs:
+    for tensor in reversed(outputs):  # the stack pops the first output's branch first
         if tensor._keras_history is None:
             raise ValueError(
                 f"Output {tensor} was not produced by layers called on `keras.Input()` tensors."

@@ -22,6 +22,7 @@ __all__ = [
     "ArrayData",
     "IterableData",
     "make_data",
+    "pack_x_y_sample_weight",
     "split_validation",
     "unpack_x_y_sample_weight",
     "warn_out_of_data",
@@ -44,6 +45,15 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
         "Data batches must be `(x,)`, `(x, y)` or `(x, y, sample_weight)`. "
         f"Received: a tuple of {len(data)} elements."
     )
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
+    """`(x,)`, `(x, y)` or `(x, y, sample_weight)`: the batch a `train_step` receives, as Keras."""
+    if y is None and sample_weight is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
 
 def _is_sparse(value: Any) -> bool:
@@ -125,7 +135,7 @@ class ArrayData:
         self.data = (data["x"], data["y"], data["sample_weight"])
         self.num_batches = max(1, math.ceil(self.num_samples / self.batch_size))
 
-    def _take(self, indices: torch.Tensor | slice) -> tuple[Any, Any, Any]:
+    def _take(self, indices: torch.Tensor | slice) -> tuple:
         def take(leaf: Any) -> Any:
             if leaf is None:
                 return None
@@ -136,9 +146,9 @@ class ArrayData:
                 return leaf[indices]
             return leaf.index_select(0, indices)
 
-        return map_structure(take, self.data)
+        return pack_x_y_sample_weight(*map_structure(take, self.data))
 
-    def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
+    def __iter__(self) -> Iterator[tuple]:
         size = self.batch_size
         if not self.shuffle or self.num_samples == 0:
             for start in range(0, max(self.num_samples, 1), size):
@@ -211,7 +221,7 @@ class IterableData:
             return self._iterator
         return iter(self.source)
 
-    def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
+    def __iter__(self) -> Iterator[tuple]:
         batches = self._raw_batches()
         count = 0
         while self.steps is None or count < self.steps:
@@ -233,7 +243,7 @@ class IterableData:
             count += 1
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
             batch = (_to_tensors(x, "x"), _to_tensors(y, "y"), _to_tensors(sample_weight, "sample_weight"))
-            yield to_device(batch, self.device, non_blocking=self._non_blocking)
+            yield pack_x_y_sample_weight(*to_device(batch, self.device, non_blocking=self._non_blocking))
 
     def on_epoch_end(self) -> None:
         if self._py_dataset:

@@ -544,7 +544,8 @@ class Trainer:
         device = self._training_device()
         batch = _single_batch(x, y, sample_weight, device)
         if class_weight is not None:
-            batch = (batch[0], batch[1], _class_weights_to_sample_weights(batch[1], class_weight))
+            x, y, _ = unpack_x_y_sample_weight(batch)
+            batch = (x, y, _class_weights_to_sample_weights(y, class_weight))
         self.reset_metrics()
         self.train()
         try:
@@ -594,7 +595,8 @@ class _WithClassWeights:
         self.num_batches = data.num_batches
 
     def __iter__(self) -> Iterator[tuple]:
-        for x, y, _ in self.data:
+        for batch in self.data:
+            x, y, _ = unpack_x_y_sample_weight(batch)
             yield x, y, _class_weights_to_sample_weights(y, self.class_weight)
 
     def on_epoch_end(self) -> None:

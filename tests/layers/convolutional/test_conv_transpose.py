@@ -40,7 +40,9 @@ CONV2D_TRANSPOSE_CASES = [
 def test_conv2d_transpose_matches_keras(keras, kwargs, data_format):
     x = _inputs(_shape((4, 5), 3, data_format))
     kwargs = {**kwargs, "data_format": data_format, "bias_initializer": "random_normal"}
-    check_layer(lambda: conv.Conv2DTranspose(2, **kwargs), x, lambda: keras.layers.Conv2DTranspose(2, **kwargs))
+    check_layer(
+        lambda: conv.Conv2DTranspose(2, **kwargs), x, lambda: keras.layers.Conv2DTranspose(2, **kwargs)
+    )
 
 
 CONV1D_TRANSPOSE_CASES = [
@@ -57,7 +59,9 @@ CONV1D_TRANSPOSE_CASES = [
 def test_conv1d_transpose_matches_keras(keras, kwargs, data_format):
     x = _inputs(_shape((6,), 3, data_format))
     kwargs = {**kwargs, "data_format": data_format, "bias_initializer": "random_normal"}
-    check_layer(lambda: conv.Conv1DTranspose(4, **kwargs), x, lambda: keras.layers.Conv1DTranspose(4, **kwargs))
+    check_layer(
+        lambda: conv.Conv1DTranspose(4, **kwargs), x, lambda: keras.layers.Conv1DTranspose(4, **kwargs)
+    )
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
@@ -67,7 +71,9 @@ def test_conv1d_transpose_matches_keras(keras, kwargs, data_format):
 def test_conv3d_transpose_matches_keras(keras, kwargs, data_format):
     x = _inputs(_shape((3, 2, 3), 2, data_format))
     kwargs = {**kwargs, "data_format": data_format}
-    check_layer(lambda: conv.Conv3DTranspose(3, **kwargs), x, lambda: keras.layers.Conv3DTranspose(3, **kwargs))
+    check_layer(
+        lambda: conv.Conv3DTranspose(3, **kwargs), x, lambda: keras.layers.Conv3DTranspose(3, **kwargs)
+    )
 
 
 def test_output_sizes_follow_keras_rules():
@@ -103,7 +109,10 @@ def test_kernel_layout_and_count_params(keras):
     assert tuple(ours.kernel.shape) == (3, 5, 2, 3)  # torch's (in, out, kh, kw)
     assert ours.count_params() == theirs.count_params()
     kwargs = dict(strides=2, padding="same", output_padding=1, name="t")
-    assert conv.Conv3DTranspose(2, 3, **kwargs).get_config() == keras.layers.Conv3DTranspose(2, 3, **kwargs).get_config()
+    assert (
+        conv.Conv3DTranspose(2, 3, **kwargs).get_config()
+        == keras.layers.Conv3DTranspose(2, 3, **kwargs).get_config()
+    )
 
 
 def test_aliases():
@@ -117,7 +126,10 @@ def test_aliases():
     [
         (lambda: conv.Conv2DTranspose(2, 3, strides=2, output_padding=2), "`output_padding` must be smaller"),
         (lambda: conv.Conv2DTranspose(2, 3, output_padding=-1), "output_padding"),
-        (lambda: conv.Conv2DTranspose(2, 3, padding="causal"), r"`padding` must be one of \('valid', 'same'\)"),
+        (
+            lambda: conv.Conv2DTranspose(2, 3, padding="causal"),
+            r"`padding` must be one of \('valid', 'same'\)",
+        ),
         (lambda: conv.Conv1DTranspose(2, 3, padding="vaild"), "Did you mean 'valid'"),
         (lambda: conv.Conv2DTranspose(0, 3), "filters"),
         (lambda: conv.Conv2DTranspose(2, 3, strides=2, dilation_rate=2), "dilation_rate"),

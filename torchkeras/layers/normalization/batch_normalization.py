@@ -111,7 +111,8 @@ class BatchNormalization(AffineNormalization):
         self.renorm_momentum = renorm_momentum
 
     def build(self, input_shape: tuple) -> None:
-        (self._channel_axis,) = positive_axes(self.axis, len(input_shape), self._owner)
+        self._rank = len(input_shape)
+        (self._channel_axis,) = positive_axes(self.axis, self._rank, self._owner)
         channels = input_shape[self._channel_axis]
         if channels is None:
             raise ValueError(
@@ -144,12 +145,12 @@ class BatchNormalization(AffineNormalization):
                 f"{self._owner}: the mask must have one dimension less than the inputs. "
                 f"Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
             )
-        x = to_compute_dtype(inputs).movedim(self._channel_axis, 1)  # a view: channels at axis 1
-        if x.shape[1] != self.moving_mean.shape[0]:
+        if inputs.ndim != self._rank or inputs.shape[self._channel_axis] != self.moving_mean.shape[0]:
             raise ValueError(
-                f"{self._owner}: expected {self.moving_mean.shape[0]} features on axis {self.axis}. "
-                f"Received: inputs.shape={tuple(inputs.shape)}"
+                f"{self._owner}: expected inputs of rank {self._rank} with {self.moving_mean.shape[0]} "
+                f"features on axis {self.axis}. Received: inputs.shape={tuple(inputs.shape)}"
             )
+        x = to_compute_dtype(inputs).movedim(self._channel_axis, 1)  # a view: channels at axis 1
         if not (training and self.trainable):
             outputs = F.batch_norm(
                 x, self.moving_mean, self.moving_variance, self.gamma, self.beta, False, 0.0, self.epsilon
@@ -163,15 +164,17 @@ class BatchNormalization(AffineNormalization):
     def _fused_training(self, x: torch.Tensor) -> torch.Tensor:
         """Training step in torch's fused kernel; its unbiased variance update is made biased."""
         count = x.numel() // x.shape[1]
-        previous = self.moving_variance.detach().clone()
+        # The kernel updates `moving_mean` itself and a scratch copy of the variance with the
+        # unbiased batch variance: m*old + (1-m)*var*n/(n-1). Keras keeps m*old + (1-m)*var.
+        # (The kernel saves both for its backward, so only the scratch copy may change later; and
+        # every update reads a tensor made in this call, so shape inference on fake tensors, which
+        # runs purely real operations for real, leaves the real statistics alone.)
+        unbiased = self.moving_variance.detach().clone()
         outputs = F.batch_norm(
-            x, self.moving_mean, self.moving_variance, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
+            x, self.moving_mean, unbiased, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
         )
         with torch.no_grad():
-            # torch stored m*old + (1-m)*var*n/(n-1); Keras wants m*old + (1-m)*var. (Every in-place
-            # update reads a tensor computed in this call, so shape inference on fake tensors,
-            # which runs purely real operations for real, leaves the real statistics alone.)
-            corrected = torch.add(previous * (self.momentum / count), self.moving_variance, alpha=(count - 1) / count)
+            corrected = torch.add(self.moving_variance * (self.momentum / count), unbiased, alpha=(count - 1) / count)
             self.moving_variance.copy_(corrected)
         return outputs
 
