@@ -76,6 +76,7 @@ def test_numpy_and_integer_inputs_are_converted_to_dtype():
     assert result.dtype == torch.float32
     assert result.item() == pytest.approx(2.0)
     assert SquaredError(dtype="float64")(np.zeros((1, 2)), np.ones((1, 2))).dtype == torch.float64
+    assert SquaredError(dtype="mixed_bfloat16").dtype == "bfloat16"
 
 
 def test_squeeze_or_expand_to_same_rank():

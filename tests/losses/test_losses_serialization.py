@@ -7,7 +7,6 @@ from torchkeras import losses
 from torchkeras.utils.registry import CustomObjectScope, register_keras_serializable
 
 
-
 def test_public_names_match_keras(keras):
     theirs = {name for name in dir(keras.losses) if not name.startswith("_")}
     assert set(losses.__all__) == theirs | {"LossFunctionWrapper"}

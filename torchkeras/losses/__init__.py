@@ -56,9 +56,9 @@ from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
 __all__ = [
-    "CTC",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",

@@ -20,6 +20,7 @@ __all__ = [
     "reduce_values",
     "reduce_weighted_values",
     "squeeze_or_expand_to_same_rank",
+    "standardize_compute_dtype",
     "standardize_reduction",
 ]
 
@@ -31,6 +32,15 @@ def standardize_reduction(reduction: str | None) -> str | None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"`reduction` must be one of {REDUCTIONS}. Received: reduction={reduction!r}")
     return reduction
+
+
+def standardize_compute_dtype(dtype: Any) -> str:
+    """The computation dtype as a string: `None` -> floatx; a mixed-precision policy name such as
+    `"mixed_float16"` (or an object with a `compute_dtype`) -> its compute dtype."""
+    dtype = getattr(dtype, "compute_dtype", dtype)
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        dtype = dtype.removeprefix("mixed_")
+    return config.standardize_dtype(config.torch_dtype(dtype))
 
 
 def get_mask(x: Any) -> torch.Tensor | None:
@@ -159,7 +169,7 @@ class Loss:
     ):
         self.name = name or unique_name(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
-        self._dtype = config.standardize_dtype(config.torch_dtype(dtype))
+        self._dtype = standardize_compute_dtype(dtype)
 
     @property
     def dtype(self) -> str:

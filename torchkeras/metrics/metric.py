@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from torchkeras import config
+from torchkeras.losses.loss import standardize_compute_dtype
 from torchkeras.utils import nest
 from torchkeras.utils.naming import unique_name
 
@@ -175,7 +176,7 @@ class Metric:
 
     def __init__(self, dtype: Any = None, name: str | None = None):
         self.name = name or unique_name(type(self).__name__)
-        self._dtype = config.standardize_dtype(config.torch_dtype(dtype))
+        self._dtype = standardize_compute_dtype(dtype)
         self._device: torch.device | None = None
         self._variables: list[MetricVariable] = []
         self._metrics: list[Metric] = []

@@ -42,6 +42,15 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     return ordered
 
 
+def _by_decreasing_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Node]:
+    """Keras's layer order: deepest first (depth = longest path to an output), ties in graph order."""
+    depth = {id(t._keras_history[0]): 0 for t in outputs}
+    for node in reversed(nodes):
+        for parent in node.parent_nodes:
+            depth[id(parent)] = max(depth.get(id(parent), 0), depth.get(id(node), 0) + 1)
+    return sorted(nodes, key=lambda node: -depth.get(id(node), 0))
+
+
 class Functional(Model):
     """A model whose `call` replays the graph recorded from `Input()` to `outputs`.
 
@@ -74,11 +83,10 @@ class Functional(Model):
                     f"Received: inputs={self._input_tensors}"
                 )
         self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
-        input_layers = [t._keras_history[0].layer for t in self._input_tensors]
-        graph_layers = [node.layer for node in self._nodes if not isinstance(node.layer, TorchFunction)]
         unique: dict[int, Any] = {}
-        for layer in input_layers + graph_layers:
-            unique.setdefault(id(layer), layer)
+        for node in _by_decreasing_depth(nodes, self._output_tensors):
+            if not isinstance(node.layer, TorchFunction):
+                unique.setdefault(id(node.layer), node.layer)
         self._layers = torch.nn.ModuleList(unique.values())
         self._operations = [node.layer for node in self._nodes if isinstance(node.layer, TorchFunction)]
         self.built = True

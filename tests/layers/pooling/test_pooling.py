@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from layer_checks import check_layer
 
+from tests.layer_checks import check_layer
 from torchkeras.layers import pooling
 from torchkeras.utils.registry import get_registered_object
 

@@ -266,7 +266,7 @@ class BatchNormalization(AffineNormalization):
 
 
 def _all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
-    """Sum over all processes, differentiable (gradients are summed back)."""
-    from torch.distributed.nn.functional import all_reduce
+    """Sum over all processes, differentiable (the gradient is summed back the same way)."""
+    from torch.distributed import _functional_collectives as collectives
 
-    return all_reduce(tensor)
+    return collectives.all_reduce(tensor, "sum", torch.distributed.group.WORLD)

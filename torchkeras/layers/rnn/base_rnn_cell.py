@@ -8,12 +8,14 @@ one step) and, when the configuration allows, `_fused` (the whole sequence in on
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from torchkeras import activations, config, constraints, initializers, regularizers
+from torchkeras.layers import symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
@@ -21,6 +23,12 @@ from torchkeras.layers.variable import Permuted
 from torchkeras.utils.validation import check_positive_int, invalid
 
 __all__ = ["BaseRNNCell", "cell_layer_config", "fast_activation", "forward_to_cell", "is_sigmoid", "is_tanh"]
+
+# cuDNN copies separately stored weights into one buffer per call (a small copy, not per step) and
+# says so on every call; the hint is about torch.nn.RNN modules, not ours.
+warnings.filterwarnings(
+    "ignore", message="RNN module weights are not part of single contiguous chunk", module=r"torchkeras\.layers\.rnn\."
+)
 
 _FAST = {activations.tanh: torch.tanh, activations.sigmoid: torch.sigmoid, activations.relu: torch.relu}
 
@@ -246,10 +254,19 @@ class BaseRNNCell(Layer, DropoutRNNCell):
 
     def get_initial_state(self, batch_size: int | None = None) -> list[torch.Tensor]:
         """Zero states, one `(batch_size, size)` tensor per entry of `state_size`."""
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        count = len(self.state_size) if isinstance(self.state_size, (list, tuple)) else 1
         device = self.kernel.device if self.built else None
         dtype = config.torch_dtype(self.compute_dtype)
-        return [torch.zeros((batch_size, size), dtype=dtype, device=device) for size in sizes]
+        return list(torch.zeros((count, batch_size, self.units), dtype=dtype, device=device).unbind(0))
+
+    def _zero_bias(self) -> torch.Tensor:
+        """Zeros standing for torch's second bias (Keras has one), cached per device and dtype."""
+        zeros = self.__dict__.get("_zeros")
+        if zeros is None or zeros.device != self.bias.device or zeros.dtype != self.bias.dtype:
+            with symbolic.real_tensors():  # never cache a shape-inference stand-in
+                zeros = torch.zeros(self.bias.shape, dtype=self.bias.dtype, device=self.bias.device)
+            self.__dict__["_zeros"] = zeros
+        return zeros
 
     def get_config(self) -> dict:
         return {

@@ -39,7 +39,9 @@ class DropoutRNNCell:
         return self._recurrent_dropout_mask
 
     def reset_dropout_mask(self) -> None:
-        self._dropout_mask = None
+        if self._dropout_mask is not None:
+            self._dropout_mask = None
 
     def reset_recurrent_dropout_mask(self) -> None:
-        self._recurrent_dropout_mask = None
+        if self._recurrent_dropout_mask is not None:
+            self._recurrent_dropout_mask = None

@@ -20,13 +20,17 @@ from torchkeras.utils.validation import invalid
 __all__ = ["RNN"]
 
 _FAST_METHODS = ("call", "_project_inputs", "_step_function", "_fused", "_can_fuse")
+_BUILTIN_CELL_TYPES: dict[type, bool] = {}
 
 
 def _is_builtin_cell(cell: Any) -> bool:
     """A built-in cell whose computation a subclass has not overridden (so the fast paths apply)."""
-    return isinstance(cell, BaseRNNCell) and all(
-        getattr(type(cell), m).__module__.startswith("torchkeras.layers.rnn.") for m in _FAST_METHODS
-    )
+    cls = type(cell)
+    if cls not in _BUILTIN_CELL_TYPES:
+        _BUILTIN_CELL_TYPES[cls] = issubclass(cls, BaseRNNCell) and all(
+            getattr(cls, m).__module__.startswith("torchkeras.layers.rnn.") for m in _FAST_METHODS
+        )
+    return _BUILTIN_CELL_TYPES[cls]
 
 
 @register_builtin
