@@ -49,15 +49,17 @@ def torch_mlp(features: int, hidden: int, classes: int, depth: int) -> torch.nn.
 
 def cnn_keras() -> keras.Model:
     L = keras.layers
-    return keras.Sequential([
-        keras.Input((32, 32, 3)),
-        L.Conv2D(32, 3, padding="same", activation="relu"),
-        L.BatchNormalization(),
-        L.MaxPooling2D(),
-        L.Conv2D(64, 3, padding="same", activation="relu"),
-        L.GlobalAveragePooling2D(),
-        L.Dense(10),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            L.Conv2D(32, 3, padding="same", activation="relu"),
+            L.BatchNormalization(),
+            L.MaxPooling2D(),
+            L.Conv2D(64, 3, padding="same", activation="relu"),
+            L.GlobalAveragePooling2D(),
+            L.Dense(10),
+        ]
+    )
 
 
 def cnn_torch() -> torch.nn.Module:
@@ -81,7 +83,9 @@ def cnn_torch() -> torch.nn.Module:
 
 def lstm_keras(vocab: int, steps: int) -> keras.Model:
     L = keras.layers
-    return keras.Sequential([keras.Input((steps,), dtype="int64"), L.Embedding(vocab, 32), L.LSTM(64), L.Dense(2)])
+    return keras.Sequential(
+        [keras.Input((steps,), dtype="int64"), L.Embedding(vocab, 32), L.LSTM(64), L.Dense(2)]
+    )
 
 
 def lstm_torch(vocab: int) -> torch.nn.Module:
@@ -99,8 +103,13 @@ def lstm_torch(vocab: int) -> torch.nn.Module:
     return Net()
 
 
-def hand_written_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
-                       y: torch.Tensor, batch_size: int) -> tuple[float, float]:
+def hand_written_epoch(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+) -> tuple[float, float]:
     """The loop a PyTorch user writes: shuffled batches, CE loss, Adam, on-device running stats."""
     model.train()
     loss_sum = torch.zeros((), device=x.device)
@@ -141,7 +150,9 @@ def run(workload: Workload, repeats: int, wrapped: bool) -> dict[str, float]:
     torch.manual_seed(0)
     reference = workload.make_torch()
     optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3, eps=1e-7, foreach=True)
-    torch_fit = best_time(lambda: hand_written_epoch(reference, optimizer, x, y, workload.batch_size), repeats)
+    torch_fit = best_time(
+        lambda: hand_written_epoch(reference, optimizer, x, y, workload.batch_size), repeats
+    )
     torch_predict = best_time(lambda: hand_written_predict(reference, x, workload.batch_size), repeats)
 
     torch.manual_seed(0)
@@ -151,8 +162,12 @@ def run(workload: Workload, repeats: int, wrapped: bool) -> dict[str, float]:
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    ours_fit = best_time(lambda: model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0), repeats)
-    ours_evaluate = best_time(lambda: model.evaluate(x, y, batch_size=workload.batch_size, verbose=0), repeats)
+    ours_fit = best_time(
+        lambda: model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0), repeats
+    )
+    ours_evaluate = best_time(
+        lambda: model.evaluate(x, y, batch_size=workload.batch_size, verbose=0), repeats
+    )
     ours_predict = best_time(lambda: model.predict(x, batch_size=workload.batch_size, verbose=0), repeats)
     return {
         "torch_fit": torch_fit,
@@ -178,16 +193,31 @@ def workloads(quick: bool) -> list[Workload]:
     tokens = rng.integers(1, vocab, size=(2048 // scale, steps))
     token_labels = rng.integers(0, 2, tokens.shape[0])
     found = [
-        Workload("tiny_mlp", lambda: keras.Sequential(mlp_layers(8, 16, 2, 1)),
-                 lambda: torch_mlp(8, 16, 2, 1), tiny_x, tiny_y, 32),
-        Workload("mlp", lambda: keras.Sequential(mlp_layers(32, 256, 10, 3)),
-                 lambda: torch_mlp(32, 256, 10, 3), x_tab, y_tab, 128),
+        Workload(
+            "tiny_mlp",
+            lambda: keras.Sequential(mlp_layers(8, 16, 2, 1)),
+            lambda: torch_mlp(8, 16, 2, 1),
+            tiny_x,
+            tiny_y,
+            32,
+        ),
+        Workload(
+            "mlp",
+            lambda: keras.Sequential(mlp_layers(32, 256, 10, 3)),
+            lambda: torch_mlp(32, 256, 10, 3),
+            x_tab,
+            y_tab,
+            128,
+        ),
     ]
     if hasattr(keras.layers, "Conv2D") and hasattr(keras.layers, "BatchNormalization"):
         found.append(Workload("cnn", cnn_keras, cnn_torch, images, image_labels, 64))
     if hasattr(keras.layers, "LSTM"):
-        found.append(Workload("lstm", lambda: lstm_keras(vocab, steps), lambda: lstm_torch(vocab),
-                              tokens, token_labels, 64))
+        found.append(
+            Workload(
+                "lstm", lambda: lstm_keras(vocab, steps), lambda: lstm_torch(vocab), tokens, token_labels, 64
+            )
+        )
     return found
 
 
@@ -209,8 +239,10 @@ def main() -> None:
                 continue
             result = run(workload, repeats, wrapped)
             label = workload.name + (" (wrapped)" if wrapped else "")
-            print(f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}"
-                  f"{result['fit_ratio']:>11.3f}{result['predict_ratio']:>15.3f}")
+            print(
+                f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}"
+                f"{result['fit_ratio']:>11.3f}{result['predict_ratio']:>15.3f}"
+            )
 
 
 if __name__ == "__main__":

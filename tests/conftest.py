@@ -8,6 +8,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+# Tests use tiny tensors: one thread avoids oversubscribing small CI machines.
+torch.set_num_threads(1)
+
 
 @pytest.fixture
 def keras():

@@ -48,7 +48,10 @@ def check_layer(
         if isinstance(eager, torch.Tensor):
             expected = tuple(eager.shape)
             assert len(spec.shape) == len(expected), (spec.shape, expected)
-            assert all(s is None or s == e for s, e in zip(spec.shape[1:], expected[1:])), (spec.shape, expected)
+            assert all(s is None or s == e for s, e in zip(spec.shape[1:], expected[1:])), (
+                spec.shape,
+                expected,
+            )
 
     config = layer.get_config()
     clone = type(layer).from_config(config)

@@ -43,7 +43,9 @@ def row_of(module: str) -> int:
         return 10
     if module == "torchkeras.layers":  # the package __init__ re-exports every family
         return 4
-    matches = [(len(prefix), row) for prefix, row in ROWS if module == prefix or module.startswith(prefix + ".")]
+    matches = [
+        (len(prefix), row) for prefix, row in ROWS if module == prefix or module.startswith(prefix + ".")
+    ]
     assert matches, f"no row declared for {module}"
     return max(matches)[1]
 

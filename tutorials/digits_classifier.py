@@ -1,7 +1,7 @@
 """Train a small convnet on the bundled handwritten digits, the Keras way, on PyTorch.
 
-    python tutorials/digits_classifier.py            # full run
-    python tutorials/digits_classifier.py --quick    # a fast smoke run (CI)
+python tutorials/digits_classifier.py            # full run
+python tutorials/digits_classifier.py --quick    # a fast smoke run (CI)
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> float:
     model.summary()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)]
-    model.fit(x_train, y_train, batch_size=32, epochs=epochs, validation_split=0.1, callbacks=callbacks, verbose=2)
+    model.fit(
+        x_train, y_train, batch_size=32, epochs=epochs, validation_split=0.1, callbacks=callbacks, verbose=2
+    )
 
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss {loss:.4f} - test accuracy {accuracy:.4f}")

@@ -173,7 +173,10 @@ def test_state_dict_round_trip_and_deepcopy():
     torch.testing.assert_close(model(x), other(x))
     clone = copy.deepcopy(model)
     torch.testing.assert_close(clone(x), model(x))
-    assert isinstance(clone.layers[0].kernel, Variable) and clone.layers[0].kernel.path == model.layers[0].kernel.path
+    assert (
+        isinstance(clone.layers[0].kernel, Variable)
+        and clone.layers[0].kernel.path == model.layers[0].kernel.path
+    )
 
 
 def test_buffers_stay_variables_after_device_and_dtype_moves():

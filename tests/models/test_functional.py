@@ -88,7 +88,9 @@ def test_parity_with_keras_functional_model(keras):
     ours, theirs = build(tk), build(keras)
     ours.set_weights(theirs.get_weights())
     x = np.random.rand(4, 6).astype("float32")
-    np.testing.assert_allclose(ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6
+    )
     assert ours.count_params() == theirs.count_params()
 
 

@@ -40,10 +40,14 @@ def test_errors():
 
 def test_parity_with_keras(keras):
     ours = tk.Sequential([tk.Input((5,)), tk.layers.Dense(4, activation="tanh"), tk.layers.Dense(2)])
-    theirs = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+    theirs = keras.Sequential(
+        [keras.Input((5,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)]
+    )
     ours.set_weights(theirs.get_weights())
     x = np.random.rand(3, 5).astype("float32")
-    np.testing.assert_allclose(ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_masks_flow_through_sequential():

@@ -1,4 +1,7 @@
-"""Benchmark (not a test): a 3-layer MLP training step with torchkeras Adam vs torch.optim.Adam(foreach=True)."""
+"""Benchmark, not a test: an MLP training step with our Adam vs `torch.optim.Adam(foreach=True)`.
+
+Run: `python tests/optimizers/bench_optimizer_step.py [cpu|cuda]`; prints medians and ratios.
+"""
 
 import statistics
 import sys
@@ -12,8 +15,10 @@ import torchkeras.optimizers as optimizers
 def make_model(width, device):
     torch.manual_seed(0)
     return torch.nn.Sequential(
-        torch.nn.Linear(width, width), torch.nn.ReLU(),
-        torch.nn.Linear(width, width), torch.nn.ReLU(),
+        torch.nn.Linear(width, width),
+        torch.nn.ReLU(),
+        torch.nn.Linear(width, width),
+        torch.nn.ReLU(),
         torch.nn.Linear(width, 10),
     ).to(device)
 
@@ -55,7 +60,10 @@ def run(kind, width, batch, steps, device, step_only=False):
 
 def main():
     device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
-    configs = [(64, 32, 400), (512, 256, 200)] if device == "cpu" else [(64, 32, 2000), (1024, 512, 2000), (4096, 1024, 500)]
+    if device == "cpu":
+        configs = [(64, 32, 400), (512, 256, 200)]
+    else:
+        configs = [(64, 32, 2000), (1024, 512, 2000), (4096, 1024, 500)]
     for step_only in (False, True):
         for width, batch, steps in configs:
             times = {"torch": [], "torchkeras": []}
@@ -64,8 +72,10 @@ def main():
                     times[kind].append(run(kind, width, batch, steps, device, step_only))
             t, k = statistics.median(times["torch"]), statistics.median(times["torchkeras"])
             what = "optimizer.step only" if step_only else "fwd+bwd+step"
-            print(f"{device} {what:20s} width={width:5d} batch={batch:5d}: torch {t*1e6:8.1f} us  "
-                  f"torchkeras {k*1e6:8.1f} us  ratio {k/t:.3f}")
+            print(
+                f"{device} {what:20s} width={width:5d} batch={batch:5d}: torch {t * 1e6:8.1f} us  "
+                f"torchkeras {k * 1e6:8.1f} us  ratio {k / t:.3f}"
+            )
 
 
 if __name__ == "__main__":

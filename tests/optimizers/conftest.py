@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from optimizer_parity import make_data, to_numpy
 
 import torchkeras
 import torchkeras.optimizers  # noqa: F401  (makes `torchkeras.optimizers` an attribute)
+from tests.optimizers.optimizer_parity import make_data, to_numpy
 
 
 @pytest.fixture

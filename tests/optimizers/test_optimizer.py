@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from optimizer_parity import make_data, to_numpy
 
+from tests.optimizers.optimizer_parity import make_data, to_numpy
 from torchkeras.optimizers import SGD, Adam, RMSprop
 from torchkeras.optimizers.schedules import ExponentialDecay
 

@@ -13,9 +13,13 @@ def _data(n=96, features=5, classes=3, seed=0):
     return x, y
 
 
-def _twins(keras, optimizer_ours, optimizer_theirs, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
+def _twins(
+    keras, optimizer_ours, optimizer_theirs, loss="sparse_categorical_crossentropy", metrics=("accuracy",)
+):
     def build(k):
-        return k.Sequential([k.Input((5,)), k.layers.Dense(8, activation="relu"), k.layers.Dense(3, activation="softmax")])
+        return k.Sequential(
+            [k.Input((5,)), k.layers.Dense(8, activation="relu"), k.layers.Dense(3, activation="softmax")]
+        )
 
     theirs = build(keras)
     ours = build(tk)
@@ -42,13 +46,18 @@ def test_validation_split_sample_weight_and_evaluate_match_keras(keras):
     x, y = _data(n=100)
     weights = np.linspace(0.5, 1.5, 100).astype("float32")
     ours, theirs = _twins(keras, tk.optimizers.Adam(0.01), keras.optimizers.Adam(0.01))
-    kwargs = dict(batch_size=16, epochs=2, shuffle=False, validation_split=0.25, sample_weight=weights, verbose=0)
+    kwargs = dict(
+        batch_size=16, epochs=2, shuffle=False, validation_split=0.25, sample_weight=weights, verbose=0
+    )
     h_ours, h_theirs = ours.fit(x, y, **kwargs), theirs.fit(x, y, **kwargs)
     assert set(h_ours.history) == {"loss", "accuracy", "val_loss", "val_accuracy"} == set(h_theirs.history)
     for key in h_theirs.history:
         np.testing.assert_allclose(h_ours.history[key], h_theirs.history[key], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-5)
-    assert ours.evaluate(x, y, verbose=0, return_dict=True).keys() == theirs.evaluate(x, y, verbose=0, return_dict=True).keys()
+    assert (
+        ours.evaluate(x, y, verbose=0, return_dict=True).keys()
+        == theirs.evaluate(x, y, verbose=0, return_dict=True).keys()
+    )
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
@@ -68,11 +77,21 @@ def test_multi_output_history_names_and_values_match_keras(keras):
     def build(k):
         inputs = k.Input((5,), name="inp")
         hidden = k.layers.Dense(6, activation="relu", name="hidden")(inputs)
-        return k.Model(inputs, [k.layers.Dense(1, name="reg")(hidden), k.layers.Dense(3, activation="softmax", name="cls")(hidden)])
+        return k.Model(
+            inputs,
+            [
+                k.layers.Dense(1, name="reg")(hidden),
+                k.layers.Dense(3, activation="softmax", name="cls")(hidden),
+            ],
+        )
 
     theirs, ours = build(keras), build(tk)
     ours.set_weights(theirs.get_weights())
-    compile_args = dict(loss=["mse", "sparse_categorical_crossentropy"], metrics=[["mae"], ["accuracy"]], loss_weights=[1.0, 0.5])
+    compile_args = dict(
+        loss=["mse", "sparse_categorical_crossentropy"],
+        metrics=[["mae"], ["accuracy"]],
+        loss_weights=[1.0, 0.5],
+    )
     theirs.compile(optimizer=keras.optimizers.SGD(0.01), **compile_args)
     ours.compile(optimizer=tk.optimizers.SGD(0.01), **compile_args)
     h_theirs = theirs.fit(x, [y_reg, y], batch_size=16, shuffle=False, verbose=0)
@@ -90,4 +109,6 @@ def test_train_and_test_on_batch_match_keras(keras):
     ours, theirs = _twins(keras, tk.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
     np.testing.assert_allclose(ours.train_on_batch(x, y), theirs.train_on_batch(x, y), rtol=1e-5)
     np.testing.assert_allclose(ours.test_on_batch(x, y), theirs.test_on_batch(x, y), rtol=1e-5)
-    np.testing.assert_allclose(ours.predict_on_batch(x), np.asarray(theirs.predict_on_batch(x)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours.predict_on_batch(x), np.asarray(theirs.predict_on_batch(x)), rtol=1e-5, atol=1e-6
+    )

@@ -15,7 +15,9 @@ def _xor_like(n=256, seed=0):
 
 
 def _classifier():
-    return tk.Sequential([tk.Input((2,)), tk.layers.Dense(32, activation="relu"), tk.layers.Dense(2, activation="softmax")])
+    return tk.Sequential(
+        [tk.Input((2,)), tk.layers.Dense(32, activation="relu"), tk.layers.Dense(2, activation="softmax")]
+    )
 
 
 def test_sequential_learns_with_validation_callbacks_and_predict():
@@ -66,8 +68,11 @@ def test_wrapped_module_learns_with_torch_optimizer_and_multiple_inputs():
     x, y = _xor_like(512)
     module = TwoInputs()
     model = tk.Model(module)
-    model.compile(torch.optim.Adam(module.parameters(), lr=0.02),
-                  tk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        torch.optim.Adam(module.parameters(), lr=0.02),
+        tk.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     history = model.fit((x[:, :1], x[:, 1:]), y, epochs=15, batch_size=32, validation_split=0.2, verbose=0)
     assert history.history["val_accuracy"][-1] > 0.85
     assert model.predict((x[:4, :1], x[:4, 1:]), verbose=0).shape == (4, 2)
@@ -122,10 +127,16 @@ def test_data_sources_give_the_same_epoch():
     assert epoch_loss(dataset, batch_size=16, shuffle=False) == pytest.approx(expected, rel=1e-6)
     assert epoch_loss(generator()) == pytest.approx(expected, rel=1e-6)
     assert epoch_loss(Batches()) == pytest.approx(expected, rel=1e-6)
-    assert epoch_loss(FakeFrame(x), y=FakeFrame(y), batch_size=16, shuffle=False) == pytest.approx(expected, rel=1e-6)
-    assert epoch_loss(torch.as_tensor(x), y=torch.as_tensor(y), batch_size=16, shuffle=False) == pytest.approx(expected, rel=1e-6)
+    assert epoch_loss(FakeFrame(x), y=FakeFrame(y), batch_size=16, shuffle=False) == pytest.approx(
+        expected, rel=1e-6
+    )
+    assert epoch_loss(
+        torch.as_tensor(x), y=torch.as_tensor(y), batch_size=16, shuffle=False
+    ) == pytest.approx(expected, rel=1e-6)
     scipy_sparse = pytest.importorskip("scipy.sparse")
-    assert epoch_loss(scipy_sparse.csr_matrix(x), y=y, batch_size=16, shuffle=False) == pytest.approx(expected, rel=1e-6)
+    assert epoch_loss(scipy_sparse.csr_matrix(x), y=y, batch_size=16, shuffle=False) == pytest.approx(
+        expected, rel=1e-6
+    )
 
 
 def test_custom_train_step_as_in_keras_torch_guide():
@@ -221,3 +232,67 @@ def test_progress_output_verbose_modes(capsys):
     model.fit(x, y, epochs=2, verbose=2)
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "accuracy" in out
+
+
+def test_epoch_controls_validation_freq_initial_epoch_and_steps():
+    x, y = _xor_like(64)
+    model = _classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=4, initial_epoch=1, validation_data=(x, y), validation_freq=2, verbose=0)
+    assert history.epoch == [1, 2, 3] and len(history.history["loss"]) == 3
+    assert len(history.history["val_loss"]) == 2  # after epoch indices 1 and 3, as Keras
+
+    def endless():
+        while True:
+            yield x[:8], y[:8]
+
+    counter = []
+
+    class CountBatches(tk.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            counter.append(batch)
+
+    model.fit(endless(), epochs=2, steps_per_epoch=3, callbacks=[CountBatches()], verbose=0)
+    assert counter == [0, 1, 2, 0, 1, 2]
+
+
+def test_steps_per_execution_groups_batch_callbacks():
+    x, y = _xor_like(64)
+    model = _classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", steps_per_execution=3)
+    ends = []
+
+    class Record(tk.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(batch)
+
+    model.fit(x, y, batch_size=8, callbacks=[Record()], verbose=0)
+    assert ends == [2, 5, 7]
+
+
+def test_jit_compile_trains_like_eager():
+    tk.utils.set_random_seed(5)
+    x, y = _xor_like(64)
+    eager = _classifier()
+    compiled = _classifier()
+    compiled.set_weights(eager.get_weights())
+    eager.compile(tk.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    compiled.compile(tk.optimizers.SGD(0.1), "sparse_categorical_crossentropy", jit_compile=True)
+    a = eager.fit(x, y, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    b = compiled.fit(x, y, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_mixed_bfloat16_policy_trains_under_autocast():
+    tk.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = _classifier()
+        assert model.layers[0].compute_dtype == "bfloat16" and model.layers[0].kernel.dtype == torch.float32
+        assert model(torch.ones(2, 2)).dtype == torch.bfloat16  # autocast inside the call
+        x, y = _xor_like(64)
+        model.compile("adam", "sparse_categorical_crossentropy")
+        history = model.fit(x, y, epochs=2, verbose=0)
+        assert np.isfinite(history.history["loss"]).all()
+        assert model.layers[0].kernel.dtype == torch.float32
+    finally:
+        tk.mixed_precision.set_global_policy(None)

@@ -14,7 +14,9 @@ import numpy as np
 __all__ = ["load_data"]
 
 
-def load_data(test_split: float = 0.2, seed: int = 113) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_data(
+    test_split: float = 0.2, seed: int = 113
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads the digits dataset, shuffled with `seed` and split like `keras.datasets.mnist`.
 
     Args:

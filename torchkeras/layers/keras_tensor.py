@@ -29,9 +29,7 @@ class Node:
         self.input_tensors = [t for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
         self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
         # Fast path for the common `layer(x)` call.
-        self.single_input = (
-            len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor)
-        )
+        self.single_input = len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor)
 
     @property
     def parent_nodes(self) -> list[Node]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,8 +19,19 @@ import torch
 
 from torchkeras import config, constraints, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
+from torchkeras.layers.call_context import call_context
+from torchkeras.layers.introspection import capture_init_arguments, inspect_call
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
+from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
 from torchkeras.layers.variable import Variable
+from torchkeras.layers.weight_lists import (
+    assign_array,
+    keras_numpy,
+    keras_shape,
+    module_weights,
+    unique_tensors,
+    weight_name,
+)
 from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
 from torchkeras.utils.validation import invalid
@@ -29,64 +39,6 @@ from torchkeras.utils.validation import invalid
 __all__ = ["Layer", "call_context"]
 
 _EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
-
-
-class _CallContext:
-    """State of the current (possibly nested) layer call, shared by all layers."""
-
-    def __init__(self) -> None:
-        self.depth = 0  # how many layer calls are on the stack
-        self.training: bool | None = None  # the training flag of the outermost call
-        self.generation = 0  # incremented at each outermost call; dates `add_loss` losses
-        self.loss_generation = -1  # the generation in which `add_loss` was last used
-
-
-call_context = _CallContext()
-
-
-def _inspect_call(cls: type) -> tuple[bool, bool, tuple[str, ...]]:
-    """(accepts `training`, accepts `mask`, positional parameter names) of `cls.call`."""
-    parameters = inspect.signature(cls.call).parameters
-    names = tuple(
-        name
-        for name, p in parameters.items()
-        if name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    )
-    return "training" in parameters, "mask" in parameters, names
-
-
-def _is_plain(value: Any) -> bool:
-    try:
-        json.dumps(value)
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
-def _capture_init_arguments(cls: type, args: tuple, kwargs: dict) -> dict | None:
-    """The constructor arguments, when all are plain JSON values (Keras's automatic config)."""
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-    except TypeError:
-        return None
-    arguments = dict(bound.arguments)
-    arguments.pop(next(iter(arguments)))  # self
-    for name, p in inspect.signature(cls.__init__).parameters.items():
-        if p.kind == p.VAR_KEYWORD and name in arguments:
-            arguments.update(arguments.pop(name))
-        elif p.kind == p.VAR_POSITIONAL and name in arguments:
-            return None
-    return arguments if _is_plain(arguments) else None
-
-
-def _shape_of(value: Any) -> Any:
-    if isinstance(value, (torch.Tensor, KerasTensor)):
-        return tuple(value.shape)
-    if isinstance(value, (list, tuple)):
-        return [_shape_of(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _shape_of(v) for k, v in value.items()}
-    return None
 
 
 class Layer(torch.nn.Module):
@@ -125,7 +77,7 @@ class Layer(torch.nn.Module):
         # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
         torch.nn.Module.__init__(layer)
         layer.training = False
-        object.__setattr__(layer, "_auto_config", _capture_init_arguments(cls, args, kwargs))
+        object.__setattr__(layer, "_auto_config", capture_init_arguments(cls, args, kwargs))
         object.__setattr__(layer, "built", False)
         object.__setattr__(layer, "_keras_initialized", False)
         layer._set_policy(mixed_precision.global_policy().name)
@@ -135,7 +87,7 @@ class Layer(torch.nn.Module):
         super().__init_subclass__(**kwargs)
         if "call" in cls.__dict__ and "forward" not in cls.__dict__:
             cls.forward = cls.call
-        cls._call_spec = _inspect_call(cls)  # read on every call: computed once per class
+        cls._call_spec = inspect_call(cls)  # read on every call: computed once per class
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
@@ -290,8 +242,10 @@ class Layer(torch.nn.Module):
     def _own_variables(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         trainable = [p for p in self._parameters.values() if p is not None]
         non_trainable = [
-            b for k, b in self._buffers.items()
-            if b is not None and (isinstance(b, Variable) or k not in self._non_persistent_buffers_set)
+            b
+            for k, b in self._buffers.items()
+            if b is not None
+            and (isinstance(b, Variable) or k not in self._non_persistent_buffers_set)
             and (b.is_floating_point() or isinstance(b, Variable))
         ]
         return trainable, non_trainable
@@ -302,28 +256,28 @@ class Layer(torch.nn.Module):
             if isinstance(child, Layer):
                 weights.extend(getattr(child, kind))
             else:
-                weights.extend(_module_weights(child, kind, self._trainable))
+                weights.extend(module_weights(child, kind, self._trainable))
         return weights
 
     @property
     def weights(self) -> list[torch.Tensor]:
         """All weights: own trainable, own non-trainable, then each sublayer's, as in Keras."""
         own_trainable, own_non_trainable = self._own_variables()
-        return _unique(own_trainable + own_non_trainable + self._sub_weights("weights"))
+        return unique_tensors(own_trainable + own_non_trainable + self._sub_weights("weights"))
 
     @property
     def trainable_weights(self) -> list[torch.Tensor]:
         if not self._trainable:
             return []
         own_trainable, _ = self._own_variables()
-        return _unique(own_trainable + self._sub_weights("trainable_weights"))
+        return unique_tensors(own_trainable + self._sub_weights("trainable_weights"))
 
     @property
     def non_trainable_weights(self) -> list[torch.Tensor]:
         if not self._trainable:
             return self.weights
         _, own_non_trainable = self._own_variables()
-        return _unique(own_non_trainable + self._sub_weights("non_trainable_weights"))
+        return unique_tensors(own_non_trainable + self._sub_weights("non_trainable_weights"))
 
     variables = weights
     trainable_variables = trainable_weights
@@ -331,7 +285,7 @@ class Layer(torch.nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as NumPy arrays, in Keras's order and layouts."""
-        return [_keras_numpy(w) for w in self.weights]
+        return [keras_numpy(w) for w in self.weights]
 
     def set_weights(self, weights: list[Any]) -> None:
         """Sets the weights from arrays in Keras's order and layouts; checks every shape first."""
@@ -339,17 +293,17 @@ class Layer(torch.nn.Module):
         if len(weights) != len(own):
             raise ValueError(
                 f"Layer '{self.name}': `weights` must be a list of {len(own)} arrays "
-                f"(shapes {[_keras_shape(w) for w in own]}). Received: a list of {len(weights)}."
+                f"(shapes {[keras_shape(w) for w in own]}). Received: a list of {len(weights)}."
             )
         arrays = [np.asarray(w) for w in weights]
         for index, (variable, array) in enumerate(zip(own, arrays)):
-            if tuple(array.shape) != _keras_shape(variable):
+            if tuple(array.shape) != keras_shape(variable):
                 raise ValueError(
-                    f"Layer '{self.name}': weight {index} ({_weight_name(variable)}) must have shape "
-                    f"{_keras_shape(variable)}. Received: shape {tuple(array.shape)}."
+                    f"Layer '{self.name}': weight {index} ({weight_name(variable)}) must have shape "
+                    f"{keras_shape(variable)}. Received: shape {tuple(array.shape)}."
                 )
         for variable, array in zip(own, arrays):
-            _assign(variable, array)
+            assign_array(variable, array)
 
     def count_params(self) -> int:
         """Total number of scalars in the layer's weights."""
@@ -411,7 +365,11 @@ class Layer(torch.nn.Module):
     def layers(self) -> list[Layer]:
         """Direct sublayers, in the order they were assigned."""
         return [m for m in self.children() if isinstance(m, Layer)] + [
-            m for c in self.children() if isinstance(c, torch.nn.ModuleList) for m in c if isinstance(m, Layer)
+            m
+            for c in self.children()
+            if isinstance(c, torch.nn.ModuleList)
+            for m in c
+            if isinstance(m, Layer)
         ]
 
     def extra_repr(self) -> str:
@@ -468,9 +426,9 @@ class Layer(torch.nn.Module):
         if not build_config:
             return
         if "input_shape" in build_config:
-            self.build(_as_shape(build_config["input_shape"]))
+            self.build(as_shape(build_config["input_shape"]))
         elif "shapes_dict" in build_config:
-            shapes = {k: _as_shape(v) for k, v in build_config["shapes_dict"].items()}
+            shapes = {k: as_shape(v) for k, v in build_config["shapes_dict"].items()}
             if len(shapes) == 1:
                 self.build(next(iter(shapes.values())))
             else:
@@ -481,7 +439,7 @@ class Layer(torch.nn.Module):
         _, _, names = type(self)._call_spec
         shapes = {}
         for name, value in zip(names, args):
-            shapes[f"{name}_shape"] = _shape_of(value)
+            shapes[f"{name}_shape"] = shape_of(value)
         for name, value in kwargs.items():
             if name not in ("mask", "training") and isinstance(value, (torch.Tensor, KerasTensor)):
                 shapes[f"{name}_shape"] = tuple(value.shape)
@@ -494,7 +452,7 @@ class Layer(torch.nn.Module):
             self.build(**shapes)
         else:
             self.build(next(iter(shapes.values()), None))
-        self._build_shapes = {k: _jsonable_shape(v) for k, v in shapes.items()}
+        self._build_shapes = {k: jsonable_shape(v) for k, v in shapes.items()}
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -517,10 +475,13 @@ class Layer(torch.nn.Module):
             if args:
                 args = (map_structure(self._convert_input, first), *args[1:])
                 first = args[0]
-        elif first.is_floating_point() and first.dtype != self._input_torch_dtype:
-            if not torch.is_autocast_enabled(first.device.type):
-                args = (first.to(self._input_torch_dtype), *args[1:])
-                first = args[0]
+        elif (
+            first.is_floating_point()
+            and first.dtype != self._input_torch_dtype
+            and not torch.is_autocast_enabled(first.device.type)
+        ):
+            args = (first.to(self._input_torch_dtype), *args[1:])
+            first = args[0]
         accepts_training, accepts_mask, _ = type(self)._call_spec
         context = call_context
         training = kwargs.get("training")
@@ -541,8 +502,10 @@ class Layer(torch.nn.Module):
         context.depth += 1
         context.training = bool(training)
         try:
-            if self._autocast_dtype is not None and first is not None and not torch.is_autocast_enabled(
-                first.device.type
+            if (
+                self._autocast_dtype is not None
+                and first is not None
+                and not torch.is_autocast_enabled(first.device.type)
             ):
                 with torch.autocast(first.device.type, dtype=self._autocast_dtype):
                     outputs = super().__call__(*args, **kwargs)
@@ -571,7 +534,9 @@ class Layer(torch.nn.Module):
         self._autocast_dtype = config.torch_dtype(policy.removeprefix("mixed_")) if mixed else None
 
     def _convert_input(self, value: Any) -> Any:
-        if isinstance(value, np.ndarray) or (hasattr(value, "__array__") and not isinstance(value, torch.Tensor)):
+        if isinstance(value, np.ndarray) or (
+            hasattr(value, "__array__") and not isinstance(value, torch.Tensor)
+        ):
             tensor = to_tensor(value)
             if tensor.is_floating_point():
                 tensor = tensor.to(self._input_torch_dtype)
@@ -606,7 +571,7 @@ class Layer(torch.nn.Module):
         except Exception as error:
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) could not be called on inputs with "
-                f"shapes {_shape_of(list(args))}: {error}"
+                f"shapes {shape_of(list(args))}: {error}"
             ) from error
         node = Node(self, args, kwargs, outputs)
         self._inbound_nodes.append(node)
@@ -632,7 +597,7 @@ class Layer(torch.nn.Module):
     def _spec_from_output_shape(self, args: tuple) -> Any:
         if type(self).compute_output_shape is Layer.compute_output_shape:
             raise NotImplementedError(f"Layer '{self.name}' cannot infer its output shape.")
-        shape = self.compute_output_shape(_shape_of(args[0]))
+        shape = self.compute_output_shape(shape_of(args[0]))
         if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
             return KerasTensor(shape, dtype=self.compute_dtype)
         return map_structure(lambda s: KerasTensor(s, self.compute_dtype), shape)
@@ -643,8 +608,8 @@ class Layer(torch.nn.Module):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for inputs of `input_shape` (batch size may be `None`)."""
-        if isinstance(input_shape, (list, dict)) and not _is_shape(input_shape):
-            specs = map_structure(lambda s: KerasTensor(s), _as_shape_structure(input_shape))
+        if isinstance(input_shape, (list, dict)) and not is_shape(input_shape):
+            specs = map_structure(lambda s: KerasTensor(s), as_shape_structure(input_shape))
             output = self.compute_output_spec(specs)
         else:
             output = self.compute_output_spec(KerasTensor(tuple(input_shape)))
@@ -699,7 +664,7 @@ class Layer(torch.nn.Module):
         return cls(**config)
 
 
-Layer._call_spec = _inspect_call(Layer)
+Layer._call_spec = inspect_call(Layer)
 
 
 def _marks_built(build: Callable) -> Callable:
@@ -709,77 +674,7 @@ def _marks_built(build: Callable) -> Callable:
             result = build(self, *args, **kwargs)
         object.__setattr__(self, "built", True)
         if self._build_shapes is None and args:
-            self._build_shapes = {"input_shape": _jsonable_shape(args[0])}
+            self._build_shapes = {"input_shape": jsonable_shape(args[0])}
         return result
 
     return wrapper
-
-
-def _module_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
-    """Weights of a plain torch module inside a layer, split as Keras would."""
-    parameters = list(module.parameters())
-    buffers = [b for b in module.buffers() if b.is_floating_point()]
-    if kind == "weights":
-        return parameters + buffers
-    if kind == "trainable_weights":
-        return [p for p in parameters if p.requires_grad] if parent_trainable else []
-    frozen = [p for p in parameters if not p.requires_grad] if parent_trainable else parameters
-    return frozen + buffers
-
-
-def _unique(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
-    seen: set[int] = set()
-    return [t for t in tensors if not (id(t) in seen or seen.add(id(t)))]
-
-
-def _keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
-    return tensor.keras_shape if isinstance(tensor, Variable) else tuple(tensor.shape)
-
-
-def _keras_numpy(tensor: torch.Tensor) -> np.ndarray:
-    if isinstance(tensor, Variable):
-        return tensor.numpy()
-    return tensor.detach().float().cpu().numpy() if tensor.dtype == torch.bfloat16 else tensor.detach().cpu().numpy()
-
-
-def _weight_name(tensor: torch.Tensor) -> str:
-    return tensor.path if isinstance(tensor, Variable) else "weight"
-
-
-def _assign(tensor: torch.Tensor, array: np.ndarray) -> None:
-    if isinstance(tensor, Variable):
-        tensor.assign(array)
-    else:
-        with torch.no_grad():
-            tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
-
-
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(d is None or isinstance(d, int) for d in value)
-
-
-def _as_shape(value: Any) -> Any:
-    if _is_shape(value):
-        return tuple(value)
-    return _as_shape_structure(value)
-
-
-def _as_shape_structure(value: Any) -> Any:
-    if _is_shape(value):
-        return tuple(value)
-    if isinstance(value, dict):
-        return {k: _as_shape_structure(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_shape_structure(v) for v in value]
-    return value
-
-
-def _jsonable_shape(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, list):
-        return [_jsonable_shape(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable_shape(v) for k, v in value.items()}
-    return value
-

@@ -12,7 +12,15 @@ from torchkeras import config
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.utils.nest import flatten, map_structure, pack_like
 
-__all__ = ["compute_output_spec", "real_tensors"]
+__all__ = [
+    "as_shape",
+    "as_shape_structure",
+    "compute_output_spec",
+    "is_shape",
+    "jsonable_shape",
+    "real_tensors",
+    "shape_of",
+]
 
 # Unknown sizes are tried at two values; a dimension that follows them is reported as None.
 _PROBE_SIZES = (83, 89)
@@ -55,9 +63,7 @@ def compute_output_spec(fn: Callable, args: tuple, kwargs: dict) -> Any:
     Returns the output structure with tensors replaced by `KerasTensor`s whose unknown sizes
     are `None`. Nothing is allocated and no real computation runs.
     """
-    has_unknown = any(
-        None in leaf.shape for leaf in flatten((args, kwargs)) if isinstance(leaf, KerasTensor)
-    )
+    has_unknown = any(None in leaf.shape for leaf in flatten((args, kwargs)) if isinstance(leaf, KerasTensor))
     runs = []
     for size in _PROBE_SIZES if has_unknown else _PROBE_SIZES[:1]:
         mode = FakeTensorMode(allow_non_fake_inputs=True)
@@ -71,3 +77,43 @@ def compute_output_spec(fn: Callable, args: tuple, kwargs: dict) -> Any:
     if len(runs) == 1:
         return runs[0]
     return pack_like(runs[0], [_merge(a, b) for a, b in zip(flatten(runs[0]), flatten(runs[1]))])
+
+
+def shape_of(value: Any) -> Any:
+    if isinstance(value, (torch.Tensor, KerasTensor)):
+        return tuple(value.shape)
+    if isinstance(value, (list, tuple)):
+        return [shape_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: shape_of(v) for k, v in value.items()}
+    return None
+
+
+def is_shape(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(d is None or isinstance(d, int) for d in value)
+
+
+def as_shape(value: Any) -> Any:
+    if is_shape(value):
+        return tuple(value)
+    return as_shape_structure(value)
+
+
+def as_shape_structure(value: Any) -> Any:
+    if is_shape(value):
+        return tuple(value)
+    if isinstance(value, dict):
+        return {k: as_shape_structure(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_shape_structure(v) for v in value]
+    return value
+
+
+def jsonable_shape(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, list):
+        return [jsonable_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable_shape(v) for k, v in value.items()}
+    return value

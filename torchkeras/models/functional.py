@@ -9,10 +9,14 @@ import torch
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor, Node
 from torchkeras.layers.torch_function import TorchFunction
+from torchkeras.models import functional_config
 from torchkeras.models.model import Model
 from torchkeras.utils.nest import flatten, map_structure, pack_like, to_tensor
+from torchkeras.utils.registry import register_builtin
 
-__all__ = ["Functional"]
+__all__ = ["Functional", "functional_from_config"]
+
+functional_from_config = functional_config.functional_from_config
 
 
 def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
@@ -42,15 +46,46 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     return ordered
 
 
-def _by_decreasing_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Node]:
-    """Keras's layer order: deepest first (depth = longest path to an output), ties in graph order."""
-    depth = {id(t._keras_history[0]): 0 for t in outputs}
-    for node in reversed(nodes):
+def _keras_operation_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Any]:
+    """The graph's operations in Keras's order (`model.layers`, saved configs and weight paths
+    depend on it): an operation's depth is its longest path to an output, deepest first; ties go
+    to the operation first reached by a depth-first walk from the outputs (Keras's `map_graph`)."""
+    ordered_nodes: list[Node] = []
+    finished: set[int] = set()
+    first_visit: dict[int, int] = {}
+    operations: dict[int, Any] = {}
+    for tensor in outputs:
+        stack: list[tuple[Node, bool]] = [(tensor._keras_history[0], False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                finished.add(id(node))
+                ordered_nodes.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            first_visit.setdefault(id(node.layer), len(first_visit))
+            operations[id(node.layer)] = node.layer
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(node.parent_nodes))
+    in_graph = {id(node) for node in ordered_nodes}
+    node_depth: dict[int, int] = {}
+    operation_depth: dict[int, int] = {}
+    for node in reversed(ordered_nodes):
+        depth = max(node_depth.setdefault(id(node), 0), operation_depth.get(id(node.layer), 0))
+        operation_depth[id(node.layer)] = node_depth[id(node)] = depth
         for parent in node.parent_nodes:
-            depth[id(parent)] = max(depth.get(id(parent), 0), depth.get(id(node), 0) + 1)
-    return sorted(nodes, key=lambda node: -depth.get(id(node), 0))
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in inputs:  # inputs that no output depends on come last
+        layer = tensor._keras_history[0].layer
+        if id(layer) not in operation_depth:
+            operation_depth[id(layer)], first_visit[id(layer)], operations[id(layer)] = 0, -1, layer
+    keys = sorted(operation_depth, key=lambda key: (-operation_depth[key], first_visit[key]))
+    return [operations[key] for key in keys]
 
 
+@register_builtin
 class Functional(Model):
     """A model whose `call` replays the graph recorded from `Input()` to `outputs`.
 
@@ -83,12 +118,10 @@ class Functional(Model):
                     f"Received: inputs={self._input_tensors}"
                 )
         self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
-        unique: dict[int, Any] = {}
-        for node in _by_decreasing_depth(nodes, self._output_tensors):
-            if not isinstance(node.layer, TorchFunction):
-                unique.setdefault(id(node.layer), node.layer)
-        self._layers = torch.nn.ModuleList(unique.values())
-        self._operations = [node.layer for node in self._nodes if isinstance(node.layer, TorchFunction)]
+        order = _keras_operation_order(self._input_tensors, self._output_tensors)
+        self.__dict__["_operation_order"] = order  # a plain list: not registered as submodules twice
+        self._layers = torch.nn.ModuleList(op for op in order if not isinstance(op, TorchFunction))
+        self._operations = [op for op in order if isinstance(op, TorchFunction)]
         self.built = True
 
     @property
@@ -176,3 +209,11 @@ class Functional(Model):
                     if isinstance(spec, KerasTensor):
                         values[id(spec)] = value
         return pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])
+
+    def get_config(self) -> dict:
+        """Keras's functional config: `name`, `trainable`, `layers` (each with its `inbound_nodes`),
+        `input_layers` and `output_layers`. A subclass with its own constructor saves its
+        constructor arguments instead, as in Keras."""
+        if not functional_config.has_functional_constructor(type(self)):
+            return Model.get_config(self)
+        return functional_config.functional_get_config(self)

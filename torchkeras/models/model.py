@@ -17,6 +17,7 @@ import torch
 from torchkeras.layers.keras_tensor import KerasTensor, any_symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.symbolic import compute_output_spec
+from torchkeras.saving import saving_lib, serialization
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils.registry import register_builtin
 
@@ -34,7 +35,7 @@ def _with_functional(cls: type) -> type:
     """`cls` with `Functional` mixed in, for subclasses constructed as `MyModel(inputs, outputs)`."""
     from torchkeras.models.functional import Functional
 
-    return type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+    return type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "_functional_of": cls})
 
 
 @register_builtin
@@ -97,9 +98,7 @@ class Model(Trainer, Layer):
             raise ValueError("Provide only `name` or `index`, not both.")
         if index is not None:
             if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
-                    f"`index` must be in [0, {len(self.layers)}). Received: index={index}"
-                )
+                raise ValueError(f"`index` must be in [0, {len(self.layers)}). Received: index={index}")
             return self.layers[index]
         for layer in self.layers:
             if layer.name == name:
@@ -118,7 +117,10 @@ class Model(Trainer, Layer):
 
     def _build_from_call(self, args: tuple, kwargs: dict) -> None:
         if type(self).build is Model.build:
-            # Sublayers build themselves on this first real call.
+            # Sublayers build themselves on this first real call; the input shape is kept so a
+            # saved model can be rebuilt (`build_config`).
+            if args:
+                self._build_shapes = {"input_shape": _jsonable(args[0])}
             self.built = True
             return
         super()._build_from_call(args, kwargs)
@@ -148,6 +150,36 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         return Layer.get_config(self)
 
+    # ---------------------------------------------------------------------------- saving
+
+    def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
+        """Saves the model: `.keras` (Keras 3's archive) or `.safetensors` (one file).
+
+        Both hold the config, the weights and (unless `include_optimizer=False`) the optimizer
+        state. See `keras.saving.save_model`.
+        """
+        saving_lib.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Saves the weights (and optimizer state) to `*.weights.safetensors` or `*.weights.h5`."""
+        saving_lib.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        """Loads weights saved by `save_weights` / `save` (or by Keras); every shape is checked first."""
+        saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config (no weights) as a JSON string; see `keras.models.model_from_json`."""
+        return saving_lib.model_to_json(self, **kwargs)
+
+    def get_compile_config(self) -> dict | None:
+        """The arguments given to `compile()`, serialized (`None` when not compiled)."""
+        return serialization.get_compile_config(self)
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compiles the model from `get_compile_config()` output."""
+        serialization.compile_from_config(self, config)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
         if "layers" in config and "input_layers" in config:
@@ -157,10 +189,19 @@ class Model(Trainer, Layer):
         return cls(**config)
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (torch.Tensor, KerasTensor)):
+        return [None if d is None else int(d) for d in value.shape]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return None
+
+
 def _specs_for(input_shape: Any) -> Any:
     if isinstance(input_shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in input_shape):
         return KerasTensor(tuple(input_shape))
     if isinstance(input_shape, dict):
         return {k: _specs_for(v) for k, v in input_shape.items()}
     return [_specs_for(s) for s in input_shape]
-

@@ -36,7 +36,9 @@ class Sequential(Model):
 
     _functional_init = False
 
-    def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None, **kwargs: Any):
+    def __init__(
+        self, layers: list | None = None, trainable: bool = True, name: str | None = None, **kwargs: Any
+    ):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = torch.nn.ModuleList()
         self._symbolic_output: KerasTensor | None = None
@@ -140,14 +142,21 @@ class Sequential(Model):
         from torchkeras.saving.serialization import serialize_keras_object
 
         layers = [serialize_keras_object(layer) for layer in self._layers]
-        return {"name": self.name, "trainable": self.trainable, "dtype": super().get_config()["dtype"], "layers": layers}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": super().get_config()["dtype"],
+            "layers": layers,
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
         from torchkeras.saving.serialization import deserialize_keras_object
 
         config = dict(config)
-        layers = [deserialize_keras_object(c, custom_objects=custom_objects) for c in config.pop("layers", [])]
+        layers = [
+            deserialize_keras_object(c, custom_objects=custom_objects) for c in config.pop("layers", [])
+        ]
         config.pop("dtype", None)
         config.pop("build_input_shape", None)
         return cls(layers, **config)

@@ -74,7 +74,9 @@ def _is_linear_graph(model: Any) -> bool:
     return all(len(node.input_tensors) <= 1 for node in nodes) and len(model.inputs) == 1
 
 
-def _rows(model: Any, connected: bool, show_trainable: bool, expand_nested: bool, depth: int = 0) -> list[list[str]]:
+def _rows(
+    model: Any, connected: bool, show_trainable: bool, expand_nested: bool, depth: int = 0
+) -> list[list[str]]:
     if hasattr(model, "module") and not any(isinstance(c, Layer) for c in model.children()):
         children = list(model.module.named_children()) or [(model.module.__class__.__name__, model.module)]
         layers = [(name, child) for name, child in children]
@@ -93,9 +95,12 @@ def _rows(model: Any, connected: bool, show_trainable: bool, expand_nested: bool
         if expand_nested and nested:
             rows += _rows(layer, connected, show_trainable, expand_nested, depth + 1)
         elif expand_nested and not isinstance(layer, Layer) and list(layer.children()):
-            rows += [[f"{prefix}  {child_name} ({type(child).__name__})", "?", _params(child)]
-                     + ([""] if connected else []) + (["Y"] if show_trainable else [])
-                     for child_name, child in layer.named_children()]
+            rows += [
+                [f"{prefix}  {child_name} ({type(child).__name__})", "?", _params(child)]
+                + ([""] if connected else [])
+                + (["Y"] if show_trainable else [])
+                for child_name, child in layer.named_children()
+            ]
     return rows
 
 
@@ -149,9 +154,11 @@ def format_summary(
     rows = _rows(model, connected, show_trainable, expand_nested)
     if layer_range is not None:
         names = [row[0].split(" (")[0].strip() for row in rows]
-        start, end = (names.index(layer_range[0]), names.index(layer_range[1])) if all(
-            n in names for n in layer_range
-        ) else (None, None)
+        start, end = (
+            (names.index(layer_range[0]), names.index(layer_range[1]))
+            if all(n in names for n in layer_range)
+            else (None, None)
+        )
         if start is None:
             raise ValueError(f"`layer_range` must name two layers of the model. Received: {layer_range}")
         rows = rows[start : end + 1]

@@ -61,8 +61,7 @@ def _structure_to_list(value: Any, output_names: list[str], argument: str) -> li
     if isinstance(value, (list, tuple)) and len(output_names) > 1:
         if len(value) != len(output_names):
             raise ValueError(
-                f"`{argument}` must have one entry per output ({len(output_names)}). "
-                f"Received: {len(value)}."
+                f"`{argument}` must have one entry per output ({len(output_names)}). Received: {len(value)}."
             )
         return list(value)
     if isinstance(value, (list, tuple)) and len(value) == 1 and len(output_names) == 1:
@@ -77,7 +76,11 @@ def _resolve_loss(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -
         is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
         if is_binary:
             return losses_module.BinaryCrossentropy()
-        return losses_module.SparseCategoricalCrossentropy() if is_sparse else losses_module.CategoricalCrossentropy()
+        return (
+            losses_module.SparseCategoricalCrossentropy()
+            if is_sparse
+            else losses_module.CategoricalCrossentropy()
+        )
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
         return loss
@@ -87,9 +90,10 @@ def _resolve_loss(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -
 
 
 def _check_sparse_labels(loss: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
-    is_sparse_loss = isinstance(loss, losses_module.SparseCategoricalCrossentropy) or getattr(
-        loss, "fn", None
-    ) is losses_module.sparse_categorical_crossentropy
+    is_sparse_loss = (
+        isinstance(loss, losses_module.SparseCategoricalCrossentropy)
+        or getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy
+    )
     if not is_sparse_loss or y_true is None or y_true.numel() == 0:
         return
     num_classes = y_pred.shape[-1]
@@ -140,7 +144,10 @@ class CompileLoss:
         elif isinstance(self.loss_weights, (int, float)):
             self.weights = [float(self.loss_weights)] * len(self.output_names)
         else:
-            self.weights = [1.0 if w is None else float(w) for w in match_outputs(self.loss_weights, self.output_names, "loss_weights")]
+            self.weights = [
+                1.0 if w is None else float(w)
+                for w in match_outputs(self.loss_weights, self.output_names, "loss_weights")
+            ]
         self.built = True
 
     def _names_for(self, y_pred: Any) -> list[str]:
@@ -157,7 +164,11 @@ class CompileLoss:
             self.build(y_true, y_pred)
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")
-        weights = _structure_to_list(sample_weight, self.output_names, "sample_weight") if sample_weight is not None else [None] * len(preds)
+        weights = (
+            _structure_to_list(sample_weight, self.output_names, "sample_weight")
+            if sample_weight is not None
+            else [None] * len(preds)
+        )
         total = None
         per_output = []
         for loss, weight, t, p, w in zip(self.losses, self.weights, trues, preds, weights):
@@ -222,8 +233,10 @@ class CompileMetrics:
     def _expand(self, spec: Any, trues: list, preds: list) -> list[list[Any]]:
         if spec is None:
             return [[] for _ in self.output_names]
-        if isinstance(spec, (list, tuple)) and len(self.output_names) > 1 and all(
-            isinstance(s, (list, tuple)) or s is None for s in spec
+        if (
+            isinstance(spec, (list, tuple))
+            and len(self.output_names) > 1
+            and all(isinstance(s, (list, tuple)) or s is None for s in spec)
         ):
             per_output = match_outputs(list(spec), self.output_names, "metrics")
         elif isinstance(spec, dict):

@@ -89,7 +89,9 @@ def _length(structure: Any) -> int | None:
     if not lengths:
         return None
     if len(lengths) > 1:
-        raise ValueError(f"All arrays in a structure must have the same length. Received lengths {sorted(lengths)}.")
+        raise ValueError(
+            f"All arrays in a structure must have the same length. Received lengths {sorted(lengths)}."
+        )
     return lengths.pop()
 
 
@@ -118,7 +120,11 @@ class ArrayData:
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
         self.device = device or torch.device("cpu")
-        data = {"x": _to_tensors(x, "x"), "y": _to_tensors(y, "y"), "sample_weight": _to_tensors(sample_weight, "sample_weight")}
+        data = {
+            "x": _to_tensors(x, "x"),
+            "y": _to_tensors(y, "y"),
+            "sample_weight": _to_tensors(sample_weight, "sample_weight"),
+        }
         lengths = {name: _length(value) for name, value in data.items()}
         self.num_samples = lengths["x"]
         if not self.num_samples and not allow_empty:
@@ -187,9 +193,12 @@ class IterableData:
         from torch.utils.data import DataLoader, Dataset, IterableDataset
 
         self.device = device or torch.device("cpu")
-        self._py_dataset = hasattr(source, "__getitem__") and hasattr(source, "on_epoch_end") and hasattr(
-            source, "__len__"
-        ) and not isinstance(source, Dataset)
+        self._py_dataset = (
+            hasattr(source, "__getitem__")
+            and hasattr(source, "on_epoch_end")
+            and hasattr(source, "__len__")
+            and not isinstance(source, Dataset)
+        )
         if isinstance(source, Dataset) and not isinstance(source, IterableDataset):
             source = DataLoader(source, batch_size=batch_size or 32, shuffle=bool(shuffle))
         elif isinstance(source, IterableDataset):
@@ -281,13 +290,17 @@ def make_data(
 def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float) -> tuple[tuple, tuple]:
     """Splits arrays, keeping the LAST `validation_split` fraction for validation (as Keras)."""
     if not 0 < validation_split < 1:
-        raise ValueError(f"`validation_split` must be in (0, 1). Received: validation_split={validation_split}")
+        raise ValueError(
+            f"`validation_split` must be in (0, 1). Received: validation_split={validation_split}"
+        )
     if not _is_array_like(x):
         raise ValueError(
             "`validation_split` is only supported for arrays and tensors, not for datasets or "
             f"generators. Received: x of type {type(x).__name__}. Pass `validation_data` instead."
         )
-    x, y, sample_weight = (_to_tensors(v, n) for v, n in ((x, "x"), (y, "y"), (sample_weight, "sample_weight")))
+    x, y, sample_weight = (
+        _to_tensors(v, n) for v, n in ((x, "x"), (y, "y"), (sample_weight, "sample_weight"))
+    )
     num_samples = _length(x)
     split_at = int(math.floor(num_samples * (1.0 - validation_split)))
     if split_at == 0 or split_at == num_samples:

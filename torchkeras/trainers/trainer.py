@@ -18,7 +18,7 @@ from torchkeras import metrics as metrics_module
 from torchkeras import mixed_precision, optimizers
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
-from torchkeras.layers.layer import call_context
+from torchkeras.layers.call_context import call_context
 from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from torchkeras.trainers.data import (
     make_data,
@@ -105,7 +105,9 @@ class Trainer:
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         has_metrics = metrics is not None or weighted_metrics is not None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
+        self._compile_metrics = (
+            CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
+        )
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
         self._steps_per_execution = steps_per_execution
@@ -187,7 +189,12 @@ class Trainer:
     # ------------------------------------------------------------------- losses, metrics
 
     def compute_loss(
-        self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
     ) -> torch.Tensor:
         """The total loss of a batch: compiled losses plus the layers' added and weight losses."""
         total = None
@@ -316,13 +323,23 @@ class Trainer:
             return self(x, training=False)
 
     def _step_function(self, kind: str) -> Any:
+        """`<kind>_step`, or with `jit_compile=True` a function that runs the first step eagerly
+        (building losses, metrics and optimizer state) and compiles the step after it."""
         function = self._step_functions.get(kind)
         if function is None:
             function = getattr(self, f"{kind}_step")
             if self._jit_compile:
-                function = torch.compile(function)
+                function = self._compile_after_first_call(kind, function)
             self._step_functions[kind] = function
         return function
+
+    def _compile_after_first_call(self, kind: str, step: Any) -> Any:
+        def first_call(data: Any) -> Any:
+            result = step(data)
+            self._step_functions[kind] = torch.compile(step)
+            return result
+
+        return first_call
 
     # ----------------------------------------------------------------------------- fit
 
@@ -363,11 +380,11 @@ class Trainer:
         data = make_data(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device)
         if class_weight is not None:
             data = _WithClassWeights(data, class_weight)
-        validation = self._validation_source(validation_data, validation_batch_size or batch_size,
-                                             validation_steps, device)
+        validation = self._validation_source(
+            validation_data, validation_batch_size or batch_size, validation_steps, device
+        )
         verbose = 1 if verbose == "auto" else verbose
         callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
-        train_step = self._step_function("train")
         self.stop_training = False
         grad_enabled = torch.is_grad_enabled()
         callbacks.on_train_begin()
@@ -378,7 +395,7 @@ class Trainer:
                 callbacks.on_epoch_begin(epoch)
                 self.train()
                 torch.set_grad_enabled(True)
-                logs, steps = self._run_epoch(data, train_step, callbacks, "train")
+                logs, steps = self._run_epoch(data, callbacks, "train")
                 if steps == 0:
                     warn_out_of_data(epoch)
                     break
@@ -396,8 +413,8 @@ class Trainer:
         callbacks.on_train_end(logs=epoch_logs)
         return self.history
 
-    def _run_epoch(self, data: Any, step_function: Any, callbacks: Any, mode: str) -> tuple[Any, int]:
-        """Runs `step_function` over one pass of `data`; returns the last logs and step count."""
+    def _run_epoch(self, data: Any, callbacks: Any, mode: str) -> tuple[Any, int]:
+        """Runs the `mode` step over one pass of `data`; returns the last logs and step count."""
         every = self._steps_per_execution
         logs: Any = {}
         steps = 0
@@ -407,7 +424,7 @@ class Trainer:
         for step, batch in enumerate(data):
             if step % every == 0:
                 begin(step)
-            logs = step_function(batch)
+            logs = self._step_function(mode)(batch)
             steps += 1
             if (step + 1) % every == 0 or step == last:
                 end(step, logs if isinstance(logs, dict) else {"outputs": logs})
@@ -422,7 +439,9 @@ class Trainer:
             return logs
         return results
 
-    def _callback_list(self, callbacks: Any, verbose: int, epochs: int, steps: int | None, add_history: bool) -> Any:
+    def _callback_list(
+        self, callbacks: Any, verbose: int, epochs: int, steps: int | None, add_history: bool
+    ) -> Any:
         if isinstance(callbacks, CallbackList):
             return callbacks
         return CallbackList(
@@ -435,13 +454,17 @@ class Trainer:
             steps=steps,
         )
 
-    def _validation_source(self, validation_data: Any, batch_size: int | None, steps: int | None,
-                           device: torch.device) -> Any:
+    def _validation_source(
+        self, validation_data: Any, batch_size: int | None, steps: int | None, device: torch.device
+    ) -> Any:
         if validation_data is None:
             return None
-        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and not hasattr(
-            validation_data, "__next__"
-        ) and _looks_like_arrays(validation_data):
+        if (
+            isinstance(validation_data, (tuple, list))
+            and len(validation_data) in (2, 3)
+            and not hasattr(validation_data, "__next__")
+            and _looks_like_arrays(validation_data)
+        ):
             x, y, sample_weight = unpack_x_y_sample_weight(tuple(validation_data))
             return make_data(x, y, sample_weight, batch_size, steps, False, device)
         return make_data(validation_data, batch_size=batch_size, steps=steps, device=device)
@@ -478,7 +501,7 @@ class Trainer:
         try:
             self.reset_metrics()
             callbacks.on_test_begin()
-            logs, _ = self._run_epoch(data, self._step_function("test"), callbacks, "test")
+            logs, _ = self._run_epoch(data, callbacks, "test")
             logs = pythonify_logs(self._epoch_results(logs))
         finally:
             self.train(was_training)
@@ -508,7 +531,9 @@ class Trainer:
     ) -> Any:
         """Returns the model's outputs for `x` as NumPy arrays (same nesting as the outputs)."""
         device = self._training_device()
-        data = make_data(x, batch_size=batch_size, steps=steps, shuffle=False, device=device, allow_empty=True)
+        data = make_data(
+            x, batch_size=batch_size, steps=steps, shuffle=False, device=device, allow_empty=True
+        )
         verbose = 1 if verbose == "auto" else verbose
         callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
         was_training, grad_enabled = self.training, torch.is_grad_enabled()
@@ -517,10 +542,9 @@ class Trainer:
         outputs = []
         try:
             callback_list.on_predict_begin()
-            predict_step = self._step_function("predict")
             for step, batch in enumerate(data):
                 callback_list.on_predict_batch_begin(step)
-                batch_outputs = predict_step(batch)
+                batch_outputs = self._step_function("predict")(batch)
                 outputs.append(batch_outputs)
                 callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         finally:
@@ -536,7 +560,11 @@ class Trainer:
     # --------------------------------------------------------------------- on one batch
 
     def train_on_batch(
-        self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
         return_dict: bool = False,
     ) -> Any:
         """Runs one training step on one batch; returns that batch's own loss and metrics."""
@@ -556,7 +584,9 @@ class Trainer:
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
         """Evaluates one batch; returns its loss and metrics."""
         self._assert_compiled("test_on_batch")
         batch = _single_batch(x, y, sample_weight, self._training_device())
@@ -601,4 +631,3 @@ class _WithClassWeights:
 
     def on_epoch_end(self) -> None:
         self.data.on_epoch_end()
-

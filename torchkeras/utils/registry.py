@@ -33,7 +33,7 @@ _SCOPES: list[dict[str, Any]] = []
 def to_snake_case(name: str) -> str:
     """`"BatchNormalization"` -> `"batch_normalization"`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def register_builtin(obj: T, name: str | None = None) -> T:
@@ -104,8 +104,7 @@ def lookup(table: Mapping[str, T], name: str, argument: str, owner: str | None =
         return table[lowered]
     where = f"{owner}: " if owner else ""
     raise ValueError(
-        f"{where}Unknown {argument}: {name!r}.{did_you_mean(name, table)} "
-        f"Known values: {sorted(table)[:40]}"
+        f"{where}Unknown {argument}: {name!r}.{did_you_mean(name, table)} Known values: {sorted(table)[:40]}"
     )
 
 

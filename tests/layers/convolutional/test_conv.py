@@ -150,6 +150,7 @@ def test_config_matches_keras(keras):
     ours = conv.Conv2D(4, 3, name="c", **kwargs).get_config()
     theirs = keras.layers.Conv2D(4, 3, name="c", **kwargs).get_config()
     assert ours == theirs
+    assert conv.Conv2D.from_config(theirs).get_config() == theirs  # Keras configs load as they are
 
 
 def test_symbolic_shapes():

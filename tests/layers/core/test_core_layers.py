@@ -54,20 +54,23 @@ def test_embedding_parity(keras, mask_zero):
         )
 
 
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "softmax", "gelu", "swish", "elu", "selu", "softplus"])
+@pytest.mark.parametrize(
+    "activation", ["relu", "sigmoid", "softmax", "gelu", "swish", "elu", "selu", "softplus"]
+)
 def test_activation_layer_parity(keras, activation):
     x = RNG.normal(size=(4, 6)).astype("float32")
-    check_layer(
-        lambda: tk.layers.Activation(activation), x, lambda: keras.layers.Activation(activation)
-    )
+    check_layer(lambda: tk.layers.Activation(activation), x, lambda: keras.layers.Activation(activation))
 
 
 @pytest.mark.parametrize(
     ("ours", "theirs", "shape"),
     [
         (lambda k: k.layers.Flatten(), lambda k: k.layers.Flatten(), (2, 3, 4, 5)),
-        (lambda k: k.layers.Flatten(data_format="channels_first"),
-         lambda k: k.layers.Flatten(data_format="channels_first"), (2, 3, 4, 5)),
+        (
+            lambda k: k.layers.Flatten(data_format="channels_first"),
+            lambda k: k.layers.Flatten(data_format="channels_first"),
+            (2, 3, 4, 5),
+        ),
         (lambda k: k.layers.Reshape((4, -1)), lambda k: k.layers.Reshape((4, -1)), (2, 3, 8)),
         (lambda k: k.layers.Identity(), lambda k: k.layers.Identity(), (2, 3)),
         (lambda k: k.layers.Dropout(0.5), lambda k: k.layers.Dropout(0.5), (2, 3)),

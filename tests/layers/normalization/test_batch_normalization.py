@@ -28,8 +28,11 @@ def test_parity(keras, shape, axis, training):
     x = _data(shape)
     kwargs = {"axis": axis, "momentum": 0.9, "moving_mean_initializer": "random_normal"}
     check_layer(
-        lambda: BatchNormalization(**kwargs), x, lambda: keras.layers.BatchNormalization(**kwargs),
-        call_kwargs={"training": training}, rtol=1e-4,
+        lambda: BatchNormalization(**kwargs),
+        x,
+        lambda: keras.layers.BatchNormalization(**kwargs),
+        call_kwargs={"training": training},
+        rtol=1e-4,
     )
 
 
@@ -39,15 +42,22 @@ def test_parity(keras, shape, axis, training):
         {"center": False},
         {"scale": False},
         {"center": False, "scale": False, "epsilon": 0.1},
-        {"gamma_initializer": "random_uniform", "beta_initializer": "ones", "moving_variance_initializer": "zeros"},
+        {
+            "gamma_initializer": "random_uniform",
+            "beta_initializer": "ones",
+            "moving_variance_initializer": "zeros",
+        },
     ],
 )
 @pytest.mark.parametrize("training", [False, True])
 def test_options_parity(keras, kwargs, training):
     x = _data((5, 3, 4))
     check_layer(
-        lambda: BatchNormalization(**kwargs), x, lambda: keras.layers.BatchNormalization(**kwargs),
-        call_kwargs={"training": training}, rtol=1e-4,
+        lambda: BatchNormalization(**kwargs),
+        x,
+        lambda: keras.layers.BatchNormalization(**kwargs),
+        call_kwargs={"training": training},
+        rtol=1e-4,
     )
 
 
@@ -112,8 +122,10 @@ def test_mask_parity(keras):
 
 def test_renorm_parity(keras):
     kwargs = {
-        "renorm": True, "renorm_clipping": {"rmax": 1.5, "rmin": 0.5, "dmax": 0.3},
-        "momentum": 0.8, "renorm_momentum": 0.7,
+        "renorm": True,
+        "renorm_clipping": {"rmax": 1.5, "rmin": 0.5, "dmax": 0.3},
+        "momentum": 0.8,
+        "renorm_momentum": 0.7,
     }
     ours, theirs = BatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
     for step in range(3):
@@ -162,18 +174,21 @@ def test_symbolic_training_call_leaves_statistics_alone():
 
 def test_single_value_per_channel_in_training(keras):
     x = _data((1, 3))
-    check_layer(
-        BatchNormalization, x, keras.layers.BatchNormalization, call_kwargs={"training": True}
-    )
+    check_layer(BatchNormalization, x, keras.layers.BatchNormalization, call_kwargs={"training": True})
 
 
 def test_mixed_precision(keras):
     x = _data((8, 4))
-    ours, theirs = BatchNormalization(dtype="mixed_float16"), keras.layers.BatchNormalization(dtype="mixed_float16")
+    ours, theirs = (
+        BatchNormalization(dtype="mixed_float16"),
+        keras.layers.BatchNormalization(dtype="mixed_float16"),
+    )
     a = ours(torch.as_tensor(x), training=True)
     b = theirs(x, training=True)
     assert ours.moving_mean.dtype == torch.float32  # statistics stay in float32
-    np.testing.assert_allclose(a.detach().float().numpy(), np.asarray(b.detach().float().cpu()), rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(
+        a.detach().float().numpy(), np.asarray(b.detach().float().cpu()), rtol=1e-2, atol=1e-2
+    )
     for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights()):  # Keras rounds inputs to float16
         np.testing.assert_allclose(w_ours, w_theirs, rtol=1e-2, atol=1e-4)
 

@@ -34,7 +34,8 @@ def test_rms_scaling_parity(keras):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_layer(
-            lambda: LayerNormalization(rms_scaling=True, gamma_initializer="random_normal"), x,
+            lambda: LayerNormalization(rms_scaling=True, gamma_initializer="random_normal"),
+            x,
             lambda: keras.layers.LayerNormalization(rms_scaling=True, gamma_initializer="random_normal"),
         )
     with pytest.warns(UserWarning, match="RMSNormalization"):
@@ -54,7 +55,9 @@ def test_non_trailing_axes_reference(axis):
     mean = x.mean(dim=axes, keepdim=True)
     variance = x.var(dim=axes, keepdim=True, correction=0)
     shape = [x.shape[d] if d in axes else 1 for d in range(4)]
-    expected = (x - mean) / torch.sqrt(variance + 1e-3) * layer.gamma.reshape(shape) + layer.beta.reshape(shape)
+    expected = (x - mean) / torch.sqrt(variance + 1e-3) * layer.gamma.reshape(shape) + layer.beta.reshape(
+        shape
+    )
     torch.testing.assert_close(output, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -63,7 +66,9 @@ def test_config_and_weights(keras):
     ours.build((None, 3, 4))
     theirs.build((None, 3, 4))
     assert ours.get_config()["axis"] == theirs.get_config()["axis"] == [1, 2]
-    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()] == [(3, 4), (3, 4)]
+    assert (
+        [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()] == [(3, 4), (3, 4)]
+    )
     assert ours.count_params() == theirs.count_params()
     assert LayerNormalization().get_config()["axis"] == -1
 

@@ -11,7 +11,8 @@ RNG = np.random.default_rng(0)
 
 
 @pytest.mark.parametrize(
-    ("shape", "kwargs"), [((3, 6), {}), ((2, 3, 5), {}), ((2, 3, 5), {"axis": [1, 2]}), ((2, 3, 5), {"epsilon": 0.5})]
+    ("shape", "kwargs"),
+    [((3, 6), {}), ((2, 3, 5), {}), ((2, 3, 5), {"axis": [1, 2]}), ((2, 3, 5), {"epsilon": 0.5})],
 )
 def test_parity(keras, shape, kwargs):
     x = (RNG.normal(size=shape) + 0.5).astype("float32")

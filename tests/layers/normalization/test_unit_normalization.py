@@ -10,7 +10,9 @@ from torchkeras.layers.normalization import UnitNormalization
 RNG = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize(("shape", "axis"), [((3, 5), -1), ((2, 3, 4), 1), ((2, 3, 4), [1, 2]), ((2, 3, 4), (-2, -1))])
+@pytest.mark.parametrize(
+    ("shape", "axis"), [((3, 5), -1), ((2, 3, 4), 1), ((2, 3, 4), [1, 2]), ((2, 3, 4), (-2, -1))]
+)
 def test_parity(keras, shape, axis):
     x = RNG.normal(size=shape).astype("float32")
     output = check_layer(lambda: UnitNormalization(axis), x, lambda: keras.layers.UnitNormalization(axis))

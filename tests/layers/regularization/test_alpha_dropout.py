@@ -35,7 +35,9 @@ def test_noise_shape_and_dropped_value():
     saturation = -1.6732632423543772 * 1.0507009873554805
     a = ((1 - rate) * (1 + rate * saturation**2)) ** -0.5
     dropped_value = a * saturation - a * saturation * rate
-    dropped = torch.isclose(output, torch.tensor(dropped_value)) & ~torch.isclose(a * x - a * saturation * rate, output)
+    dropped = torch.isclose(output, torch.tensor(dropped_value)) & ~torch.isclose(
+        a * x - a * saturation * rate, output
+    )
     assert torch.equal(dropped.all(1), dropped.any(1))  # the same features dropped at every step
     kept = ~dropped
     torch.testing.assert_close(output[kept], (a * x - a * saturation * rate)[kept])

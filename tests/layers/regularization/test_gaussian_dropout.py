@@ -14,7 +14,10 @@ def test_identity_at_inference(keras):
     x = RNG.normal(size=(3, 4, 5)).astype("float32")
     output = check_layer(lambda: GaussianDropout(0.3), x, lambda: keras.layers.GaussianDropout(0.3))
     np.testing.assert_array_equal(output, x)
-    ours, theirs = GaussianDropout(0.2, seed=4).get_config(), keras.layers.GaussianDropout(0.2, seed=4).get_config()
+    ours, theirs = (
+        GaussianDropout(0.2, seed=4).get_config(),
+        keras.layers.GaussianDropout(0.2, seed=4).get_config(),
+    )
     ours.pop("name"), theirs.pop("name")
     assert ours == theirs
 

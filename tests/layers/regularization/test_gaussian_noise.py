@@ -12,7 +12,9 @@ RNG = np.random.default_rng(0)
 
 def test_identity_at_inference(keras):
     x = RNG.normal(size=(3, 4, 5)).astype("float32")
-    output = check_layer(lambda: GaussianNoise(0.5, seed=1), x, lambda: keras.layers.GaussianNoise(0.5, seed=1))
+    output = check_layer(
+        lambda: GaussianNoise(0.5, seed=1), x, lambda: keras.layers.GaussianNoise(0.5, seed=1)
+    )
     np.testing.assert_array_equal(output, x)
     ours, theirs = GaussianNoise(0.2).get_config(), keras.layers.GaussianNoise(0.2).get_config()
     ours.pop("name"), theirs.pop("name")

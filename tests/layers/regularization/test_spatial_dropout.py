@@ -9,17 +9,26 @@ from torchkeras.layers.input_layer import Input
 from torchkeras.layers.regularization import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 
 RNG = np.random.default_rng(0)
-LAYERS = [(SpatialDropout1D, (4, 5, 6), {}), (SpatialDropout2D, (4, 3, 5, 6), {}),
-          (SpatialDropout2D, (4, 6, 3, 5), {"data_format": "channels_first"}), (SpatialDropout3D, (2, 3, 2, 4, 6), {}),
-          (SpatialDropout3D, (2, 6, 3, 2, 4), {"data_format": "channels_first"})]
+LAYERS = [
+    (SpatialDropout1D, (4, 5, 6), {}),
+    (SpatialDropout2D, (4, 3, 5, 6), {}),
+    (SpatialDropout2D, (4, 6, 3, 5), {"data_format": "channels_first"}),
+    (SpatialDropout3D, (2, 3, 2, 4, 6), {}),
+    (SpatialDropout3D, (2, 6, 3, 2, 4), {"data_format": "channels_first"}),
+]
 
 
 @pytest.mark.parametrize(("cls", "shape", "kwargs"), LAYERS)
 def test_identity_at_inference_and_config(keras, cls, shape, kwargs):
     x = RNG.normal(size=shape).astype("float32")
-    output = check_layer(lambda: cls(0.5, **kwargs), x, lambda: getattr(keras.layers, cls.__name__)(0.5, **kwargs))
+    output = check_layer(
+        lambda: cls(0.5, **kwargs), x, lambda: getattr(keras.layers, cls.__name__)(0.5, **kwargs)
+    )
     np.testing.assert_array_equal(output, x)
-    ours, theirs = cls(0.3, seed=2, **kwargs).get_config(), getattr(keras.layers, cls.__name__)(0.3, seed=2, **kwargs)
+    ours, theirs = (
+        cls(0.3, seed=2, **kwargs).get_config(),
+        getattr(keras.layers, cls.__name__)(0.3, seed=2, **kwargs),
+    )
     theirs = theirs.get_config()
     ours.pop("name"), theirs.pop("name")
     assert ours == theirs

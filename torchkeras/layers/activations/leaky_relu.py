@@ -30,8 +30,14 @@ class LeakyReLU(Layer):
             negative_slope = kwargs.pop("alpha")
             warnings.warn("`alpha` is deprecated in Keras 3; use `negative_slope`.", stacklevel=2)
         super().__init__(**kwargs)
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or negative_slope < 0:
-            raise invalid("negative_slope", "must be a non-negative number", negative_slope, f"LeakyReLU '{self.name}'")
+        if (
+            isinstance(negative_slope, bool)
+            or not isinstance(negative_slope, (int, float))
+            or negative_slope < 0
+        ):
+            raise invalid(
+                "negative_slope", "must be a non-negative number", negative_slope, f"LeakyReLU '{self.name}'"
+            )
         self.negative_slope = negative_slope
         self.supports_masking = True
         self.built = True

@@ -44,8 +44,12 @@ class PReLU(Layer):
         self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
             shared_axes = [shared_axes]
-        if shared_axes is not None and not all(isinstance(a, int) and not isinstance(a, bool) for a in shared_axes):
-            raise invalid("shared_axes", "must be an int or a list of ints", shared_axes, f"PReLU '{self.name}'")
+        if shared_axes is not None and not all(
+            isinstance(a, int) and not isinstance(a, bool) for a in shared_axes
+        ):
+            raise invalid(
+                "shared_axes", "must be an int or a list of ints", shared_axes, f"PReLU '{self.name}'"
+            )
         self.shared_axes = None if shared_axes is None else list(shared_axes)
         self.supports_masking = True
 

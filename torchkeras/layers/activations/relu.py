@@ -32,7 +32,11 @@ class ReLU(Layer):
     """
 
     def __init__(
-        self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
     ):
         super().__init__(**kwargs)
         owner = f"ReLU '{self.name}'"

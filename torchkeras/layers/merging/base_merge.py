@@ -52,7 +52,8 @@ class Merge(Layer):
             )
         if what == "input_shape" and not all(s is None or isinstance(s, (list, tuple)) for s in inputs):
             raise ValueError(
-                f"{self._owner}: a merge layer must be called on a list of tensors. Received: input_shape={inputs}"
+                f"{self._owner}: a merge layer must be called on a list of tensors. "
+                f"Received: input_shape={inputs}"
             )
 
     def _check_shapes(self, shapes: list[Shape]) -> tuple:
@@ -121,8 +122,14 @@ class Merge(Layer):
             mask = input_masks(inputs)
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)) or not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"{self._owner}: `mask` must be a list with one entry per input. Received: mask={mask}")
+        if (
+            not isinstance(mask, (list, tuple))
+            or not isinstance(inputs, (list, tuple))
+            or len(mask) != len(inputs)
+        ):
+            raise ValueError(
+                f"{self._owner}: `mask` must be a list with one entry per input. Received: mask={mask}"
+            )
         if any(m is None for m in mask):
             return None
         output_mask = mask[0]

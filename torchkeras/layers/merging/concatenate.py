@@ -71,7 +71,9 @@ class Concatenate(Merge):
         if mask is None or all(m is None for m in mask):
             return None
         if len(mask) != len(inputs):
-            raise ValueError(f"{self._owner}: `mask` must be a list with one entry per input. Received: mask={mask}")
+            raise ValueError(
+                f"{self._owner}: `mask` must be a list with one entry per input. Received: mask={mask}"
+            )
         full = []
         for x, m in zip(inputs, mask):
             if m is None:

@@ -40,7 +40,9 @@ class Dot(Merge):
         super().__init__(**kwargs)
         pair = axes if isinstance(axes, (list, tuple)) else None
         if not (isinstance(axes, int) and not isinstance(axes, bool)) and (
-            pair is None or len(pair) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) for a in pair)
+            pair is None
+            or len(pair) != 2
+            or not all(isinstance(a, int) and not isinstance(a, bool) for a in pair)
         ):
             raise invalid("axes", "must be an int or a pair of ints", axes, self._owner)
         self.axes = axes
@@ -76,7 +78,9 @@ class Dot(Merge):
                 f"{self._owner}: incompatible input shapes: size {first[a0]} (axis {a0}) != "
                 f"{second[a1]} (axis {a1}). Received shapes {shapes}"
             )
-        kept = [d for i, d in enumerate(first) if i != a0] + [d for i, d in enumerate(second) if i not in (0, a1)]
+        kept = [d for i, d in enumerate(first) if i != a0] + [
+            d for i, d in enumerate(second) if i not in (0, a1)
+        ]
         batch = first[0] if first[0] is not None else second[0]
         return (batch, *kept[1:]) if len(kept) > 1 else (batch, 1)
 

@@ -37,7 +37,9 @@ class Multiply(Merge):
                     output_mask = mask if output_mask is None else output_mask | mask
             output = x if output is None else output * x
         if every_input_masked:
-            output = torch.where(output_mask, output, torch.zeros((), dtype=output.dtype, device=output.device))
+            output = torch.where(
+                output_mask, output, torch.zeros((), dtype=output.dtype, device=output.device)
+            )
         return output
 
 

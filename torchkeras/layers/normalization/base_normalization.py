@@ -20,9 +20,13 @@ def check_axis_argument(axis: Any, owner: str, allow_list: bool = True) -> int |
     """Returns `axis` as an int or a list of ints, or raises the house error."""
     if isinstance(axis, int) and not isinstance(axis, bool):
         return axis
-    if allow_list and isinstance(axis, (list, tuple)) and axis:
-        if all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
-            return list(axis)
+    if (
+        allow_list
+        and isinstance(axis, (list, tuple))
+        and axis
+        and all(isinstance(a, int) and not isinstance(a, bool) for a in axis)
+    ):
+        return list(axis)
     expected = "must be an int or a non-empty list of ints" if allow_list else "must be an int"
     raise invalid("axis", expected, axis, owner)
 

@@ -83,8 +83,15 @@ class BatchNormalization(AffineNormalization):
         **kwargs: Any,
     ):
         super().__init__(
-            center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-            gamma_regularizer, beta_constraint, gamma_constraint, **kwargs,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            **kwargs,
         )
         self.axis = check_axis_argument(axis, self._owner, allow_list=False)
         self.momentum = float(momentum)
@@ -101,12 +108,16 @@ class BatchNormalization(AffineNormalization):
             renorm_clipping = dict(renorm_clipping or {})
             unknown = set(renorm_clipping) - set(_CLIPPING_KEYS)
             if unknown:
-                raise invalid("renorm_clipping", f"must only have keys {_CLIPPING_KEYS}", renorm_clipping, self._owner)
+                raise invalid(
+                    "renorm_clipping", f"must only have keys {_CLIPPING_KEYS}", renorm_clipping, self._owner
+                )
             rmin, rmax, dmax = (renorm_clipping.get(k) for k in ("rmin", "rmax", "dmax"))
             if rmin is not None and rmax is not None and rmax < rmin:
                 raise invalid("renorm_clipping", "must have rmax >= rmin", renorm_clipping, self._owner)
             if dmax is not None and dmax < 0:
-                raise invalid("renorm_clipping", "must have a non-negative dmax", renorm_clipping, self._owner)
+                raise invalid(
+                    "renorm_clipping", "must have a non-negative dmax", renorm_clipping, self._owner
+                )
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
 
@@ -133,13 +144,18 @@ class BatchNormalization(AffineNormalization):
                 name="moving_stddev", shape=shape, initializer=moving_variance.sqrt(), trainable=False
             )
             self.renorm_mean = self.add_weight(
-                name="renorm_mean", shape=shape, initializer=self.moving_mean.detach().clone(), trainable=False
+                name="renorm_mean",
+                shape=shape,
+                initializer=self.moving_mean.detach().clone(),
+                trainable=False,
             )
             self.renorm_stddev = self.add_weight(
                 name="renorm_stddev", shape=shape, initializer=moving_variance.sqrt(), trainable=False
             )
 
-    def call(self, inputs: torch.Tensor, training: bool = False, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def call(
+        self, inputs: torch.Tensor, training: bool = False, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if mask is not None and mask.ndim != inputs.ndim - 1:
             raise ValueError(
                 f"{self._owner}: the mask must have one dimension less than the inputs. "
@@ -174,7 +190,9 @@ class BatchNormalization(AffineNormalization):
             x, self.moving_mean, unbiased, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
         )
         with torch.no_grad():
-            corrected = torch.add(self.moving_variance * (self.momentum / count), unbiased, alpha=(count - 1) / count)
+            corrected = torch.add(
+                self.moving_variance * (self.momentum / count), unbiased, alpha=(count - 1) / count
+            )
             self.moving_variance.copy_(corrected)
         return outputs
 

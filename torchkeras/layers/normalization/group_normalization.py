@@ -60,11 +60,20 @@ class GroupNormalization(AffineNormalization):
         **kwargs: Any,
     ):
         super().__init__(
-            center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-            gamma_regularizer, beta_constraint, gamma_constraint, **kwargs,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            **kwargs,
         )
         if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
-            raise invalid("groups", "must be a positive integer, or -1 for one group per channel", groups, self._owner)
+            raise invalid(
+                "groups", "must be a positive integer, or -1 for one group per channel", groups, self._owner
+            )
         self.groups = groups
         self.axis = check_axis_argument(axis, self._owner, allow_list=False)
         self.epsilon = epsilon

@@ -60,8 +60,15 @@ class LayerNormalization(AffineNormalization):
         **kwargs: Any,
     ):
         super().__init__(
-            center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-            gamma_regularizer, beta_constraint, gamma_constraint, **kwargs,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            **kwargs,
         )
         if rms_scaling:
             warnings.warn(
@@ -74,22 +81,22 @@ class LayerNormalization(AffineNormalization):
         self.rms_scaling = rms_scaling
 
     def build(self, input_shape: tuple) -> None:
-        self._axes = positive_axes(self.axis, len(input_shape), self._owner)
+        self._rank, self._axes = len(input_shape), positive_axes(self.axis, len(input_shape), self._owner)
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]  # as Keras
         shape = tuple(input_shape[a] for a in self._axes)
-        self._trailing = self._axes == list(range(len(input_shape) - len(shape), len(input_shape)))
         self._add_gamma_beta(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = to_compute_dtype(inputs)
-        normalized_shape = tuple(x.shape[a] for a in self._axes)
-        if self._trailing and not self.rms_scaling:
+        axes = self._axes if x.ndim == self._rank else positive_axes(self.axis, x.ndim, self._owner)
+        normalized_shape = tuple(x.shape[a] for a in axes)
+        if axes[0] == x.ndim - len(axes) and not self.rms_scaling:  # trailing axes: torch's kernel
             outputs = F.layer_norm(x, normalized_shape, self.gamma, self.beta, self.epsilon)
             return outputs.to(inputs.dtype)
-        variance, mean = torch.var_mean(x, dim=self._axes, correction=0, keepdim=True)
+        variance, mean = torch.var_mean(x, dim=axes, correction=0, keepdim=True)
         centered = x if self.rms_scaling else x - mean  # Keras's rms_scaling does not center
         outputs = centered * torch.rsqrt(variance + self.epsilon)
-        shape = [x.shape[d] if d in self._axes else 1 for d in range(x.ndim)]
+        shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
         if self.gamma is not None:
             outputs = outputs * self.gamma.reshape(shape)
         if self.beta is not None:

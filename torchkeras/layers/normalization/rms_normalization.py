@@ -44,19 +44,19 @@ class RMSNormalization(Layer):
         return f"RMSNormalization '{self.name}'"
 
     def build(self, input_shape: tuple) -> None:
-        self._axes = positive_axes(self.axis, len(input_shape), self._owner)
+        self._rank, self._axes = len(input_shape), positive_axes(self.axis, len(input_shape), self._owner)
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]  # as Keras
         shape = tuple(input_shape[a] for a in self._axes)
-        self._trailing = self._axes == list(range(len(input_shape) - len(shape), len(input_shape)))
         self.scale = self.add_weight(name="scale", shape=shape, initializer="ones")
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = to_compute_dtype(inputs)
-        if self._trailing:
+        axes = self._axes if x.ndim == self._rank else positive_axes(self.axis, x.ndim, self._owner)
+        if axes[0] == x.ndim - len(axes):  # trailing axes: torch's kernel
             outputs = F.rms_norm(x, tuple(self.scale.shape), self.scale, self.epsilon)
         else:
-            mean_square = torch.mean(torch.square(x), dim=self._axes, keepdim=True)
-            shape = [x.shape[d] if d in self._axes else 1 for d in range(x.ndim)]
+            mean_square = torch.mean(torch.square(x), dim=axes, keepdim=True)
+            shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
             outputs = x * torch.rsqrt(mean_square + self.epsilon) * self.scale.reshape(shape)
         return outputs.to(inputs.dtype)
 

@@ -29,8 +29,13 @@ class BaseSpatialDropout(SeededRandomness, Dropout):
     rank: int = 0
 
     def __init__(
-        self, rate: float, data_format: str | None = None, seed: int | None = None,
-        name: str | None = None, dtype: Any = None, **kwargs: Any,
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
     ):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         self.data_format = check_choice(
@@ -74,7 +79,9 @@ class SpatialDropout1D(BaseSpatialDropout):
 
     rank = 1
 
-    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None, **kwargs: Any):
+    def __init__(
+        self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None, **kwargs: Any
+    ):
         super().__init__(rate, "channels_last", seed=seed, name=name, dtype=dtype, **kwargs)
 
 

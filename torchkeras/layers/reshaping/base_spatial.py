@@ -22,7 +22,11 @@ def _is_int(value: Any) -> bool:
 def _pair(value: Any, argument: str, owner: str) -> tuple[int, int]:
     if _is_int(value):
         value = (value, value)
-    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(_is_int(v) and v >= 0 for v in value):
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 2
+        or not all(_is_int(v) and v >= 0 for v in value)
+    ):
         raise invalid(argument, "must be a non-negative int or a pair of non-negative ints", value, owner)
     return (int(value[0]), int(value[1]))
 
@@ -35,14 +39,20 @@ def standardize_pairs(value: Any, rank: int, argument: str, owner: str) -> tuple
     if _is_int(value):
         value = (value,) * rank
     if not isinstance(value, (list, tuple)) or len(value) != rank:
-        raise invalid(argument, f"must be an int or a tuple of {rank} ints or {rank} pairs of ints", value, owner)
+        raise invalid(
+            argument, f"must be an int or a tuple of {rank} ints or {rank} pairs of ints", value, owner
+        )
     return tuple(_pair(v, argument, owner) for v in value)
 
 
 def standardize_sizes(value: Any, rank: int, argument: str, owner: str) -> tuple[int, ...]:
     """`rank` positive ints from an int or a tuple of `rank` ints."""
     sizes = (value,) * rank if _is_int(value) else value
-    if not isinstance(sizes, (list, tuple)) or len(sizes) != rank or not all(_is_int(s) and s > 0 for s in sizes):
+    if (
+        not isinstance(sizes, (list, tuple))
+        or len(sizes) != rank
+        or not all(_is_int(s) and s > 0 for s in sizes)
+    ):
         raise invalid(argument, f"must be a positive int or a tuple of {rank} positive ints", value, owner)
     return tuple(int(s) for s in sizes)
 
@@ -79,5 +89,6 @@ class SpatialLayer(Layer):
     def _check_rank(self, shape: Any) -> None:
         if len(shape) != self.rank + 2:
             raise ValueError(
-                f"{self._owner}: expected inputs of rank {self.rank + 2}. Received: inputs.shape={tuple(shape)}"
+                f"{self._owner}: expected inputs of rank {self.rank + 2}. "
+                f"Received: inputs.shape={tuple(shape)}"
             )

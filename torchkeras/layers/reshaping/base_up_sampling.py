@@ -29,7 +29,9 @@ class UpSampling(SpatialLayer):
 
     interpolations: tuple[str, ...] = ("nearest",)
 
-    def __init__(self, size: Any, data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any):
+    def __init__(
+        self, size: Any, data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any
+    ):
         super().__init__(data_format, **kwargs)
         self._sizes = standardize_sizes(size, self.rank, "size", self._owner)
         self.size = self._sizes if self.rank > 1 else self._sizes[0]  # Keras's 1D form is an int

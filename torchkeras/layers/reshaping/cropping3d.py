@@ -21,7 +21,8 @@ class Cropping3D(Cropping):
         **kwargs: base `Layer` arguments.
 
     Input shape:
-        `(batch_size, dim1, dim2, dim3, channels)` (channels_last) or `(batch_size, channels, dim1, dim2, dim3)`.
+        `(batch_size, dim1, dim2, dim3, channels)` (channels_last) or
+        `(batch_size, channels, dim1, dim2, dim3)` (channels_first).
 
     Output shape:
         The same with each spatial size reduced by its `before + after`.
@@ -29,5 +30,7 @@ class Cropping3D(Cropping):
 
     rank = 3
 
-    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any
+    ):
         super().__init__(cropping, data_format, **kwargs)

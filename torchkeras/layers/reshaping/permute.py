@@ -32,7 +32,10 @@ class Permute(Layer):
         dims = tuple(dims)
         if sorted(dims) != list(range(1, len(dims) + 1)):
             raise invalid(
-                "dims", "must be a permutation of consecutive axes starting at 1", dims, f"Permute '{self.name}'"
+                "dims",
+                "must be a permutation of consecutive axes starting at 1",
+                dims,
+                f"Permute '{self.name}'",
             )
         self.dims = dims
         self.built = True

@@ -35,7 +35,8 @@ class RepeatVector(Layer):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         if inputs.ndim != 2:
             raise ValueError(
-                f"RepeatVector '{self.name}': expected inputs of rank 2. Received: inputs.shape={tuple(inputs.shape)}"
+                f"RepeatVector '{self.name}': expected inputs of rank 2. "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
             )
         return inputs.unsqueeze(1).expand(-1, self.n, -1).contiguous()
 

@@ -32,7 +32,11 @@ class UpSampling2D(UpSampling):
     interpolations = ("nearest", "bilinear", "bicubic")
 
     def __init__(
-        self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any
+        self,
+        size: Any = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
     ):
         super().__init__(size, data_format, interpolation, **kwargs)
 

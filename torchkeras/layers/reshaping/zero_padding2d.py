@@ -21,7 +21,8 @@ class ZeroPadding2D(ZeroPadding):
         **kwargs: base `Layer` arguments.
 
     Input shape:
-        `(batch_size, rows, cols, channels)` (channels_last) or `(batch_size, channels, rows, cols)`.
+        `(batch_size, rows, cols, channels)` (channels_last) or `(batch_size, channels, rows, cols)`
+        (channels_first).
 
     Output shape:
         The same with each spatial size increased by its `before + after`.

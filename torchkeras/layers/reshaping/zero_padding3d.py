@@ -21,7 +21,8 @@ class ZeroPadding3D(ZeroPadding):
         **kwargs: base `Layer` arguments.
 
     Input shape:
-        `(batch_size, dim1, dim2, dim3, channels)` (channels_last) or `(batch_size, channels, dim1, dim2, dim3)`.
+        `(batch_size, dim1, dim2, dim3, channels)` (channels_last) or
+        `(batch_size, channels, dim1, dim2, dim3)` (channels_first).
 
     Output shape:
         The same with each spatial size increased by its `before + after`.
@@ -29,5 +30,7 @@ class ZeroPadding3D(ZeroPadding):
 
     rank = 3
 
-    def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
+    def __init__(
+        self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any
+    ):
         super().__init__(padding, data_format, **kwargs)

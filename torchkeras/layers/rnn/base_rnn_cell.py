@@ -20,6 +20,7 @@ from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.variable import Permuted
+from torchkeras.utils.nest import to_tensor
 from torchkeras.utils.validation import check_positive_int, invalid
 
 __all__ = ["BaseRNNCell", "cell_layer_config", "fast_activation", "forward_to_cell", "is_sigmoid", "is_tanh"]
@@ -247,7 +248,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
     def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> tuple[torch.Tensor, Any]:
         self._check_inputs(inputs)
         nested = isinstance(states, (list, tuple))
-        state_list = list(states) if nested else [states]
+        state_list = [to_tensor(s, inputs.dtype, inputs.device) for s in (states if nested else [states])]
         projected = self._project_inputs(inputs.unsqueeze(1), training).squeeze(1)
         output, new_states = self._step_function(training, state_list[0])(projected, state_list)
         return output, (new_states if nested else new_states[0])

@@ -1,0 +1,138 @@
+"""Masks and scaled dot-product attention shared by `MultiHeadAttention` and
+`GroupedQueryAttention`, with Keras's numerics on masked positions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+__all__ = [
+    "causal_mask",
+    "check_mask_shape",
+    "expand_mask",
+    "masked_softmax",
+    "merge_masks",
+    "scaled_dot_product_attention",
+    "sliding_window_mask",
+]
+
+_NOT_FLASH = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.MATH]
+
+
+def causal_mask(query_length: int, key_length: int, device: torch.device) -> torch.Tensor:
+    """`(1, T, S)` boolean mask, true where query position `i` may see key position `j <= i`."""
+    return torch.ones(query_length, key_length, dtype=torch.bool, device=device).tril().unsqueeze(0)
+
+
+def sliding_window_mask(query_length: int, key_length: int, window: int, device: torch.device) -> torch.Tensor:
+    """`(1, T, S)` boolean band, true where `|i - j| < window`."""
+    rows = torch.arange(query_length, device=device).view(1, -1, 1)
+    columns = torch.arange(key_length, device=device).view(1, 1, -1)
+    return (rows - columns).abs() < window
+
+
+def check_mask_shape(mask: torch.Tensor | None, expected: Sequence[int], argument: str, owner: str) -> None:
+    """Raises the house error unless `mask` broadcasts to `expected` without growing its rank."""
+    if mask is None:
+        return
+    shape = tuple(mask.shape)
+    fits = len(shape) <= len(expected) and all(m in (1, e) for m, e in zip(reversed(shape), reversed(expected)))
+    if not fits:
+        raise ValueError(
+            f"{owner}: `{argument}` must have a shape broadcastable to {tuple(expected)}. "
+            f"Received: {argument}.shape={shape}"
+        )
+
+
+def merge_masks(
+    query: torch.Tensor,
+    value: torch.Tensor,
+    query_mask: torch.Tensor | None,
+    value_mask: torch.Tensor | None,
+    key_mask: torch.Tensor | None,
+    attention_mask: torch.Tensor | None,
+    use_causal_mask: bool,
+    sliding_window: int | None,
+) -> torch.Tensor | None:
+    """One boolean `(B, T, S)` mask: the query mask as `(B, T, 1)`, the value and key masks as
+    `(B, 1, S)`, the causal and sliding-window bands and `attention_mask`, combined with AND."""
+    parts = []
+    if query_mask is not None:
+        parts.append(query_mask.bool().unsqueeze(-1))
+    if value_mask is not None:
+        parts.append(value_mask.bool().unsqueeze(-2))
+    if key_mask is not None:
+        parts.append(key_mask.bool().unsqueeze(-2))
+    if use_causal_mask:
+        parts.append(causal_mask(query.shape[1], value.shape[1], query.device))
+    if sliding_window is not None:
+        parts.append(sliding_window_mask(query.shape[1], value.shape[1], sliding_window, query.device))
+    if attention_mask is not None:
+        parts.insert(0, attention_mask.bool())
+    if not parts:
+        return None
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged & part
+    return merged
+
+
+def expand_mask(mask: torch.Tensor, rank: int, axis: int) -> torch.Tensor:
+    """Inserts size-1 axes at `axis` (negative) until `mask` has `rank` axes (the heads axis)."""
+    for _ in range(rank - mask.ndim):
+        mask = mask.unsqueeze(axis)
+    return mask
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None, axes: tuple[int, ...]) -> torch.Tensor:
+    """Softmax over `axes`; masked-out scores become -1e9 (-3e4 in float16) before it and exact
+    zeros after it, so a fully masked row gives zeros, as Keras's `Softmax` layer does."""
+    if mask is not None:
+        fill = -3e4 if scores.dtype == torch.float16 else -1e9
+        scores = scores.masked_fill(~mask, fill)
+    if len(axes) == 1:
+        probabilities = torch.softmax(scores, dim=axes[0])
+    else:
+        probabilities = torch.exp(scores - torch.logsumexp(scores, dim=axes, keepdim=True))
+    if mask is not None:
+        probabilities = probabilities.masked_fill(~mask, 0.0)
+    return probabilities
+
+
+def scaled_dot_product_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    mask: torch.Tensor | None,
+    scale: float,
+    is_causal: bool = False,
+    dropout: float = 0.0,
+    flash_attention: bool | None = None,
+    enable_gqa: bool = False,
+) -> torch.Tensor:
+    """`torch.nn.functional.scaled_dot_product_attention` on `(B, T, heads, dim)` tensors.
+
+    A boolean `mask` (broadcastable to `(B, heads, T, S)`) becomes an additive bias of
+    `-0.7 * max_float`, as in Keras's torch backend, so a fully masked row averages the values
+    uniformly instead of producing NaN. `flash_attention=True` insists on the flash kernel,
+    `False` excludes it, `None` lets torch choose.
+    """
+    if mask is not None:
+        largest = 65500.0 if query.dtype == torch.float16 else 3.38953e38
+        bias = torch.zeros(mask.shape, dtype=query.dtype, device=query.device)
+        mask = bias.masked_fill_(~mask, -0.7 * largest)
+        is_causal = False  # the merged mask already holds the causal band
+    arguments = (query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2))
+    options = {"attn_mask": mask, "dropout_p": dropout, "is_causal": is_causal, "scale": scale}
+    if enable_gqa:
+        options["enable_gqa"] = True
+    if flash_attention is None:
+        output = F.scaled_dot_product_attention(*arguments, **options)
+    else:
+        backends = [SDPBackend.FLASH_ATTENTION] if flash_attention else _NOT_FLASH
+        with sdpa_kernel(backends):
+            output = F.scaled_dot_product_attention(*arguments, **options)
+    return output.transpose(1, 2)

@@ -1,0 +1,270 @@
+"""`EinsumDense`: a dense layer whose contraction is any `einsum` equation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+import torch
+
+from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras.initializers.random_initializers import VarianceScaling
+from torchkeras.layers.layer import Layer
+from torchkeras.utils.registry import register_builtin
+from torchkeras.utils.validation import invalid
+
+__all__ = ["EinsumDense", "EinsumShapes", "analyze_einsum"]
+
+# The three forms Keras accepts: no ellipsis, an ellipsis leading the input and output, or an
+# ellipsis trailing them (the input then names at least two axes).
+_PLAIN = re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)")
+_LEFT = re.compile(r"\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)")
+_RIGHT = re.compile(r"([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]+)\.\.\.")
+
+
+class EinsumShapes(NamedTuple):
+    """What an einsum equation implies for given input and partial output shapes."""
+
+    kernel_shape: tuple
+    bias_shape: tuple | None
+    output_shape: tuple
+    input_axes: tuple[int, ...]  # kernel axes contracted with the input (its fan-in)
+    output_axes: tuple[int, ...]  # kernel axes that reach the output (its fan-out)
+
+
+def analyze_einsum(
+    equation: str, bias_axes: str | None, input_shape: tuple, output_shape: tuple, owner: str | None = None
+) -> EinsumShapes:
+    """Kernel, bias and full output shapes of `EinsumDense(equation, output_shape, bias_axes)`.
+
+    `output_shape` leaves out the batch axis and the axes covered by an ellipsis; its entries may
+    be `None` where the input determines them.
+    """
+    where = f"{owner}: " if owner else ""
+    input_shape = tuple(input_shape)
+    for pattern, ellipsis in ((_PLAIN, None), (_LEFT, "left"), (_RIGHT, "right")):
+        match = pattern.fullmatch(equation.replace(" ", ""))
+        if match:
+            break
+    else:
+        raise ValueError(
+            f"{where}Invalid einsum equation {equation!r}. Equations must be in the form "
+            "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]...."
+        )
+    input_spec, kernel_spec, output_spec = match.groups()
+    elided = len(input_shape) - len(input_spec)
+    if elided < 0 or (ellipsis is None and elided != 0):
+        raise invalid(
+            "inputs", f"must have rank {len(input_spec)} for equation {equation!r}", input_shape, owner
+        )
+
+    # The full output shape: the batch axis, then the axes an ellipsis carries over, then the
+    # user's `output_shape`.
+    partial = list(output_shape)
+    if ellipsis == "left":
+        full = [*input_shape[: max(elided, 1)], *partial]
+        input_index = {c: elided + i for i, c in enumerate(input_spec)}
+        output_index = {c: elided + i for i, c in enumerate(output_spec)}
+    else:
+        full = [input_shape[0], *partial, *input_shape[len(input_spec) :]]
+        input_index = {c: i for i, c in enumerate(input_spec)}
+        output_index = {c: i for i, c in enumerate(output_spec)}
+    if len(full) != len(output_spec) + elided:
+        raise invalid(
+            "output_shape",
+            f"must give one size per output axis of {equation!r}, leaving out the batch axis "
+            "and the axes of an ellipsis",
+            tuple(output_shape),
+            owner,
+        )
+
+    for axis, position in input_index.items():
+        if axis in output_index:
+            size = full[output_index[axis]]
+            if size is not None and size != input_shape[position]:
+                raise ValueError(
+                    f"{where}Input shape and output shape do not match at shared dimension "
+                    f"'{axis}'. Input shape is {input_shape[position]}, and output shape is {size}."
+                )
+            full[output_index[axis]] = input_shape[position]
+    for axis in output_spec:
+        if axis not in input_spec and axis not in kernel_spec:
+            raise ValueError(
+                f"{where}Dimension '{axis}' was specified in the output '{output_spec}' but has no "
+                f"corresponding dimension in the input spec '{input_spec}' or weight spec '{kernel_spec}'."
+            )
+
+    kernel_shape, input_axes, output_axes = [], [], []
+    for i, axis in enumerate(kernel_spec):
+        if axis in output_index:
+            kernel_shape.append(full[output_index[axis]])
+            output_axes.append(i)
+        elif axis in input_index:
+            kernel_shape.append(input_shape[input_index[axis]])
+            input_axes.append(i)
+        else:
+            raise ValueError(
+                f"{where}Weight dimension '{axis}' did not have a match in either the input spec "
+                f"'{input_spec}' or the output spec '{output_spec}'. For this layer, the weight must "
+                "be fully specified."
+            )
+
+    bias_shape = None
+    if bias_axes is not None:
+        for axis in bias_axes:
+            if axis not in output_spec:
+                raise ValueError(
+                    f"{where}Bias dimension '{axis}' was requested, but is not part of the output "
+                    f"spec '{output_spec}'."
+                )
+        first = min(output_spec.index(axis) for axis in bias_axes)
+        bias_shape = [full[output_index[c]] if c in bias_axes else 1 for c in output_spec[first:]]
+        if ellipsis == "right":
+            bias_shape += [1] * elided
+        bias_shape = tuple(bias_shape)
+    return EinsumShapes(tuple(kernel_shape), bias_shape, tuple(full), tuple(input_axes), tuple(output_axes))
+
+
+@register_builtin
+class EinsumDense(Layer):
+    """A dense layer computing `activation(einsum(equation, inputs, kernel) + bias)`.
+
+    The kernel's shape follows from the equation: each kernel axis takes its size from the output
+    (`output_shape`) or, when contracted, from the input. Weights are kept in Keras's layout.
+
+    Args:
+        equation: an einsum equation `"ab,bc->ac"`, `"...ab,bc->...ac"` or `"ab...,bc->ac..."`;
+            the first operand is the input, the second the kernel.
+        output_shape: the output's shape without the batch axis and the ellipsis axes (an int for
+            one axis); `None` entries are taken from the input.
+        activation: activation function (name or callable); `None` means linear.
+        bias_axes: letters of the output axes that get a bias, or `None` for no bias.
+        kernel_initializer: initializer of the kernel; a variance-scaling one counts its fans
+            over the kernel's contracted and output axes.
+        bias_initializer: initializer of the bias; `"zeros"` by default.
+        kernel_regularizer, bias_regularizer: optional weight penalties.
+        kernel_constraint, bias_constraint: optional weight constraints.
+        **kwargs: base `Layer` arguments (`name`, `dtype`, `activity_regularizer`, ...).
+
+    Example:
+    ```python
+    layer = keras.layers.EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de")
+    y = layer(np.ones((2, 5, 16)))  # shape (2, 5, 4, 8); kernel (16, 4, 8), bias (4, 8)
+    ```
+    """
+
+    def __init__(
+        self,
+        equation: str,
+        output_shape: Any,
+        activation: Any = None,
+        bias_axes: str | None = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        owner = f"EinsumDense '{self.name}'"
+        if not isinstance(equation, str):
+            raise invalid("equation", "must be a string such as 'ab,bc->ac'", equation, owner)
+        if lora_rank is not None or quantization_config is not None:
+            raise ValueError(f"{owner}: LoRA and quantization are not supported by torchkeras.")
+        self.equation = equation
+        if isinstance(output_shape, int) and not isinstance(output_shape, bool):
+            output_shape = (output_shape,)
+        try:
+            self.partial_output_shape = tuple(output_shape)
+        except TypeError:
+            raise invalid("output_shape", "must be an int or a tuple", output_shape, owner) from None
+        if bias_axes is not None and not isinstance(bias_axes, str):
+            raise invalid("bias_axes", "must be a string of output axis letters or None", bias_axes, owner)
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank = None
+        self.lora_alpha = None
+        self.quantization_config = None
+
+    def build(self, input_shape: tuple) -> None:
+        owner = f"EinsumDense '{self.name}'"
+        shapes = analyze_einsum(self.equation, self.bias_axes, input_shape, self.partial_output_shape, owner)
+        if any(d is None for d in shapes.kernel_shape):
+            raise ValueError(
+                f"{owner}: the kernel shape {shapes.kernel_shape} must be fully defined; give the "
+                f"missing sizes in `output_shape` or in the input shape. Received: input_shape={tuple(input_shape)}"
+            )
+        self._input_rank = len(input_shape)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=shapes.kernel_shape,
+            initializer=self._fan_aware(self.kernel_initializer, shapes),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = None
+        if shapes.bias_shape is not None:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=shapes.bias_shape,
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    @staticmethod
+    def _fan_aware(initializer: Any, shapes: EinsumShapes) -> Any:
+        """A copy of a variance-scaling initializer told which kernel axes are fan-in / fan-out."""
+        if not isinstance(initializer, VarianceScaling):
+            return initializer
+        if initializer.input_axes is not None and initializer.output_axes is not None:
+            return initializer
+        config = {
+            **initializer.get_config(),
+            "input_axes": shapes.input_axes,
+            "output_axes": shapes.output_axes,
+        }
+        return type(initializer).from_config(config)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.ndim != self._input_rank:
+            raise ValueError(
+                f"EinsumDense '{self.name}': expected inputs of rank {self._input_rank}. "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
+            )
+        outputs = torch.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shapes = analyze_einsum(self.equation, self.bias_axes, input_shape, self.partial_output_shape)
+        return shapes.output_shape
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "output_shape": self.partial_output_shape,
+            "equation": self.equation,
+            "activation": activations.serialize(self.activation),
+            "bias_axes": self.bias_axes,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
+        }

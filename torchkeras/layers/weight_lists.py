@@ -1,0 +1,53 @@
+"""Helpers for lists of weights: Keras's split of torch modules' tensors, layouts, assignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from torchkeras.layers.variable import Variable
+
+__all__ = ["assign_array", "keras_numpy", "keras_shape", "module_weights", "unique_tensors", "weight_name"]
+
+
+def module_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
+    """Weights of a plain torch module inside a layer, split as Keras would."""
+    parameters = list(module.parameters())
+    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    if kind == "weights":
+        return parameters + buffers
+    if kind == "trainable_weights":
+        return [p for p in parameters if p.requires_grad] if parent_trainable else []
+    frozen = [p for p in parameters if not p.requires_grad] if parent_trainable else parameters
+    return frozen + buffers
+
+
+def unique_tensors(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    seen: set[int] = set()
+    return [t for t in tensors if not (id(t) in seen or seen.add(id(t)))]
+
+
+def keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
+    return tensor.keras_shape if isinstance(tensor, Variable) else tuple(tensor.shape)
+
+
+def keras_numpy(tensor: torch.Tensor) -> np.ndarray:
+    if isinstance(tensor, Variable):
+        return tensor.numpy()
+    return (
+        tensor.detach().float().cpu().numpy()
+        if tensor.dtype == torch.bfloat16
+        else tensor.detach().cpu().numpy()
+    )
+
+
+def weight_name(tensor: torch.Tensor) -> str:
+    return tensor.path if isinstance(tensor, Variable) else "weight"
+
+
+def assign_array(tensor: torch.Tensor, array: np.ndarray) -> None:
+    if isinstance(tensor, Variable):
+        tensor.assign(array)
+    else:
+        with torch.no_grad():
+            tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
