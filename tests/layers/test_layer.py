@@ -212,3 +212,12 @@ def test_masks_travel_on_tensors():
 def test_float64_numpy_inputs_are_cast_to_the_layer_dtype():
     out = keras.layers.Dense(2)(np.ones((1, 3)))
     assert out.dtype == torch.float32
+
+
+def test_symbolic_calls_leave_real_state_untouched():
+    layer = Linear(2)
+    symbolic_out = layer(keras.Input((3,)))
+    assert symbolic_out.shape == (None, 2)
+    assert float(layer.count) == 0.0  # the fake run's assign_add did not reach the real buffer
+    plain = keras.layers.Dense(2)
+    assert plain(keras.Input((3,)), training=True).shape == (None, 2)  # `training` dropped where not accepted

@@ -65,11 +65,3 @@ def check_config(keras):
         return config
 
     return check
-
-
-def pytest_collection_modifyitems(items):
-    """Keras's own torch-backend code trips a NumPy 2 deprecation warning; it is not ours to fix."""
-    marker = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
-    for item in items:
-        if "tests/optimizers" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(marker)

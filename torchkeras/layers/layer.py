@@ -562,6 +562,10 @@ class Layer(torch.nn.Module):
                 self._build_from_call(args, call_kwargs)
         if accepts_training:
             call_kwargs.setdefault("training", False)
+        else:
+            call_kwargs.pop("training", None)
+        # Ops on real state inside the fake run would really execute: keep the buffers intact.
+        saved_buffers = [(buffer, buffer.detach().clone()) for buffer in self.buffers()]
         try:
             outputs = symbolic.compute_output_spec(self._call_for_spec, args, call_kwargs)
         except NotImplementedError:
@@ -573,6 +577,10 @@ class Layer(torch.nn.Module):
                 f"Layer '{self.name}' ({type(self).__name__}) could not be called on inputs with "
                 f"shapes {shape_of(list(args))}: {error}"
             ) from error
+        finally:
+            with torch.no_grad():
+                for buffer, value in saved_buffers:
+                    buffer.copy_(value)
         node = Node(self, args, kwargs, outputs)
         self._inbound_nodes.append(node)
         for index, tensor in enumerate(node.output_tensors):

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchkeras.utils.nest import to_numpy
@@ -69,7 +70,7 @@ class OptimizerState:
             return
         for i, (path, variable) in enumerate(zip(self._variable_paths(), variables)):
             value = store[str(i)]
-            value = value if isinstance(value, Tensor) else torch.as_tensor(value)
+            value = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
             if tuple(value.shape) != tuple(variable.shape):
                 raise ValueError(
                     f"Optimizer variable {path} has shape {tuple(variable.shape)}, not compatible with the "

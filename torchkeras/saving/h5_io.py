@@ -68,7 +68,7 @@ class H5Entry:
         array = np.asarray(self.dataset[()])
         if self._bits:
             return torch.from_numpy(array.view(np.uint16).copy()).view(torch.bfloat16)
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        tensor = torch.from_numpy(array if array.flags.c_contiguous else array.copy(order="C"))
         return tensor.to(self.dtype) if tensor.dtype != self.dtype else tensor
 
 

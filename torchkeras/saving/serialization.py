@@ -331,8 +331,11 @@ def _deserialize(config: Any, custom_objects: Mapping[str, Any]) -> Any:
 
 def instantiate(cls: type, inner: dict[str, Any], config: Mapping[str, Any], custom_objects: Mapping[str, Any]) -> Any:
     """`cls.from_config(inner)` inside a custom-object scope, then its build and compile configs."""
-    if isinstance(cls, type) and issubclass(cls, Layer) and "name" in inner:
-        check_layer_name(inner["name"], f"config of {config.get('class_name')!r}")
+    if isinstance(cls, type) and issubclass(cls, Layer):
+        if "name" in inner:
+            check_layer_name(inner["name"], f"config of {config.get('class_name')!r}")
+        if cls.__module__.startswith("torchkeras."):
+            inner = _without_unset_extras(cls, inner)
     with CustomObjectScope(custom_objects):
         from_config = cls.from_config
         if "custom_objects" in inspect.signature(from_config).parameters:
@@ -347,6 +350,18 @@ def instantiate(cls: type, inner: dict[str, Any], config: Mapping[str, Any], cus
         if compile_config and hasattr(instance, "compile_from_config"):
             instance.compile_from_config(compile_config)
     return instance
+
+
+def _without_unset_extras(cls: type, inner: dict[str, Any]) -> dict[str, Any]:
+    """Drops keys a built-in layer does not take when Keras wrote them unset (`None`), such as
+    Keras 3.15's `"quantization_config": null`; any other unknown key still fails loudly."""
+    accepted = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            accepted.update(inspect.signature(init).parameters)
+    accepted |= {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+    return {key: value for key, value in inner.items() if key in accepted or value is not None}
 
 
 def _user_object(class_name: str, registered: Any, custom_objects: Mapping[str, Any]) -> Any:

@@ -255,10 +255,13 @@ class Trainer:
         found += self._output_loss_trackers
         if self._compile_metrics is not None:
             found += self._compile_metrics.metrics
-        for value in self.__dict__.values():
-            if isinstance(value, metrics_module.Metric) and value not in found:
-                found.append(value)
-        return found
+        return found + [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Keras tracks metrics assigned as attributes (e.g. `self.loss_tracker = Mean()`).
+        if isinstance(value, metrics_module.Metric) and not name.startswith("_"):
+            self.__dict__.setdefault("_tracked_metrics", []).append(value)
+        super().__setattr__(name, value)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -297,6 +300,8 @@ class Trainer:
         if getattr(optimizer, "built", True) is False:
             optimizer.build(self.trainable_weights)
         optimizer.zero_grad(set_to_none=True)
+        if getattr(optimizer, "loss_scale_factor", None) is not None:
+            loss = optimizer.scale_loss(loss)
         scaler = self._scaler(device)
         if scaler is None:
             loss.backward()
@@ -388,6 +393,9 @@ class Trainer:
         self.stop_training = False
         grad_enabled = torch.is_grad_enabled()
         callbacks.on_train_begin()
+        # A callback that restored a checkpoint (BackupAndRestore) sets where to resume, as in Keras.
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
+        skip_steps = self.__dict__.pop("_initial_step", 0)
         epoch_logs: dict[str, Any] = {}
         try:
             for epoch in range(initial_epoch, epochs):
@@ -395,7 +403,8 @@ class Trainer:
                 callbacks.on_epoch_begin(epoch)
                 self.train()
                 torch.set_grad_enabled(True)
-                logs, steps = self._run_epoch(data, callbacks, "train")
+                logs, steps = self._run_epoch(data, callbacks, "train", skip_steps)
+                skip_steps = 0
                 if steps == 0:
                     warn_out_of_data(epoch)
                     break
@@ -410,11 +419,14 @@ class Trainer:
         finally:
             self.eval()
             torch.set_grad_enabled(grad_enabled)
+        if hasattr(self.optimizer, "finalize_variable_values") and getattr(self.optimizer, "built", False):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights, as Keras
         callbacks.on_train_end(logs=epoch_logs)
         return self.history
 
-    def _run_epoch(self, data: Any, callbacks: Any, mode: str) -> tuple[Any, int]:
-        """Runs the `mode` step over one pass of `data`; returns the last logs and step count."""
+    def _run_epoch(self, data: Any, callbacks: Any, mode: str, skip: int = 0) -> tuple[Any, int]:
+        """Runs the `mode` step over one pass of `data`; returns the last logs and step count.
+        The first `skip` batches are drawn but not run (resuming mid-epoch)."""
         every = self._steps_per_execution
         logs: Any = {}
         steps = 0
@@ -422,6 +434,9 @@ class Trainer:
         begin = getattr(callbacks, f"on_{mode}_batch_begin")
         end = getattr(callbacks, f"on_{mode}_batch_end")
         for step, batch in enumerate(data):
+            if step < skip:
+                steps += 1
+                continue
             if step % every == 0:
                 begin(step)
             logs = self._step_function(mode)(batch)

@@ -43,17 +43,23 @@ def test_options_parity(keras, variant, mask, go_backwards, return_sequences):
         "return_state": True,
         "go_backwards": go_backwards,
     }
-    keras_parity(lambda: GRU(UNITS, **kwargs), lambda: keras.layers.GRU(UNITS, **kwargs), sequences(), MASKS[mask])
+    keras_parity(
+        lambda: GRU(UNITS, **kwargs), lambda: keras.layers.GRU(UNITS, **kwargs), sequences(), MASKS[mask]
+    )
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_initial_state_and_stateful_parity(keras, reset_after):
     h = np.random.default_rng(1).normal(size=(3, UNITS)).astype("float32")
     ours, theirs = keras_parity(
-        lambda: GRU(UNITS, reset_after=reset_after), lambda: keras.layers.GRU(UNITS, reset_after=reset_after), sequences()
+        lambda: GRU(UNITS, reset_after=reset_after),
+        lambda: keras.layers.GRU(UNITS, reset_after=reset_after),
+        sequences(),
     )
     assert_all_close(ours(sequences(), initial_state=[h]), theirs(sequences(), initial_state=[h]))
-    assert_all_close(ours(sequences(), initial_state=torch.as_tensor(h)), theirs(sequences(), initial_state=h))
+    assert_all_close(
+        ours(sequences(), initial_state=torch.as_tensor(h)), theirs(sequences(), initial_state=h)
+    )
     ours = GRU(UNITS, stateful=True, reset_after=reset_after)
     theirs = keras.layers.GRU(UNITS, stateful=True, reset_after=reset_after)
     theirs(sequences())
@@ -70,7 +76,9 @@ def test_cell_parity(keras):
         check_layer(
             lambda r=reset_after: RNN(GRUCell(UNITS, reset_after=r), return_sequences=True),
             sequences(),
-            lambda r=reset_after: keras.layers.RNN(keras.layers.GRUCell(UNITS, reset_after=r), return_sequences=True),
+            lambda r=reset_after: keras.layers.RNN(
+                keras.layers.GRUCell(UNITS, reset_after=r), return_sequences=True
+            ),
         )
     cell, keras_cell = GRUCell(UNITS), keras.layers.GRUCell(UNITS)
     x, h = sequences(2, (3, FEATURES)), sequences(3, (3, UNITS))
@@ -118,7 +126,9 @@ def test_torch_reference():
 
 def test_config_matches_keras(keras):
     kwargs = {"reset_after": False, "recurrent_dropout": 0.5, "seed": 3, "stateful": True, "unroll": True}
-    assert without_name(GRU(UNITS, **kwargs).get_config()) == without_name(keras.layers.GRU(UNITS, **kwargs).get_config())
+    assert without_name(GRU(UNITS, **kwargs).get_config()) == without_name(
+        keras.layers.GRU(UNITS, **kwargs).get_config()
+    )
     assert without_name(GRUCell(UNITS).get_config()) == without_name(keras.layers.GRUCell(UNITS).get_config())
     assert GRU(UNITS, reset_after=False).reset_after is False
 

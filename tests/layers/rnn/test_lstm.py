@@ -43,14 +43,18 @@ def test_options_parity(keras, variant, mask, go_backwards, return_sequences):
         "return_state": True,
         "go_backwards": go_backwards,
     }
-    keras_parity(lambda: LSTM(UNITS, **kwargs), lambda: keras.layers.LSTM(UNITS, **kwargs), sequences(), MASKS[mask])
+    keras_parity(
+        lambda: LSTM(UNITS, **kwargs), lambda: keras.layers.LSTM(UNITS, **kwargs), sequences(), MASKS[mask]
+    )
 
 
 def test_initial_state_parity(keras):
     rng = np.random.default_rng(1)
     h, c = (rng.normal(size=(3, UNITS)).astype("float32") for _ in range(2))
     ours, theirs = keras_parity(
-        lambda: LSTM(UNITS, return_state=True), lambda: keras.layers.LSTM(UNITS, return_state=True), sequences()
+        lambda: LSTM(UNITS, return_state=True),
+        lambda: keras.layers.LSTM(UNITS, return_state=True),
+        sequences(),
     )
     assert_all_close(
         ours(torch.as_tensor(sequences()), initial_state=[torch.as_tensor(h), torch.as_tensor(c)]),
@@ -76,9 +80,13 @@ def test_stateful_two_calls_parity(keras):
 
 
 def test_cell_parity(keras):
-    check_layer(lambda: RNN(LSTMCell(UNITS)), sequences(), lambda: keras.layers.RNN(keras.layers.LSTMCell(UNITS)))
+    check_layer(
+        lambda: RNN(LSTMCell(UNITS)), sequences(), lambda: keras.layers.RNN(keras.layers.LSTMCell(UNITS))
+    )
     cell, keras_cell = LSTMCell(UNITS), keras.layers.LSTMCell(UNITS)
-    x, h, c = (np.random.default_rng(s).normal(size=(3, n)).astype("float32") for s, n in ((0, 4), (1, 5), (2, 5)))
+    x, h, c = (
+        np.random.default_rng(s).normal(size=(3, n)).astype("float32") for s, n in ((0, 4), (1, 5), (2, 5))
+    )
     keras_cell(x, [h, c])
     cell(torch.as_tensor(x), [torch.as_tensor(h), torch.as_tensor(c)])
     cell.set_weights(keras_cell.get_weights())
@@ -90,7 +98,11 @@ def test_weight_layouts_and_torch_reference():
     x = torch.as_tensor(sequences())
     output, h, c = layer(x)
     kernel, recurrent, bias = layer.get_weights()
-    assert (kernel.shape, recurrent.shape, bias.shape) == ((FEATURES, 4 * UNITS), (UNITS, 4 * UNITS), (4 * UNITS,))
+    assert (kernel.shape, recurrent.shape, bias.shape) == (
+        (FEATURES, 4 * UNITS),
+        (UNITS, 4 * UNITS),
+        (4 * UNITS,),
+    )
     np.testing.assert_array_equal(bias[UNITS : 2 * UNITS], 1.0)  # unit_forget_bias
     np.testing.assert_array_equal(np.delete(bias, np.s_[UNITS : 2 * UNITS]), 0.0)
     reference = torch.nn.LSTM(FEATURES, UNITS, batch_first=True)
@@ -106,9 +118,19 @@ def test_weight_layouts_and_torch_reference():
 
 
 def test_config_matches_keras(keras):
-    kwargs = {"dropout": 0.25, "recurrent_dropout": 0.5, "seed": 3, "go_backwards": True, "unit_forget_bias": False}
-    assert without_name(LSTM(UNITS, **kwargs).get_config()) == without_name(keras.layers.LSTM(UNITS, **kwargs).get_config())
-    assert without_name(LSTMCell(UNITS).get_config()) == without_name(keras.layers.LSTMCell(UNITS).get_config())
+    kwargs = {
+        "dropout": 0.25,
+        "recurrent_dropout": 0.5,
+        "seed": 3,
+        "go_backwards": True,
+        "unit_forget_bias": False,
+    }
+    assert without_name(LSTM(UNITS, **kwargs).get_config()) == without_name(
+        keras.layers.LSTM(UNITS, **kwargs).get_config()
+    )
+    assert without_name(LSTMCell(UNITS).get_config()) == without_name(
+        keras.layers.LSTMCell(UNITS).get_config()
+    )
     layer = LSTM(UNITS, dropout=0.25)
     assert (layer.units, layer.dropout, layer.cell.units) == (UNITS, 0.25, UNITS)
 

@@ -70,7 +70,9 @@ def test_custom_cell_parity(keras, mask, go_backwards, zero_output_for_mask):
 
 
 def test_custom_cell_check_layer(keras):
-    check_layer(lambda: RNN(MinimalCell(UNITS)), sequences(), lambda: keras.layers.RNN(keras_minimal_cell(keras)))
+    check_layer(
+        lambda: RNN(MinimalCell(UNITS)), sequences(), lambda: keras.layers.RNN(keras_minimal_cell(keras))
+    )
 
 
 @pytest.mark.parametrize("zero_output_for_mask", [False, True])
@@ -78,10 +80,14 @@ def test_zero_output_for_mask_parity(keras, zero_output_for_mask):
     """Built-in cells in `RNN`: the fused (right-padded mask) and loop (mixed mask) paths."""
     for mask in ("right_padded", "mixed"):
         for go_backwards in (False, True):
-            kwargs = {"return_sequences": True, "zero_output_for_mask": zero_output_for_mask, "go_backwards": go_backwards}
+            kwargs = {
+                "return_sequences": True,
+                "zero_output_for_mask": zero_output_for_mask,
+                "go_backwards": go_backwards,
+            }
             keras_parity(
-                lambda: RNN(LSTMCell(UNITS), **kwargs),
-                lambda: keras.layers.RNN(keras.layers.LSTMCell(UNITS), **kwargs),
+                lambda kwargs=kwargs: RNN(LSTMCell(UNITS), **kwargs),
+                lambda kwargs=kwargs: keras.layers.RNN(keras.layers.LSTMCell(UNITS), **kwargs),
                 sequences(),
                 MASKS[mask],
             )
@@ -134,7 +140,12 @@ def test_masks_travel(keras):
 
 
 def test_compute_output_shape_matches_keras(keras):
-    for kwargs in ({}, {"return_sequences": True}, {"return_state": True}, {"return_sequences": True, "return_state": True}):
+    for kwargs in (
+        {},
+        {"return_sequences": True},
+        {"return_state": True},
+        {"return_sequences": True, "return_state": True},
+    ):
         expected = keras.layers.LSTM(UNITS, **kwargs).compute_output_shape((None, 7, 4))
         assert LSTM(UNITS, **kwargs).compute_output_shape((None, 7, 4)) == tuple(expected)
     stacked = RNN([MinimalCell(3), MinimalCell(2)], return_state=True)
@@ -167,9 +178,13 @@ def test_errors():
     layer(x)
     with pytest.raises(ValueError, match="LSTM 'lstm_e': `initial_state` must be a list of 2 tensor"):
         layer(x, initial_state=[np.zeros((3, UNITS), "float32")])
-    with pytest.raises(ValueError, match=r"`initial_state` must hold tensors of shapes \[\(3, 5\), \(3, 5\)\]"):
+    with pytest.raises(
+        ValueError, match=r"`initial_state` must hold tensors of shapes \[\(3, 5\), \(3, 5\)\]"
+    ):
         layer(x, initial_state=[np.zeros((3, UNITS), "float32"), np.zeros((3, 2), "float32")])
-    with pytest.raises(ValueError, match=r"LSTM 'lstm_e': `mask` must have shape \(batch, timesteps\) = \(3, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"LSTM 'lstm_e': `mask` must have shape \(batch, timesteps\) = \(3, 6\)"
+    ):
         layer(x, mask=np.ones((3, 5), bool))
     with pytest.raises(ValueError, match="LSTM 'lstm_e': expected inputs of rank 3"):
         layer(x[0])

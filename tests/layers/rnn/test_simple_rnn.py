@@ -28,7 +28,9 @@ VARIANTS = {
 @pytest.mark.parametrize("return_state", [False, True])
 def test_check_layer(keras, return_sequences, return_state):
     kwargs = {"return_sequences": return_sequences, "return_state": return_state}
-    check_layer(lambda: SimpleRNN(UNITS, **kwargs), sequences(), lambda: keras.layers.SimpleRNN(UNITS, **kwargs))
+    check_layer(
+        lambda: SimpleRNN(UNITS, **kwargs), sequences(), lambda: keras.layers.SimpleRNN(UNITS, **kwargs)
+    )
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -43,7 +45,10 @@ def test_options_parity(keras, variant, mask, go_backwards, return_sequences):
         "go_backwards": go_backwards,
     }
     keras_parity(
-        lambda: SimpleRNN(UNITS, **kwargs), lambda: keras.layers.SimpleRNN(UNITS, **kwargs), sequences(), MASKS[mask]
+        lambda: SimpleRNN(UNITS, **kwargs),
+        lambda: keras.layers.SimpleRNN(UNITS, **kwargs),
+        sequences(),
+        MASKS[mask],
     )
 
 
@@ -62,7 +67,11 @@ def test_initial_state_and_stateful_parity(keras):
 
 
 def test_cell_parity(keras):
-    check_layer(lambda: RNN(SimpleRNNCell(UNITS)), sequences(), lambda: keras.layers.RNN(keras.layers.SimpleRNNCell(UNITS)))
+    check_layer(
+        lambda: RNN(SimpleRNNCell(UNITS)),
+        sequences(),
+        lambda: keras.layers.RNN(keras.layers.SimpleRNNCell(UNITS)),
+    )
 
 
 def test_recurrent_dropout_reference_formula():
@@ -88,13 +97,17 @@ def test_config_matches_keras(keras):
     assert without_name(config) == without_name(keras.layers.SimpleRNN(UNITS, **kwargs).get_config())
     assert "seed" not in config  # as in Keras; the layer still knows it
     assert SimpleRNN(UNITS, seed=4).seed == 4
-    assert without_name(SimpleRNNCell(UNITS).get_config()) == without_name(keras.layers.SimpleRNNCell(UNITS).get_config())
+    assert without_name(SimpleRNNCell(UNITS).get_config()) == without_name(
+        keras.layers.SimpleRNNCell(UNITS).get_config()
+    )
 
 
 def test_errors():
     with pytest.raises(ValueError, match="SimpleRNN 's': `units` must be a positive integer"):
         SimpleRNN(1.5, name="s")
-    with pytest.raises(ValueError, match="SimpleRNNCell 'c': the last dimension of the inputs must be defined"):
+    with pytest.raises(
+        ValueError, match="SimpleRNNCell 'c': the last dimension of the inputs must be defined"
+    ):
         SimpleRNNCell(UNITS, name="c").build((None, None))
     with pytest.raises(ValueError, match="expected inputs of rank 3"):
         SimpleRNN(UNITS)(np.zeros((3, 4), "float32"))

@@ -122,7 +122,8 @@ class Attention(SeededRandomness, Layer):
 
     def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         owner = self._owner
-        if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
+        is_list = isinstance(inputs, (list, tuple)) and not any(x is None or isinstance(x, int) for x in inputs)
+        if not is_list or not 2 <= len(inputs) <= 3:
             raise invalid("inputs", "must be a list [query, value] or [query, value, key]", inputs, owner)
         if mask is not None and (not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3):
             raise invalid("mask", "must be a list [query_mask, value_mask]", mask, owner)

@@ -189,11 +189,9 @@ class BatchNormalization(AffineNormalization):
         outputs = F.batch_norm(
             x, self.moving_mean, unbiased, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
         )
-        with torch.no_grad():
-            corrected = torch.add(
-                self.moving_variance * (self.momentum / count), unbiased, alpha=(count - 1) / count
-            )
-            self.moving_variance.copy_(corrected)
+        previous = self.moving_variance.detach()  # no gradient anywhere here: no `no_grad` needed
+        corrected = torch.add(previous * (self.momentum / count), unbiased, alpha=(count - 1) / count)
+        self.moving_variance.copy_(corrected)
         return outputs
 
     def _training(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

@@ -166,7 +166,7 @@ class Normalization(Layer):
         first = whole if whole is not None else next(batches, None)
         if first is None:
             raise ValueError(f"{self._owner}: `adapt()` received no data (an empty iterable).")
-        self._check_adapt_shape(tuple(first.shape))
+        self._check_adapt_shape(tuple(np.shape(first)))
         if isinstance(whole, np.ndarray):
             mean, variance = np.mean(whole, axis=self._reduce_axis), np.var(whole, axis=self._reduce_axis)
         elif whole is not None:
@@ -196,11 +196,11 @@ class Normalization(Layer):
 
     def _streamed_moments(self, batches: Iterator[Any]) -> tuple[torch.Tensor, torch.Tensor]:
         dtype = config.torch_dtype(self.compute_dtype)
-        total_mean = torch.zeros(self._mean_and_var_shape, dtype=dtype)
-        total_var = torch.zeros(self._mean_and_var_shape, dtype=dtype)
+        total_mean = total_var = torch.zeros(self._mean_and_var_shape, dtype=dtype)
         total_count = 0
         for batch in batches:
-            batch = to_tensor(batch, dtype=dtype, device="cpu")
+            batch = to_tensor(batch, dtype=dtype)
+            total_mean, total_var = total_mean.to(batch.device), total_var.to(batch.device)
             if batch.ndim != len(self._build_input_shape) or any(
                 batch.shape[a] != self._build_input_shape[a] for a in self._keep_axis
             ):

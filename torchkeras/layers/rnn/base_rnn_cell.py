@@ -21,14 +21,25 @@ from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.variable import Permuted
 from torchkeras.utils.nest import to_tensor
+from torchkeras.utils.registry import to_snake_case
 from torchkeras.utils.validation import check_positive_int, invalid
 
-__all__ = ["BaseRNNCell", "cell_layer_config", "fast_activation", "forward_to_cell", "is_sigmoid", "is_tanh"]
+__all__ = [
+    "BaseRNNCell",
+    "cell_layer_config",
+    "fast_activation",
+    "forward_to_cell",
+    "is_sigmoid",
+    "is_tanh",
+    "make_cell",
+]
 
 # cuDNN copies separately stored weights into one buffer per call (a small copy, not per step) and
 # says so on every call; the hint is about torch.nn.RNN modules, not ours.
 warnings.filterwarnings(
-    "ignore", message="RNN module weights are not part of single contiguous chunk", module=r"torchkeras\.layers\.rnn\."
+    "ignore",
+    message="RNN module weights are not part of single contiguous chunk",
+    module=r"torchkeras\.layers\.rnn\.",
 )
 
 _FAST = {activations.tanh: torch.tanh, activations.sigmoid: torch.sigmoid, activations.relu: torch.relu}
@@ -52,10 +63,21 @@ def forward_to_cell(*names: str) -> Callable[[type], type]:
 
     def decorate(cls: type) -> type:
         for name in names:
-            setattr(cls, name, property(lambda self, n=name: getattr(self.cell, n), doc=f"The cell's `{name}`."))
+            setattr(
+                cls, name, property(lambda self, n=name: getattr(self.cell, n), doc=f"The cell's `{name}`.")
+            )
         return cls
 
     return decorate
+
+
+def make_cell(layer_class: str, name: str | None, factory: Callable[[], BaseRNNCell]) -> BaseRNNCell:
+    """Creates a layer's cell; an invalid argument is reported under the layer's name."""
+    try:
+        return factory()
+    except ValueError as error:
+        message = str(error).split(": ", 1)[-1]
+        raise ValueError(f"{layer_class} '{name or to_snake_case(layer_class)}': {message}") from None
 
 
 def cell_layer_config(rnn_config: dict, layer: Any) -> dict:
@@ -217,7 +239,9 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         if mask is None:
             return lambda h, base: h @ kernel_t if base is None else torch.addmm(base, h, kernel_t)
         if mask.ndim == 2:
-            return lambda h, base: (h * mask) @ kernel_t if base is None else torch.addmm(base, h * mask, kernel_t)
+            return lambda h, base: (
+                (h * mask) @ kernel_t if base is None else torch.addmm(base, h * mask, kernel_t)
+            )
         per_gate = kernel.view(self.gates, self.units, self.units).transpose(1, 2)
 
         def product(h: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:

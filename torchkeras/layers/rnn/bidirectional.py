@@ -17,6 +17,7 @@ from torchkeras.utils.validation import invalid
 __all__ = ["Bidirectional"]
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+_RNN_ATTRIBUTES = ("go_backwards", "return_sequences", "return_state", "stateful")
 
 
 def _copy(layer: Layer, name: str, **changes: Any) -> Layer:
@@ -70,6 +71,10 @@ class Bidirectional(Layer):
         owner = f"Bidirectional '{self.name}'"
         if not isinstance(layer, Layer):
             raise invalid("layer", "must be a keras Layer instance (e.g. an LSTM)", layer, owner)
+        if not all(hasattr(layer, a) for a in _RNN_ATTRIBUTES):
+            raise invalid(
+                "layer", f"must be a recurrent layer (with {', '.join(_RNN_ATTRIBUTES)})", layer, owner
+            )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise invalid("backward_layer", "must be a keras Layer instance or None", backward_layer, owner)
         if merge_mode not in _MERGE_MODES:
@@ -82,14 +87,18 @@ class Bidirectional(Layer):
         for attribute in ("stateful", "return_sequences", "return_state"):
             if getattr(self.forward_layer, attribute) != getattr(self.backward_layer, attribute):
                 raise invalid(
-                    f"backward_layer.{attribute}", f"must equal the forward layer's ({getattr(layer, attribute)})",
-                    getattr(self.backward_layer, attribute), owner,
-                )  # fmt: skip
+                    f"backward_layer.{attribute}",
+                    f"must equal the forward layer's, {getattr(layer, attribute)}",
+                    getattr(self.backward_layer, attribute),
+                    owner,
+                )
         if self.forward_layer.go_backwards == self.backward_layer.go_backwards:
             raise invalid(
-                "backward_layer.go_backwards", "must differ from the forward layer's",
-                self.backward_layer.go_backwards, owner,
-            )  # fmt: skip
+                "backward_layer.go_backwards",
+                "must differ from the forward layer's",
+                self.backward_layer.go_backwards,
+                owner,
+            )
         for direction in (self.forward_layer, self.backward_layer):
             if hasattr(direction, "zero_output_for_mask"):
                 direction.zero_output_for_mask = direction.return_sequences
@@ -117,16 +126,22 @@ class Bidirectional(Layer):
         return (forward, backward)
 
     def call(
-        self, sequences: torch.Tensor, initial_state: Any = None, mask: Any = None, training: bool | None = None
+        self,
+        sequences: torch.Tensor,
+        initial_state: Any = None,
+        mask: Any = None,
+        training: bool | None = None,
     ) -> Any:
         forward_state = backward_state = None
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
             if len(states) % 2:
                 raise invalid(
-                    "initial_state", "must hold the forward states then the backward states (an even number)",
-                    f"{len(states)} tensor(s)", f"Bidirectional '{self.name}'",
-                )  # fmt: skip
+                    "initial_state",
+                    "must hold the forward states then the backward states (an even number)",
+                    f"{len(states)} tensor(s)",
+                    f"Bidirectional '{self.name}'",
+                )
             forward_state, backward_state = states[: len(states) // 2], states[len(states) // 2 :]
         y = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
         y_rev = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
@@ -190,7 +205,9 @@ class Bidirectional(Layer):
         }
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Bidirectional:
+    def from_config(
+        cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+    ) -> Bidirectional:
         config = copy.deepcopy(dict(config))
         config["layer"] = deserialize_layer(config["layer"], custom_objects)
         if config.get("backward_layer") is not None:

@@ -14,6 +14,7 @@ from torchkeras.layers.rnn.base_rnn_cell import (
     forward_to_cell,
     is_sigmoid,
     is_tanh,
+    make_cell,
 )
 from torchkeras.layers.rnn.gate_layout import GateLayout
 from torchkeras.layers.rnn.recurrence import StepFunction
@@ -126,7 +127,9 @@ class GRUCell(BaseRNNCell):
         kernel_n = self.recurrent_kernel[2 * units :].t()
         mask = self._recurrent_dropout(state, training)
 
-        def step_reset_before(projected: torch.Tensor, states: list[torch.Tensor]) -> tuple[torch.Tensor, list]:
+        def step_reset_before(
+            projected: torch.Tensor, states: list[torch.Tensor]
+        ) -> tuple[torch.Tensor, list]:
             h = states[0]
             x_r, x_z, x_n = projected.chunk(3, dim=-1)
             if mask is None:
@@ -235,24 +238,28 @@ class GRU(RNN):
         use_cudnn: Any = "auto",
         **kwargs: Any,
     ):
-        cell = GRUCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="gru_cell",
-            implementation=kwargs.pop("implementation", 2),
+        cell = make_cell(
+            "GRU",
+            kwargs.get("name"),
+            lambda: GRUCell(
+                units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+                kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
+                trainable=kwargs.get("trainable", True), name="gru_cell",
+                implementation=kwargs.pop("implementation", 2),
+            ),
         )  # fmt: skip
         super().__init__(
             cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
             stateful=stateful, unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
-        self.use_cudnn = use_cudnn if isinstance(use_cudnn, bool) else check_choice(
-            use_cudnn, ("auto",), "use_cudnn", self._owner()
-        )  # fmt: skip
+        if not isinstance(use_cudnn, bool):
+            check_choice(use_cudnn, ("auto",), "use_cudnn", self._owner())
+        self.use_cudnn = use_cudnn
 
     def get_config(self) -> dict:
         return cell_layer_config(super().get_config(), self)

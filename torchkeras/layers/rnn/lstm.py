@@ -14,6 +14,7 @@ from torchkeras.layers.rnn.base_rnn_cell import (
     forward_to_cell,
     is_sigmoid,
     is_tanh,
+    make_cell,
 )
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.rnn.rnn import RNN
@@ -103,7 +104,9 @@ class LSTMCell(BaseRNNCell):
         gate = fast_activation(self.recurrent_activation)
         recurrent = self._recurrent_matmul(state, training)
 
-        def step(projected: torch.Tensor, states: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        def step(
+            projected: torch.Tensor, states: list[torch.Tensor]
+        ) -> tuple[torch.Tensor, list[torch.Tensor]]:
             h, c = states
             i, f, g, o = recurrent(h, projected).chunk(4, dim=-1)
             c = gate(f) * c + gate(i) * activation(g)
@@ -113,7 +116,9 @@ class LSTMCell(BaseRNNCell):
         return step
 
     def _can_fuse(self, training: bool) -> bool:
-        return super()._can_fuse(training) and is_tanh(self.activation) and is_sigmoid(self.recurrent_activation)
+        return (
+            super()._can_fuse(training) and is_tanh(self.activation) and is_sigmoid(self.recurrent_activation)
+        )
 
     def _fused(
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
@@ -126,7 +131,9 @@ class LSTMCell(BaseRNNCell):
         if batch_sizes is None:
             outputs, h, c = torch._VF.lstm(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
         else:
-            outputs, h, c = torch._VF.lstm(inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False)
+            outputs, h, c = torch._VF.lstm(
+                inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False
+            )
         return outputs, [h[0], c[0]]
 
     def get_config(self) -> dict:
@@ -198,24 +205,28 @@ class LSTM(RNN):
         use_cudnn: Any = "auto",
         **kwargs: Any,
     ):
-        cell = LSTMCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="lstm_cell",
-            implementation=kwargs.pop("implementation", 2),
+        cell = make_cell(
+            "LSTM",
+            kwargs.get("name"),
+            lambda: LSTMCell(
+                units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+                kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
+                kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+                recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
+                trainable=kwargs.get("trainable", True), name="lstm_cell",
+                implementation=kwargs.pop("implementation", 2),
+            ),
         )  # fmt: skip
         super().__init__(
             cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
             stateful=stateful, unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
-        self.use_cudnn = use_cudnn if isinstance(use_cudnn, bool) else check_choice(
-            use_cudnn, ("auto",), "use_cudnn", self._owner()
-        )  # fmt: skip
+        if not isinstance(use_cudnn, bool):
+            check_choice(use_cudnn, ("auto",), "use_cudnn", self._owner())
+        self.use_cudnn = use_cudnn
 
     def get_config(self) -> dict:
         return cell_layer_config(super().get_config(), self)
@@ -223,4 +234,3 @@ class LSTM(RNN):
     @classmethod
     def from_config(cls, config: dict, custom_objects: Any = None) -> LSTM:
         return cls(**config)
-

@@ -13,7 +13,7 @@ from torchkeras.layers.rnn import recurrence
 from torchkeras.layers.rnn.base_rnn_cell import BaseRNNCell
 from torchkeras.layers.rnn.layer_serialization import deserialize_layer, serialize_layer
 from torchkeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
-from torchkeras.utils.nest import flatten, pack_like, to_tensor
+from torchkeras.utils.nest import flatten, map_structure, pack_like, to_tensor
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -103,6 +103,7 @@ class RNN(Layer):
         self.state_size = [state_size] if self.single_state else list(state_size)
         self.supports_masking = True
         self._state_count = 0  # stateful: how many `_rnn_state_<i>` buffers hold the states
+        self._structure: Any = None  # nesting of the cell's states (from `get_initial_state`)
         self._expected_batch_size: int | None = None
 
     def _owner(self) -> str:
@@ -129,6 +130,7 @@ class RNN(Layer):
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._build_device = self._build_device
             self.cell.build((sequences_shape[0], *sequences_shape[2:]))
+        self._structure = map_structure(lambda _: None, self.get_initial_state(1))
         if self.stateful:
             if sequences_shape[0] is None:
                 raise ValueError(
@@ -157,10 +159,12 @@ class RNN(Layer):
 
     @property
     def states(self) -> list | None:
-        """The stored states of a stateful RNN (structured like `state_size`), else `None`."""
+        """The stored states of a stateful RNN (structured as `get_initial_state` gives them), else `None`."""
         if not self._state_count:
             return None
-        return pack_like(self.state_size, [self._buffers[f"_rnn_state_{i}"] for i in range(self._state_count)])
+        return pack_like(
+            self._structure, [self._buffers[f"_rnn_state_{i}"] for i in range(self._state_count)]
+        )
 
     def reset_state(self, states: Any = None) -> None:
         """Zeroes the states of a stateful RNN, or sets them to `states` (arrays, Keras's layout)."""
@@ -183,15 +187,16 @@ class RNN(Layer):
         expected = [(batch_size, s) for s in sizes]
         if len(values) != len(sizes):
             raise ValueError(
-                f"{self._owner()}: `{argument}` must be a list of {len(sizes)} tensor(s) of shapes {expected}. "
-                f"Received: {len(values)} tensor(s)."
+                f"{self._owner()}: `{argument}` must be a list of {len(sizes)} tensor(s) of shapes "
+                f"{expected}. Received: {len(values)} tensor(s)."
             )
         dtype = _config.torch_dtype(self.compute_dtype)
         values = [to_tensor(v, dtype=dtype, device=device) for v in values]
         received = [tuple(v.shape) for v in values]
         if received != expected:
             raise ValueError(
-                f"{self._owner()}: `{argument}` must hold tensors of shapes {expected}. Received: shapes {received}."
+                f"{self._owner()}: `{argument}` must hold tensors of shapes {expected}. "
+                f"Received: shapes {received}."
             )
         return values
 
@@ -245,7 +250,7 @@ class RNN(Layer):
             return output
         if mask is not None and self.return_sequences:
             output._keras_mask = mask
-        return (output, *pack_like(self.state_size, flat_states))
+        return (output, *pack_like(self._structure, flat_states))
 
     def inner_loop(
         self, sequences: torch.Tensor, states: list[torch.Tensor], mask: torch.Tensor | None, training: bool
@@ -255,7 +260,9 @@ class RNN(Layer):
         options = {"go_backwards": self.go_backwards, "zero_output_for_mask": self.zero_output_for_mask}
         if not _is_builtin_cell(cell):
             step = self._generic_step(training)
-            return recurrence.run_loop(step, sequences, states, mask, return_sequences=self.return_sequences, **options)
+            return recurrence.run_loop(
+                step, sequences, states, mask, return_sequences=self.return_sequences, **options
+            )
         if sequences.shape[-1] != cell.kernel.shape[1]:
             raise ValueError(
                 f"{self._owner()}: expected inputs with {cell.kernel.shape[1]} features (last dimension). "
@@ -277,13 +284,15 @@ class RNN(Layer):
             )
         projected = cell._project_inputs(sequences, training)
         step = cell._step_function(training, states[0])
-        return recurrence.run_loop(step, projected, states, mask, return_sequences=self.return_sequences, **options)
+        return recurrence.run_loop(
+            step, projected, states, mask, return_sequences=self.return_sequences, **options
+        )
 
     def _generic_step(self, training: bool) -> recurrence.StepFunction:
         cell = self.cell
         call = cell.__call__ if callable(cell) else cell.call
         kwargs = {"training": training} if isinstance(cell, Layer) else {}
-        structure = self.state_size
+        structure = self._structure
 
         def step(inputs: torch.Tensor, flat_states: list[torch.Tensor]) -> tuple[torch.Tensor, list]:
             output, new_states = call(inputs, tuple(pack_like(structure, flat_states)), **kwargs)

@@ -7,7 +7,14 @@ from typing import Any
 import torch
 
 from torchkeras import activations
-from torchkeras.layers.rnn.base_rnn_cell import BaseRNNCell, cell_layer_config, fast_activation, forward_to_cell, is_tanh
+from torchkeras.layers.rnn.base_rnn_cell import (
+    BaseRNNCell,
+    cell_layer_config,
+    fast_activation,
+    forward_to_cell,
+    is_tanh,
+    make_cell,
+)
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.rnn.rnn import RNN
 from torchkeras.utils.registry import register_builtin
@@ -46,7 +53,9 @@ class SimpleRNNCell(BaseRNNCell):
         activation = fast_activation(self.activation)
         recurrent = self._recurrent_matmul(state, training)
 
-        def step(projected: torch.Tensor, states: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        def step(
+            projected: torch.Tensor, states: list[torch.Tensor]
+        ) -> tuple[torch.Tensor, list[torch.Tensor]]:
             h = activation(recurrent(states[0], projected))
             return h, [h]
 
@@ -128,14 +137,18 @@ class SimpleRNN(RNN):
         seed: int | None = None,
         **kwargs: Any,
     ):
-        cell = SimpleRNNCell(
-            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="simple_rnn_cell",
+        cell = make_cell(
+            "SimpleRNN",
+            kwargs.get("name"),
+            lambda: SimpleRNNCell(
+                units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+                recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
+                trainable=kwargs.get("trainable", True), name="simple_rnn_cell",
+            ),
         )  # fmt: skip
         super().__init__(
             cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,

@@ -44,9 +44,11 @@ class StackedRNNCells(Layer):
         for cell in cells:
             if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
                 raise invalid(
-                    "cells", "must all have a `call` method and a `state_size`", cell,
+                    "cells",
+                    "must all have a `call` method and a `state_size`",
+                    cell,
                     f"StackedRNNCells '{self.name}'",
-                )  # fmt: skip
+                )
         self.cells = list(cells)
 
     @property

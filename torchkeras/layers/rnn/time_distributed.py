@@ -56,9 +56,11 @@ class TimeDistributed(Layer):
     def _inner_shape(self, input_shape: Any) -> tuple:
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
             raise invalid(
-                "input_shape", "must have at least 3 dimensions (batch, timesteps, ...)", input_shape,
+                "input_shape",
+                "must have at least 3 dimensions (batch, timesteps, ...)",
+                input_shape,
                 f"TimeDistributed '{self.name}'",
-            )  # fmt: skip
+            )
         return (input_shape[0], *input_shape[2:])
 
     def build(self, input_shape: tuple) -> None:
@@ -70,9 +72,11 @@ class TimeDistributed(Layer):
     def _check_mask(self, mask: torch.Tensor, inputs: torch.Tensor) -> None:
         if mask.ndim < 2 or tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
             raise invalid(
-                "mask", f"must start with the inputs' (batch, timesteps) = {tuple(inputs.shape[:2])}",
-                f"shape {tuple(mask.shape)}", f"TimeDistributed '{self.name}'",
-            )  # fmt: skip
+                "mask",
+                f"must start with the inputs' (batch, timesteps) = {tuple(inputs.shape[:2])}",
+                f"shape {tuple(mask.shape)}",
+                f"TimeDistributed '{self.name}'",
+            )
 
     def call(self, inputs: torch.Tensor, training: bool | None = None, mask: Any = None) -> torch.Tensor:
         self._inner_shape(tuple(inputs.shape))

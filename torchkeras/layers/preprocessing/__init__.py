@@ -1,0 +1,31 @@
+"""Preprocessing layers that run inside the model: numeric, image and categorical."""
+
+from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
+from torchkeras.layers.preprocessing.center_crop import CenterCrop
+from torchkeras.layers.preprocessing.discretization import Discretization
+from torchkeras.layers.preprocessing.normalization import Normalization
+from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
+from torchkeras.layers.preprocessing.random_contrast import RandomContrast
+from torchkeras.layers.preprocessing.random_crop import RandomCrop
+from torchkeras.layers.preprocessing.random_flip import RandomFlip
+from torchkeras.layers.preprocessing.random_rotation import RandomRotation
+from torchkeras.layers.preprocessing.random_translation import RandomTranslation
+from torchkeras.layers.preprocessing.random_zoom import RandomZoom
+from torchkeras.layers.preprocessing.rescaling import Rescaling
+from torchkeras.layers.preprocessing.resizing import Resizing
+
+__all__ = [
+    "CategoryEncoding",
+    "CenterCrop",
+    "Discretization",
+    "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
+]
