@@ -94,6 +94,8 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     x = _tensor(x)
     if negative_slope != 0.0 and max_value is None and threshold == 0:
         return F.leaky_relu(x, negative_slope)
+    if threshold == 0 and max_value is None and negative_slope == 0.0:
+        return torch.relu(x)  # the default, on every step
     y = torch.where(torch.gt(x, threshold), x, 0.0) if threshold != 0 else F.relu(x)
     if max_value is not None:
         y = torch.clamp(y, 0.0, max_value)

@@ -88,6 +88,7 @@ class Layer(torch.nn.Module):
         if "call" in cls.__dict__ and "forward" not in cls.__dict__:
             cls.forward = cls.call
         cls._call_spec = inspect_call(cls)  # read on every call: computed once per class
+        cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
@@ -468,6 +469,7 @@ class Layer(torch.nn.Module):
         return self.call(*args, **kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Runs on every layer call of every step: kept to the few checks each call needs.
         first = args[0] if args else None
         if not isinstance(first, torch.Tensor):
             if isinstance(first, KerasTensor) or any_symbolic((args, kwargs)):
@@ -476,54 +478,53 @@ class Layer(torch.nn.Module):
                 args = (map_structure(self._convert_input, first), *args[1:])
                 first = args[0]
         elif (
-            first.is_floating_point()
-            and first.dtype != self._input_torch_dtype
+            first.dtype is not self._input_torch_dtype
+            and first.is_floating_point()
             and not torch.is_autocast_enabled(first.device.type)
         ):
             args = (first.to(self._input_torch_dtype), *args[1:])
             first = args[0]
         accepts_training, accepts_mask, _ = type(self)._call_spec
         context = call_context
-        training = kwargs.get("training")
+        training = kwargs.get("training") if kwargs else None
         if training is None:
             training = context.training if context.depth else self.training
             if accepts_training:
                 kwargs["training"] = training
         elif not accepts_training:
-            kwargs.pop("training")
-        previous_mask = getattr(first, "_keras_mask", None) if first is not None else None
-        if accepts_mask and previous_mask is not None and kwargs.get("mask") is None:
+            del kwargs["training"]
+        previous_mask = getattr(first, "_keras_mask", None)
+        if previous_mask is not None and accepts_mask and kwargs.get("mask") is None:
             kwargs["mask"] = previous_mask
         if not self.built:
             self._build_from_call(args, kwargs)
         saved_training = context.training
-        if context.depth == 0:
+        if not context.depth:
             context.generation += 1
         context.depth += 1
         context.training = bool(training)
         try:
-            if (
-                self._autocast_dtype is not None
-                and first is not None
-                and not torch.is_autocast_enabled(first.device.type)
-            ):
-                with torch.autocast(first.device.type, dtype=self._autocast_dtype):
-                    outputs = super().__call__(*args, **kwargs)
+            if self._autocast_dtype is None or first is None or torch.is_autocast_enabled(first.device.type):
+                outputs = _module_call(self, *args, **kwargs)
             else:
-                outputs = super().__call__(*args, **kwargs)
+                with torch.autocast(first.device.type, dtype=self._autocast_dtype):
+                    outputs = _module_call(self, *args, **kwargs)
         finally:
             context.depth -= 1
             context.training = saved_training
         if self.activity_regularizer is not None:
-            for output in flatten(outputs):
-                if isinstance(output, torch.Tensor):
-                    loss = self.activity_regularizer(output)
-                    self.add_loss(loss / output.shape[0] if output.ndim and output.shape[0] else loss)
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            self._add_activity_losses(outputs)
+        if type(self)._makes_masks or (previous_mask is not None and self.supports_masking):
             mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
             if mask is not None and isinstance(outputs, torch.Tensor):
                 outputs._keras_mask = mask
         return outputs
+
+    def _add_activity_losses(self, outputs: Any) -> None:
+        for output in flatten(outputs):
+            if isinstance(output, torch.Tensor):
+                loss = self.activity_regularizer(output)
+                self.add_loss(loss / output.shape[0] if output.ndim and output.shape[0] else loss)
 
     def _set_policy(self, policy: str) -> None:
         self._dtype_policy = policy
@@ -595,7 +596,7 @@ class Layer(torch.nn.Module):
             outputs = self.call(*args, **kwargs)
         finally:
             call_context.training, call_context.depth = saved
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+        if self.supports_masking or type(self)._makes_masks:
             first = args[0] if args else None
             mask = self.compute_mask(first, kwargs.get("mask", getattr(first, "_keras_mask", None)))
             if mask is not None and isinstance(outputs, torch.Tensor):
@@ -673,6 +674,8 @@ class Layer(torch.nn.Module):
 
 
 Layer._call_spec = inspect_call(Layer)
+Layer._makes_masks = False
+_module_call = torch.nn.Module.__call__
 
 
 def _marks_built(build: Callable) -> Callable:

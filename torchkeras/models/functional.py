@@ -201,6 +201,8 @@ class Functional(Model):
                     lambda leaf: values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf,
                     (node.args, node.kwargs),
                 )
+                if "training" in kwargs and training is not None:
+                    kwargs["training"] = training  # the model's mode wins over the recorded one, as in Keras
                 outputs = node.layer(*args, **kwargs)
             if isinstance(node.outputs, KerasTensor):
                 values[id(node.outputs)] = outputs

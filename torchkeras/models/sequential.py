@@ -59,6 +59,7 @@ class Sequential(Model):
         if self._layers and layer.__dict__.get("_input_shape_arg") is not None and self.built:
             raise ValueError(f"Sequential '{self.name}': only the first layer may declare `input_shape`.")
         self._layers.append(layer)
+        self.__dict__.pop("_run_layers", None)
         self.built = False
         if rebuild:
             self._maybe_rebuild()
@@ -69,6 +70,7 @@ class Sequential(Model):
             raise TypeError(f"Sequential '{self.name}' has no layers to pop.")
         layer = self._layers[-1]
         del self._layers[-1]
+        self.__dict__.pop("_run_layers", None)
         self.built = False
         if rebuild:
             self._maybe_rebuild()
@@ -113,8 +115,12 @@ class Sequential(Model):
         self.built = True  # layers build themselves on this first call
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        layers = self.__dict__.get("_run_layers")
+        if layers is None:
+            layers = tuple(self.layers)  # cached until add / pop: `layers` builds a list each time
+            object.__setattr__(self, "_run_layers", layers)
         x = inputs
-        for layer in self.layers:
+        for layer in layers:
             x = layer(x)
         return x
 

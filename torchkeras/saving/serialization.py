@@ -230,6 +230,10 @@ def _is_builtin(cls: type) -> bool:
     return cls.__module__.startswith("torchkeras.") and get_registered_object(cls.__name__) is cls
 
 
+# Built-in classes Keras exports under another name (the config must use the exported one).
+_KERAS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
+
+
 def _serialize_layer(layer: Layer) -> dict[str, Any]:
     cls = public_class(layer)
     config = serialize_keras_object(layer.get_config())
@@ -241,7 +245,9 @@ def _serialize_layer(layer: Layer) -> dict[str, Any]:
         module, registered = "keras.layers", None
     else:
         module, registered = cls.__module__, get_registered_name(cls)
-    return {"module": module, "class_name": cls.__name__, "config": config, "registered_name": registered}
+        return {"module": module, "class_name": cls.__name__, "config": config, "registered_name": registered}
+    class_name = _KERAS_NAMES.get(cls.__name__, cls.__name__)
+    return {"module": module, "class_name": class_name, "config": config, "registered_name": registered}
 
 
 def _serialize_function(fn: Any) -> dict[str, Any]:

@@ -162,6 +162,10 @@ class CompileLoss:
         """Returns `(total_loss, per_output_losses)`; entries are None for outputs without loss."""
         if not self.built:
             self.build(y_true, y_pred)
+        single = len(self.losses) == 1 and self.losses[0] is not None
+        if single and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
+            value = self.losses[0](y_true, y_pred, sample_weight=sample_weight)  # the common case
+            return (value * self.weights[0] if self.weights[0] != 1.0 else value), [value]
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")
         weights = (
@@ -263,6 +267,12 @@ class CompileMetrics:
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if y_true is None:
+            return
+        if len(self.per_output) == 1 and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
+            for metric in self.per_output[0]:  # the common case
+                metric.update_state(y_true, y_pred)
+            for metric in self.weighted_per_output[0]:
+                metric.update_state(y_true, y_pred, sample_weight=sample_weight)
             return
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")

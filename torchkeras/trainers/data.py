@@ -139,9 +139,19 @@ class ArrayData:
         if not self._sparse:
             data = to_device(data, self.device)
         self.data = (data["x"], data["y"], data["sample_weight"])
+        present = [value for value in self.data if value is not None]
+        plain = all(isinstance(value, torch.Tensor) for value in present) and (
+            self.data[1] is not None or self.data[2] is None
+        )
+        self._flat_tensors = tuple(present) if plain else ()
         self.num_batches = max(1, math.ceil(self.num_samples / self.batch_size))
 
     def _take(self, indices: torch.Tensor | slice) -> tuple:
+        if self._flat_tensors:  # the common case, once per step: plain tensors, no nesting
+            if isinstance(indices, slice):
+                return tuple(leaf[indices] for leaf in self._flat_tensors)
+            return tuple(leaf.index_select(0, indices) for leaf in self._flat_tensors)
+
         def take(leaf: Any) -> Any:
             if leaf is None:
                 return None

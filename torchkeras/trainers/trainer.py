@@ -9,7 +9,7 @@ one place (`pythonify_logs`), when an epoch ends or a callback asks for them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import torch
@@ -27,6 +27,7 @@ from torchkeras.trainers.data import (
     warn_out_of_data,
 )
 from torchkeras.trainers.device import default_device
+from torchkeras.trainers.results import MetricResults
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
 __all__ = ["Trainer"]
@@ -267,16 +268,9 @@ class Trainer:
     def metrics_names(self) -> list[str]:
         return [metric.name for metric in self.metrics]
 
-    def get_metrics_result(self) -> dict[str, Any]:
-        """Current results of all metrics, as tensors (no host sync)."""
-        results: dict[str, Any] = {}
-        for metric in self.metrics:
-            value = metric.result()
-            if isinstance(value, dict):
-                results.update(value)
-            else:
-                results[metric.name] = value
-        return results
+    def get_metrics_result(self) -> MutableMapping[str, Any]:
+        """Current results of all metrics, as tensors (no host sync), computed when read."""
+        return MetricResults(self.metrics)
 
     def reset_metrics(self) -> None:
         for metric in self.metrics:
@@ -442,7 +436,7 @@ class Trainer:
             logs = self._step_function(mode)(batch)
             steps += 1
             if (step + 1) % every == 0 or step == last:
-                end(step, logs if isinstance(logs, dict) else {"outputs": logs})
+                end(step, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
             if mode == "train" and self.stop_training:
                 break
         return logs, steps
@@ -450,7 +444,7 @@ class Trainer:
     def _epoch_results(self, logs: Any) -> dict[str, Any]:
         """Keras's rule: the metrics' results when the step returned them, else the step's logs."""
         results = self.get_metrics_result()
-        if isinstance(logs, dict) and set(logs) - set(results):
+        if isinstance(logs, MutableMapping) and set(logs) - set(results):
             return logs
         return results
 

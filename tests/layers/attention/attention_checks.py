@@ -43,7 +43,9 @@ def check_attention(
     outputs = [_numpy(o) for o in flatten(layer(*tensors, **tensor_kw))]
 
     inputs = [tk.Input(batch_shape=(None, *a.shape[1:]), dtype=str(a.dtype)) for a in arrays]
-    input_kw = {k: tk.Input(batch_shape=(None, *v.shape[1:]), dtype=str(v.dtype)) for k, v in arrays_kw.items()}
+    input_kw = {
+        k: tk.Input(batch_shape=(None, *v.shape[1:]), dtype=str(v.dtype)) for k, v in arrays_kw.items()
+    }
     symbolic = layer(*inputs, **plain_kw, **input_kw)
     for spec, eager in zip(flatten(symbolic), outputs):
         assert len(spec.shape) == eager.ndim and all(s in (None, e) for s, e in zip(spec.shape, eager.shape))

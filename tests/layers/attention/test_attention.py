@@ -38,7 +38,8 @@ SHAPES = [
 @pytest.mark.parametrize("kwargs", KWARGS)
 @pytest.mark.parametrize("shapes", SHAPES)
 @pytest.mark.parametrize(
-    "call_kwargs", [{}, {"return_attention_scores": True}, {"use_causal_mask": True, "return_attention_scores": True}]
+    "call_kwargs",
+    [{}, {"return_attention_scores": True}, {"use_causal_mask": True, "return_attention_scores": True}],
 )
 def test_parity(keras, kwargs, shapes, call_kwargs):
     check_layer(
@@ -88,7 +89,9 @@ def test_masks_from_embedding_match_keras(keras):
     ours, theirs = build(tk, Attention(use_scale=True)), build(keras, keras.layers.Attention(use_scale=True))
     ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
     np.testing.assert_allclose(
-        ours(torch.as_tensor(ids)).detach().numpy(), theirs(torch.as_tensor(ids)).detach().cpu().numpy(), rtol=1e-5
+        ours(torch.as_tensor(ids)).detach().numpy(),
+        theirs(torch.as_tensor(ids)).detach().cpu().numpy(),
+        rtol=1e-5,
     )
     embedded = tk.layers.Embedding(7, 4, mask_zero=True)(torch.as_tensor(ids))
     output = Attention()([embedded, embedded])
@@ -105,7 +108,9 @@ def test_dropout_and_config(keras):
     np.testing.assert_allclose(scores.sum(-1).detach().numpy(), 1.0, rtol=1e-5)
     assert not torch.allclose(layer([query, query], training=True), inference)
     kwargs = {"use_scale": True, "score_mode": "concat", "dropout": 0.2, "seed": 3}
-    assert Attention(name="a", **kwargs).get_config() == keras.layers.Attention(name="a", **kwargs).get_config()
+    assert (
+        Attention(name="a", **kwargs).get_config() == keras.layers.Attention(name="a", **kwargs).get_config()
+    )
 
 
 def test_errors():
@@ -127,4 +132,6 @@ def test_errors():
     with pytest.raises(ValueError, match="`mask` must be a list"):
         Attention()([torch.ones(2, 4, 3), torch.ones(2, 5, 3)], mask=torch.ones(2, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="`value_mask` must have shape \\(2, 5\\)"):
-        Attention()([torch.ones(2, 4, 3), torch.ones(2, 5, 3)], mask=[None, torch.ones(2, 4, dtype=torch.bool)])
+        Attention()(
+            [torch.ones(2, 4, 3), torch.ones(2, 5, 3)], mask=[None, torch.ones(2, 4, dtype=torch.bool)]
+        )

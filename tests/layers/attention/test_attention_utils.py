@@ -26,7 +26,9 @@ def test_merge_masks_combines_every_source_with_and():
     value_mask = torch.tensor([[1, 1, 1, 0], [1, 0, 1, 1]], dtype=torch.bool)
     attention_mask = torch.as_tensor(RNG.random((2, 3, 4)) > 0.3)
     merged = attention.merge_masks(query, value, query_mask, value_mask, None, attention_mask, True, None)
-    expected = attention_mask & query_mask[:, :, None] & value_mask[:, None, :] & torch.ones(3, 4).tril().bool()
+    expected = (
+        attention_mask & query_mask[:, :, None] & value_mask[:, None, :] & torch.ones(3, 4).tril().bool()
+    )
     torch.testing.assert_close(merged, expected)
     assert attention.merge_masks(query, value, None, None, None, None, False, None) is None
 

@@ -28,13 +28,21 @@ def random_mask(*shape):
     [
         ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2}, [(2, 4, 5), (2, 4, 5)], {}),
         ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 1}, [(2, 4, 5), (2, 6, 5)], {}),
-        ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 2}, [(2, 4, 5), (2, 6, 5), (2, 6, 3)], {}),
+        (
+            {"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 2},
+            [(2, 4, 5), (2, 6, 5), (2, 6, 3)],
+            {},
+        ),
         (
             {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2},
             [(2, 4, 5), (2, 6, 5)],
             {"return_attention_scores": True},
         ),
-        ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2}, [(2, 5, 5)] * 2, {"use_causal_mask": True}),
+        (
+            {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2},
+            [(2, 5, 5)] * 2,
+            {"use_causal_mask": True},
+        ),
         (
             {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2},
             [(2, 4, 5), (2, 6, 5)],
@@ -43,16 +51,32 @@ def random_mask(*shape):
         (
             {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2},
             [(2, 5, 5)] * 2,
-            {"attention_mask": random_mask(2, 5, 5), "use_causal_mask": True, "return_attention_scores": True},
+            {
+                "attention_mask": random_mask(2, 5, 5),
+                "use_causal_mask": True,
+                "return_attention_scores": True,
+            },
         ),
-        ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_bias": False}, [(2, 4, 5)] * 2, {}),
-        ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_gate": True}, [(2, 4, 5)] * 2, {}),
+        (
+            {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_bias": False},
+            [(2, 4, 5)] * 2,
+            {},
+        ),
+        (
+            {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_gate": True},
+            [(2, 4, 5)] * 2,
+            {},
+        ),
         (
             {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "sliding_window": 2},
             [(2, 5, 5)] * 2,
             {"use_causal_mask": True},
         ),
-        ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "dropout": 0.3}, [(2, 4, 5)] * 2, {}),
+        (
+            {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "dropout": 0.3},
+            [(2, 4, 5)] * 2,
+            {},
+        ),
     ],
 )
 def test_parity(keras, kwargs, shapes, call_kwargs):
@@ -91,7 +115,9 @@ def test_equals_multi_head_attention_with_one_kv_head_per_query_head():
     gqa(query, value)
     mha(query, value)
     mha.set_weights(gqa.get_weights())
-    torch.testing.assert_close(gqa(query, value, use_causal_mask=True), mha(query, value, use_causal_mask=True))
+    torch.testing.assert_close(
+        gqa(query, value, use_causal_mask=True), mha(query, value, use_causal_mask=True)
+    )
 
 
 def test_grouped_heads_share_keys_and_values():
@@ -114,9 +140,10 @@ def test_alias_config_and_registration(keras):
     assert get_registered_object("GroupQueryAttention") is GroupedQueryAttention
     assert get_registered_object("GroupedQueryAttention") is GroupedQueryAttention
     kwargs = {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "dropout": 0.1, "seed": 2}
-    assert GroupedQueryAttention(name="g", **kwargs).get_config() == keras.layers.GroupQueryAttention(
-        name="g", **kwargs
-    ).get_config()
+    assert (
+        GroupedQueryAttention(name="g", **kwargs).get_config()
+        == keras.layers.GroupQueryAttention(name="g", **kwargs).get_config()
+    )
 
 
 def test_errors():

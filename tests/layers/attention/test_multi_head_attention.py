@@ -1,13 +1,17 @@
 """MultiHeadAttention: parity with Keras on the same weights (self/cross attention, masks,
 scores, output shapes, attention axes), a reference formula, padding masks, dropout, errors."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
 import torchkeras as tk
+import torchkeras.layers.attention as attention_layers
 from tests.layers.attention.attention_checks import check_attention
 from torchkeras.layers.attention import MultiHeadAttention
+from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.core.embedding import Embedding
 
 RNG = np.random.default_rng(0)
@@ -49,7 +53,11 @@ def random_mask(*shape):
         ),
         ({"num_heads": 2, "key_dim": 3, "output_shape": 7}, [(2, 4, 5), (2, 6, 7)], {}),
         ({"num_heads": 2, "key_dim": 3, "output_shape": (3, 2)}, [(2, 4, 5), (2, 6, 7)], {}),
-        ({"num_heads": 2, "key_dim": 3, "use_bias": False, "kernel_initializer": "he_normal"}, [(2, 4, 5)] * 2, {}),
+        (
+            {"num_heads": 2, "key_dim": 3, "use_bias": False, "kernel_initializer": "he_normal"},
+            [(2, 4, 5)] * 2,
+            {},
+        ),
         ({"num_heads": 2, "key_dim": 3, "bias_initializer": "random_normal"}, [(2, 4, 5)] * 2, {}),
         ({"num_heads": 2, "key_dim": 3, "attention_axes": 2}, [(2, 3, 4, 5)] * 2, {}),
         ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, [(2, 3, 4, 5)] * 2, {}),
@@ -117,7 +125,14 @@ def test_weights_layout_and_order_match_keras(keras):
 
 
 def test_config_matches_keras(keras):
-    kwargs = {"num_heads": 2, "key_dim": 3, "output_shape": 7, "dropout": 0.1, "seed": 4, "kernel_regularizer": "l2"}
+    kwargs = {
+        "num_heads": 2,
+        "key_dim": 3,
+        "output_shape": 7,
+        "dropout": 0.1,
+        "seed": 4,
+        "kernel_regularizer": "l2",
+    }
     ours, theirs = MultiHeadAttention(name="m", **kwargs), keras.layers.MultiHeadAttention(name="m", **kwargs)
     assert ours.get_config() == theirs.get_config()
     ours(torch.ones(1, 4, 5), torch.ones(1, 4, 5))
@@ -141,7 +156,9 @@ def test_padding_masks_from_embedding_match_keras(keras):
         return lib.Model([query_ids, value_ids], [self_attended, *cross_attended])
 
     ours = build(tk, [MultiHeadAttention(2, 3), MultiHeadAttention(2, 4, dropout=0.2)])
-    theirs = build(keras, [keras.layers.MultiHeadAttention(2, 3), keras.layers.MultiHeadAttention(2, 4, dropout=0.2)])
+    theirs = build(
+        keras, [keras.layers.MultiHeadAttention(2, 3), keras.layers.MultiHeadAttention(2, 4, dropout=0.2)]
+    )
     ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
     inputs = [torch.as_tensor(ids), torch.as_tensor(other)]
     for got, want in zip(ours(inputs), theirs(inputs)):
@@ -227,3 +244,28 @@ def test_errors():
     flash = MultiHeadAttention(2, 3, flash_attention=True)
     with pytest.raises(ValueError, match="attention scores"):
         flash(torch.ones(1, 4, 5), torch.ones(1, 4, 5), return_attention_scores=True)
+
+
+def test_keras_archive_of_attention_layers_loads_with_the_same_outputs(keras, tmp_path):
+    def build(lib, layers):
+        inputs = lib.Input((4, 5))
+        x = layers.MultiHeadAttention(2, 3)(inputs, inputs, use_causal_mask=True)
+        x = layers.GroupQueryAttention(2, 4, 2)(x, x)
+        x = layers.Attention(use_scale=True)([x, x])
+        x = layers.AdditiveAttention()([x, x])
+        return lib.Model(inputs, layers.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d")(x))
+
+    ours_layers = SimpleNamespace(
+        EinsumDense=EinsumDense, **{n: getattr(attention_layers, n) for n in attention_layers.__all__}
+    )
+
+    x = normal(2, 4, 5)
+    theirs = build(keras, keras.layers)
+    theirs.save(tmp_path / "keras.keras")
+    loaded = tk.models.load_model(tmp_path / "keras.keras")
+    expected = theirs(x).detach().cpu().numpy()
+    np.testing.assert_allclose(loaded(torch.as_tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    ours = build(tk, ours_layers)
+    ours.save(tmp_path / "ours.keras")
+    again = tk.models.load_model(tmp_path / "ours.keras")
+    torch.testing.assert_close(again(torch.as_tensor(x)), ours(torch.as_tensor(x)))

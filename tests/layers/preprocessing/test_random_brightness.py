@@ -39,7 +39,9 @@ def test_fixed_offset_matches_keras(keras, factor, value_range):
 def test_given_deltas_match_keras(keras):
     deltas = torch.tensor([-30.0, 0.0, 12.5, 80.0]).reshape(4, 1, 1, 1)
     ours = RandomBrightness(0.5).transform_images(torch.as_tensor(IMAGES), {"rgb_delta": deltas})
-    theirs = keras.layers.RandomBrightness(0.5).transform_images(torch.as_tensor(IMAGES), {"rgb_delta": deltas})
+    theirs = keras.layers.RandomBrightness(0.5).transform_images(
+        torch.as_tensor(IMAGES), {"rgb_delta": deltas}
+    )
     np.testing.assert_allclose(ours.numpy(), np.asarray(theirs), rtol=1e-6)
 
 
@@ -66,5 +68,7 @@ def test_config_matches_keras(keras):
 def test_errors():
     with pytest.raises(ValueError, match=r"`factor` must be .*\[-1, 1\]. Received: factor=1.2"):
         RandomBrightness(1.2)
-    with pytest.raises(ValueError, match="`value_range` must be a list of two numbers. Received: value_range=3"):
+    with pytest.raises(
+        ValueError, match="`value_range` must be a list of two numbers. Received: value_range=3"
+    ):
         RandomBrightness(0.2, value_range=3)

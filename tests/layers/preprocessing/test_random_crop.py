@@ -64,12 +64,13 @@ def test_inference_is_central_crop_and_resize(keras, size, data_format):
     )
 
 
-def test_small_images_in_training_match_keras(keras):
-    # Smaller than the target in both sides: Keras resizes the whole image in training too.
+@pytest.mark.parametrize("size", [(10, 12), (4, 12)])
+def test_small_images_in_training_are_cropped_and_resized(keras, size):
+    # Smaller than the target: the documented central crop-and-resize, in training too.
     check_layer(
-        lambda: RandomCrop(10, 12, seed=3),
+        lambda: RandomCrop(*size, seed=3),
         IMAGES,
-        lambda: keras.layers.RandomCrop(10, 12, seed=3),
+        lambda: keras.layers.Resizing(*size, crop_to_aspect_ratio=True),
         call_kwargs={"training": True},
     )
 

@@ -32,7 +32,12 @@ def test_identity_at_inference(keras, data_format):
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_fixed_shift_matches_keras(keras, height, width, fill_mode, interpolation, data_format):
-    kwargs = {"fill_mode": fill_mode, "interpolation": interpolation, "fill_value": -1.0, "data_format": data_format}
+    kwargs = {
+        "fill_mode": fill_mode,
+        "interpolation": interpolation,
+        "fill_value": -1.0,
+        "data_format": data_format,
+    }
     check_layer(
         lambda: RandomTranslation((height, height), (width, width), **kwargs),
         _images(data_format),
@@ -52,7 +57,9 @@ def test_integer_shift_reference():
 
 def test_given_translations_match_keras(keras):
     translations = torch.tensor([[1.5, -2.0], [0.0, 3.25], [-4.0, 0.5]])
-    ours = RandomTranslation(0.1, 0.1).transform_images(torch.as_tensor(IMAGES), {"translations": translations})
+    ours = RandomTranslation(0.1, 0.1).transform_images(
+        torch.as_tensor(IMAGES), {"translations": translations}
+    )
     theirs = keras.layers.RandomTranslation(0.1, 0.1).transform_images(IMAGES, {"translations": translations})
     np.testing.assert_allclose(ours.numpy(), np.asarray(theirs), rtol=1e-6, atol=1e-5)
 
@@ -62,7 +69,9 @@ def test_random_shifts_stay_in_range():
     shifts = layer.get_random_transformation(torch.zeros(256, 4, 8, 1))["translations"]
     assert shifts[:, 1].min() >= -2.0 and shifts[:, 1].max() <= 0.0  # height 4
     assert shifts[:, 0].min() >= -2.0 and shifts[:, 0].max() <= 2.0  # width 8
-    assert shifts[:, 0].std() > 0.5 and layer(torch.as_tensor(IMAGES[0]), training=True).shape == IMAGES[0].shape
+    assert (
+        shifts[:, 0].std() > 0.5 and layer(torch.as_tensor(IMAGES[0]), training=True).shape == IMAGES[0].shape
+    )
 
 
 def test_config_matches_keras(keras):
@@ -73,7 +82,9 @@ def test_config_matches_keras(keras):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"`height_factor` must be .*\[-1.0, 1.0\]. Received: height_factor=1.5"):
+    with pytest.raises(
+        ValueError, match=r"`height_factor` must be .*\[-1.0, 1.0\]. Received: height_factor=1.5"
+    ):
         RandomTranslation(1.5, 0.1)
     with pytest.raises(ValueError, match="width_factor"):
         RandomTranslation(0.1, (0.1, 2.0))

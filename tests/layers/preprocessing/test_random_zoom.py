@@ -32,7 +32,12 @@ def test_identity_at_inference(keras, data_format):
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_fixed_zoom_matches_keras(keras, height, width, fill_mode, interpolation, data_format):
-    kwargs = {"fill_mode": fill_mode, "interpolation": interpolation, "fill_value": 3.0, "data_format": data_format}
+    kwargs = {
+        "fill_mode": fill_mode,
+        "interpolation": interpolation,
+        "fill_value": 3.0,
+        "data_format": data_format,
+    }
     width_factor = None if width is None else (width, width)
     check_layer(
         lambda: RandomZoom((height, height), width_factor, **kwargs),
@@ -43,7 +48,10 @@ def test_fixed_zoom_matches_keras(keras, height, width, fill_mode, interpolation
 
 
 def test_given_zooms_match_keras(keras):
-    zooms = {"height_zoom": torch.tensor([[0.5], [1.0], [1.7]]), "width_zoom": torch.tensor([[1.2], [0.8], [1.0]])}
+    zooms = {
+        "height_zoom": torch.tensor([[0.5], [1.0], [1.7]]),
+        "width_zoom": torch.tensor([[1.2], [0.8], [1.0]]),
+    }
     ours = RandomZoom(0.1).transform_images(torch.as_tensor(IMAGES), zooms)
     theirs = keras.layers.RandomZoom(0.1).transform_images(IMAGES, zooms)
     np.testing.assert_allclose(ours.numpy(), np.asarray(theirs), rtol=1e-6, atol=1e-5)
@@ -70,7 +78,9 @@ def test_config_matches_keras(keras):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"`height_factor` must be .*\(-1.0, 1.0\]. Received: height_factor=-1.0"):
+    with pytest.raises(
+        ValueError, match=r"`height_factor` must be .*\(-1.0, 1.0\]. Received: height_factor=-1.0"
+    ):
         RandomZoom(-1.0)
     with pytest.raises(ValueError, match="width_factor"):
         RandomZoom(0.1, 1.2)

@@ -18,7 +18,9 @@ RNG = np.random.default_rng(0)
 def test_parity(keras, scale, offset):
     x = RNG.uniform(0, 255, (2, 4, 5, 3)).astype("float32")
     out = check_layer(lambda: Rescaling(scale, offset), x, lambda: keras.layers.Rescaling(scale, offset))
-    np.testing.assert_allclose(out, x * np.asarray(scale, "float32") + np.asarray(offset, "float32"), rtol=1e-6)
+    np.testing.assert_allclose(
+        out, x * np.asarray(scale, "float32") + np.asarray(offset, "float32"), rtol=1e-6
+    )
 
 
 def test_integer_inputs_give_floats(keras):
@@ -33,7 +35,9 @@ def test_channels_first_scale_aligns_with_channels(keras):
     keras.config.set_image_data_format("channels_first")
     try:
         x = RNG.uniform(0, 255, (2, 3, 4, 5)).astype("float32")
-        out = check_layer(lambda: Rescaling([1.0, 2.0, 3.0]), x, lambda: keras.layers.Rescaling([1.0, 2.0, 3.0]))
+        out = check_layer(
+            lambda: Rescaling([1.0, 2.0, 3.0]), x, lambda: keras.layers.Rescaling([1.0, 2.0, 3.0])
+        )
         np.testing.assert_allclose(out[:, 2], 3 * x[:, 2], rtol=1e-6)
     finally:
         config.set_image_data_format("channels_last")
@@ -42,7 +46,10 @@ def test_channels_first_scale_aligns_with_channels(keras):
 
 def test_numpy_scale_config_matches_keras(keras):
     scale = np.array([1.0, 2.0, 3.0])
-    ours, theirs = Rescaling(scale, offset=[0.0, 1.0, 2.0]), keras.layers.Rescaling(scale, offset=[0.0, 1.0, 2.0])
+    ours, theirs = (
+        Rescaling(scale, offset=[0.0, 1.0, 2.0]),
+        keras.layers.Rescaling(scale, offset=[0.0, 1.0, 2.0]),
+    )
     assert ours.get_config()["scale"] == theirs.get_config()["scale"]
     assert ours.get_config()["offset"] == theirs.get_config()["offset"]
     clone = Rescaling.from_config(ours.get_config())

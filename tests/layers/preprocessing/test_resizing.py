@@ -28,7 +28,11 @@ def _images(data_format):
 @pytest.mark.parametrize("size", [(4, 5), (10, 6)])
 def test_parity(keras, interpolation, options, data_format, size):
     kwargs = {"interpolation": interpolation, "data_format": data_format, **options}
-    check_layer(lambda: Resizing(*size, **kwargs), _images(data_format), lambda: keras.layers.Resizing(*size, **kwargs))
+    check_layer(
+        lambda: Resizing(*size, **kwargs),
+        _images(data_format),
+        lambda: keras.layers.Resizing(*size, **kwargs),
+    )
 
 
 def test_bilinear_reference_formula():

@@ -5,4 +5,10 @@ from torchkeras.layers.attention.attention import Attention
 from torchkeras.layers.attention.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
 from torchkeras.layers.attention.multi_head_attention import MultiHeadAttention
 
-__all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "GroupedQueryAttention", "MultiHeadAttention"]
+__all__ = [
+    "AdditiveAttention",
+    "Attention",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+    "MultiHeadAttention",
+]

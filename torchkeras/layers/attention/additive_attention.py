@@ -45,7 +45,9 @@ class AdditiveAttention(Attention):
         self._validate_inputs(input_shape)
         self.scale = None
         if self.use_scale:
-            self.scale = self.add_weight(name="scale", shape=(input_shape[0][-1],), initializer="glorot_uniform")
+            self.scale = self.add_weight(
+                name="scale", shape=(input_shape[0][-1],), initializer="glorot_uniform"
+            )
 
     def _calculate_scores(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
         pairs = torch.tanh(query.unsqueeze(-2) + key.unsqueeze(-3))  # (B, Tq, Tv, dim)

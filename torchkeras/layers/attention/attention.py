@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.attention.attention_utils import drop_probabilities
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.nest import to_tensor
@@ -50,7 +51,12 @@ class Attention(SeededRandomness, Layer):
     """
 
     def __init__(
-        self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0, seed: int | None = None, **kwargs
+        self,
+        use_scale: bool = False,
+        score_mode: str = "dot",
+        dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         owner = self._owner = f"{type(self).__name__} '{self.name}'"
@@ -67,7 +73,9 @@ class Attention(SeededRandomness, Layer):
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
         if self.score_mode == "concat":
-            self.concat_score_weight = self.add_weight(name="concat_score_weight", shape=(), initializer="ones")
+            self.concat_score_weight = self.add_weight(
+                name="concat_score_weight", shape=(), initializer="ones"
+            )
 
     def _calculate_scores(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
         """`(B, Tq, Tv)` scores of each query position against each key position."""
@@ -104,10 +112,7 @@ class Attention(SeededRandomness, Layer):
             largest = 65504.0 if scores.dtype == torch.float16 else 1.0e9
             scores = torch.where(scores_mask, scores, scores - largest)
         distribution = torch.softmax(scores, dim=-1)
-        weights = distribution
-        if training and self.dropout > 0:
-            weights = distribution * self._keep_mask(tuple(distribution.shape), self.dropout, distribution)
-            weights = weights / (1.0 - self.dropout)
+        weights = drop_probabilities(distribution, self.dropout if training else 0.0, self)
         output = weights @ value
         if query_mask is not None:
             output = output.masked_fill(~query_mask.unsqueeze(-1), 0.0)
@@ -122,7 +127,9 @@ class Attention(SeededRandomness, Layer):
 
     def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         owner = self._owner
-        is_list = isinstance(inputs, (list, tuple)) and not any(x is None or isinstance(x, int) for x in inputs)
+        is_list = isinstance(inputs, (list, tuple)) and not any(
+            x is None or isinstance(x, int) for x in inputs
+        )
         if not is_list or not 2 <= len(inputs) <= 3:
             raise invalid("inputs", "must be a list [query, value] or [query, value, key]", inputs, owner)
         if mask is not None and (not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3):
@@ -132,7 +139,12 @@ class Attention(SeededRandomness, Layer):
         owner = self._owner
         for argument, tensor in (("query", query), ("value", value), ("key", key)):
             if tensor.ndim < 3:
-                raise invalid(argument, "must have rank >= 3 (batch, steps, features)", f"shape {tuple(tensor.shape)}", owner)
+                raise invalid(
+                    argument,
+                    "must have rank >= 3 (batch, steps, features)",
+                    f"shape {tuple(tensor.shape)}",
+                    owner,
+                )
         if query.shape[-1] != key.shape[-1]:
             raise ValueError(
                 f"{owner}: `query` and `key` must have the same last dimension. "
@@ -143,9 +155,14 @@ class Attention(SeededRandomness, Layer):
                 f"{owner}: `value` and `key` must have the same number of steps. "
                 f"Received: value.shape={tuple(value.shape)}, key.shape={tuple(key.shape)}"
             )
-        for argument, tensor, shape in (("query_mask", query_mask, query.shape), ("value_mask", value_mask, value.shape)):
+        for argument, tensor, shape in (
+            ("query_mask", query_mask, query.shape),
+            ("value_mask", value_mask, value.shape),
+        ):
             if tensor is not None and tuple(tensor.shape) != tuple(shape[:-1]):
-                raise invalid(argument, f"must have shape {tuple(shape[:-1])}", f"shape {tuple(tensor.shape)}", owner)
+                raise invalid(
+                    argument, f"must have shape {tuple(shape[:-1])}", f"shape {tuple(tensor.shape)}", owner
+                )
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         self._validate_inputs(inputs, mask)

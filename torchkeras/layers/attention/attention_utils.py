@@ -4,15 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from torchkeras.layers.regularization.base_random import SeededRandomness
+from torchkeras.utils.nest import to_tensor
+
 __all__ = [
+    "as_tensor_like",
+    "call_inputs",
     "causal_mask",
     "check_mask_shape",
+    "drop_probabilities",
     "expand_mask",
+    "fused_is_exact",
     "masked_softmax",
     "merge_masks",
     "scaled_dot_product_attention",
@@ -22,12 +30,77 @@ __all__ = [
 _NOT_FLASH = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.MATH]
 
 
+def as_tensor_like(value: Any, query: torch.Tensor, dtype: torch.dtype | None = None) -> Any:
+    """`value` (a tensor, array or `None`) on the query's device, in `dtype` if given, else in the
+    query's dtype when floating (`None` stays `None`)."""
+    if value is None:
+        return None
+    value = to_tensor(value, device=query.device)
+    wanted = dtype or (query.dtype if value.is_floating_point() else None)
+    return value if wanted is None or value.dtype == wanted else value.to(wanted)
+
+
+def call_inputs(
+    query: torch.Tensor,
+    value: Any,
+    key: Any,
+    query_mask: Any,
+    value_mask: Any,
+    key_mask: Any,
+    attention_mask: Any,
+    return_attention_scores: bool,
+    flash_attention: bool | None,
+    owner: str,
+) -> tuple[torch.Tensor, torch.Tensor, list]:
+    """`(value, key, [query_mask, value_mask, key_mask, attention_mask])` as tensors like `query`.
+
+    Padding masks not given are read from the Keras masks the inputs carry (e.g. from
+    `Embedding(mask_zero=True)`); a missing `key` is `value` and has no mask of its own.
+    """
+    if flash_attention and return_attention_scores:
+        raise ValueError(
+            f"{owner}: returning attention scores is not supported when flash attention is enabled. "
+            "Set `flash_attention=None` (or False) to access the scores."
+        )
+    query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
+    value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
+    if key is not None and key_mask is None:
+        key_mask = getattr(key, "_keras_mask", None)
+    value = as_tensor_like(value, query)
+    key = value if key is None else as_tensor_like(key, query)
+    masks = [as_tensor_like(m, query, torch.bool) for m in (query_mask, value_mask, key_mask, attention_mask)]
+    return value, key, masks
+
+
+def fused_is_exact(
+    return_attention_scores: bool, rank: int, rate: float, training: bool, mask: Any, seed: int | None
+) -> bool:
+    """Whether the fused kernel may replace the explicit softmax: where Keras uses it (no scores,
+    4D projections, no dropout), and on unmasked calls whose dropout needs no seed. (The two only
+    differ on fully masked rows, and the fused dropout draws from torch's global generator.)"""
+    if return_attention_scores or rank != 4:
+        return False
+    return rate == 0 or (mask is None and (not training or seed is None))
+
+
+def drop_probabilities(probabilities: torch.Tensor, rate: float, random: SeededRandomness) -> torch.Tensor:
+    """Dropout on attention probabilities, from the layer's seeded generator if it has a seed."""
+    if rate == 0:
+        return probabilities
+    if random.seed is None:
+        return F.dropout(probabilities, rate, training=True)
+    keep = random._keep_mask(tuple(probabilities.shape), rate, probabilities)
+    return probabilities * keep / (1.0 - rate)
+
+
 def causal_mask(query_length: int, key_length: int, device: torch.device) -> torch.Tensor:
     """`(1, T, S)` boolean mask, true where query position `i` may see key position `j <= i`."""
     return torch.ones(query_length, key_length, dtype=torch.bool, device=device).tril().unsqueeze(0)
 
 
-def sliding_window_mask(query_length: int, key_length: int, window: int, device: torch.device) -> torch.Tensor:
+def sliding_window_mask(
+    query_length: int, key_length: int, window: int, device: torch.device
+) -> torch.Tensor:
     """`(1, T, S)` boolean band, true where `|i - j| < window`."""
     rows = torch.arange(query_length, device=device).view(1, -1, 1)
     columns = torch.arange(key_length, device=device).view(1, 1, -1)
@@ -39,7 +112,9 @@ def check_mask_shape(mask: torch.Tensor | None, expected: Sequence[int], argumen
     if mask is None:
         return
     shape = tuple(mask.shape)
-    fits = len(shape) <= len(expected) and all(m in (1, e) for m, e in zip(reversed(shape), reversed(expected)))
+    fits = len(shape) <= len(expected) and all(
+        m in (1, e) for m, e in zip(reversed(shape), reversed(expected))
+    )
     if not fits:
         raise ValueError(
             f"{owner}: `{argument}` must have a shape broadcastable to {tuple(expected)}. "

@@ -13,7 +13,6 @@ from torchkeras.layers.attention import attention_utils as attention
 from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.regularization.base_random import SeededRandomness
-from torchkeras.utils.nest import to_tensor
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int, check_rate, invalid
 
@@ -127,7 +126,10 @@ class GroupedQueryAttention(SeededRandomness, Layer):
         key_shape = value_shape if key_shape is None else key_shape
         self._check_shapes(tuple(query_shape), tuple(value_shape), tuple(key_shape))
         self.feature_dim = query_shape[-1]
-        query_heads, kv_heads = (self.num_query_heads, self.head_dim), (self.num_key_value_heads, self.head_dim)
+        query_heads, kv_heads = (
+            (self.num_query_heads, self.head_dim),
+            (self.num_key_value_heads, self.head_dim),
+        )
         self._query_dense = self._sublayer("query", "bqm,muh->bquh", (None, *query_heads), "uh")
         self._query_dense.build(query_shape)
         self._key_dense = self._sublayer("key", "bkm,mvh->bkvh", (None, *kv_heads), "vh")
@@ -137,14 +139,18 @@ class GroupedQueryAttention(SeededRandomness, Layer):
             self._gate_dense.build(query_shape)
         self._value_dense = self._sublayer("value", "bkm,mvh->bkvh", (None, *kv_heads), "vh")
         self._value_dense.build(value_shape)
-        self._output_dense = self._sublayer("attention_output", "bquh,uhm->bqm", (None, self.feature_dim), "m")
+        self._output_dense = self._sublayer(
+            "attention_output", "bquh,uhm->bqm", (None, self.feature_dim), "m"
+        )
         self._output_dense.build((None, None, *query_heads))
 
     def _check_shapes(self, query_shape: tuple, value_shape: tuple, key_shape: tuple) -> None:
         owner = self._owner
         for argument, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) != 3:
-                raise invalid(argument, "must have rank 3 (batch, sequence, features)", f"shape {shape}", owner)
+                raise invalid(
+                    argument, "must have rank 3 (batch, sequence, features)", f"shape {shape}", owner
+                )
         if query_shape[-1] != value_shape[-1]:
             raise ValueError(
                 f"{owner}: the last dimension of `query` and `value` must be equal. "
@@ -156,7 +162,9 @@ class GroupedQueryAttention(SeededRandomness, Layer):
                 f"equal. Received: value_shape={value_shape} and key_shape={key_shape}"
             )
 
-    def _sublayer(self, name: str, equation: str, output_shape: tuple, bias_axes: str, activation: Any = None):
+    def _sublayer(
+        self, name: str, equation: str, output_shape: tuple, bias_axes: str, activation: Any = None
+    ):
         layer = EinsumDense(
             equation,
             output_shape=output_shape,
@@ -188,20 +196,27 @@ class GroupedQueryAttention(SeededRandomness, Layer):
         training: bool | None = None,
         use_causal_mask: bool = False,
     ) -> Any:
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                f"{self._owner}: returning attention scores is not supported when flash attention "
-                "is enabled. Set `flash_attention=None` (or False) to access the scores."
-            )
-        query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
-        value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
-        if key is not None and key_mask is None:
-            key_mask = getattr(key, "_keras_mask", None)
-        value = self._like(value, query)
-        key = value if key is None else self._like(key, query)
-        masks = [self._like(m, query, torch.bool) for m in (query_mask, value_mask, key_mask, attention_mask)]
+        value, key, masks = attention.call_inputs(
+            query,
+            value,
+            key,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            return_attention_scores,
+            self._flash_attention,
+            self._owner,
+        )
         self._check_call(query, value, key, *masks)
-        causal_only = use_causal_mask and all(m is None for m in masks) and self.sliding_window is None
+        # A causal mask alone goes to the fused kernel's `is_causal` (unless a subclass computes
+        # its own attention and needs the mask itself).
+        causal_only = (
+            use_causal_mask
+            and all(m is None for m in masks)
+            and self.sliding_window is None
+            and type(self)._compute_attention is GroupedQueryAttention._compute_attention
+        )
         mask = None
         if not causal_only:
             mask = attention.merge_masks(query, value, *masks, use_causal_mask, self.sliding_window)
@@ -218,14 +233,6 @@ class GroupedQueryAttention(SeededRandomness, Layer):
         )
         output = self._output_dense(output if gate is None else output * gate)
         return (output, scores) if return_attention_scores else output
-
-    def _like(self, value: Any, query: torch.Tensor, dtype: Any = None) -> Any:
-        """`value` as a tensor on the query's device (and dtype, or `dtype` when given)."""
-        if value is None:
-            return None
-        value = to_tensor(value, device=query.device)
-        wanted = dtype or (query.dtype if value.is_floating_point() else None)
-        return value if wanted is None or value.dtype == wanted else value.to(wanted)
 
     def _check_call(self, query, value, key, query_mask, value_mask, key_mask, attention_mask) -> None:
         owner = self._owner
@@ -254,9 +261,9 @@ class GroupedQueryAttention(SeededRandomness, Layer):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Attention of projected `(B, T, heads, head_dim)` tensors: (output, scores or None)."""
         dropout = self.dropout if training else 0.0
-        fused = not return_attention_scores
-        if fused and self.dropout > 0:
-            fused = attention_mask is None and (dropout == 0 or self.seed is None)
+        fused = attention.fused_is_exact(
+            return_attention_scores, query.ndim, self.dropout, bool(training), attention_mask, self.seed
+        )
         if fused:
             if attention_mask is not None:
                 attention_mask = attention.expand_mask(attention_mask, 4, -3)
@@ -282,15 +289,12 @@ class GroupedQueryAttention(SeededRandomness, Layer):
         if attention_mask is not None:
             attention_mask = attention.expand_mask(attention_mask, 4, -3)
         scores = attention.masked_softmax(scores, attention_mask, (-1,))
-        probabilities = scores
-        if dropout > 0:
-            if self.seed is None:
-                probabilities = torch.nn.functional.dropout(scores, dropout, training=True)
-            else:
-                probabilities = scores * self._keep_mask(tuple(scores.shape), dropout, scores) / (1.0 - dropout)
+        probabilities = attention.drop_probabilities(scores, dropout, self)
         return torch.einsum("buqk,bkuh->bquh", probabilities, value), scores
 
-    def compute_output_shape(self, query_shape: tuple, value_shape: tuple, key_shape: tuple | None = None) -> tuple:
+    def compute_output_shape(
+        self, query_shape: tuple, value_shape: tuple, key_shape: tuple | None = None
+    ) -> tuple:
         key_shape = value_shape if key_shape is None else key_shape
         self._check_shapes(tuple(query_shape), tuple(value_shape), tuple(key_shape))
         return tuple(query_shape)

@@ -13,7 +13,6 @@ from torchkeras.layers.attention import attention_utils as attention
 from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.regularization.base_random import SeededRandomness
-from torchkeras.utils.nest import to_tensor
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int, check_rate, invalid
 
@@ -130,7 +129,9 @@ class MultiHeadAttention(SeededRandomness, Layer):
             try:
                 output_shape = tuple(output_shape)
             except TypeError:
-                raise invalid("output_shape", "must be an int, a tuple or a list", output_shape, owner) from None
+                raise invalid(
+                    "output_shape", "must be an int, a tuple or a list", output_shape, owner
+                ) from None
         self._output_shape = output_shape or None
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
@@ -194,7 +195,9 @@ class MultiHeadAttention(SeededRandomness, Layer):
 
     def _check_shapes(self, query_shape: tuple, value_shape: tuple, key_shape: tuple) -> None:
         if len(query_shape) < 3:
-            raise invalid("query", "must have rank >= 3 (batch, ..., features)", f"shape {query_shape}", self._owner)
+            raise invalid(
+                "query", "must have rank >= 3 (batch, ..., features)", f"shape {query_shape}", self._owner
+            )
         for argument, shape in (("value", value_shape), ("key", key_shape)):
             if len(shape) != len(query_shape):
                 raise invalid(
@@ -206,7 +209,9 @@ class MultiHeadAttention(SeededRandomness, Layer):
                 f"equal. Received: value_shape={value_shape} and key_shape={key_shape}"
             )
 
-    def _sublayer(self, name: str, equation: str, output_shape: tuple, bias_axes: str, activation: Any = None):
+    def _sublayer(
+        self, name: str, equation: str, output_shape: tuple, bias_axes: str, activation: Any = None
+    ):
         layer = EinsumDense(
             equation,
             output_shape=output_shape,
@@ -227,7 +232,9 @@ class MultiHeadAttention(SeededRandomness, Layer):
 
     def _projection(self, name: str, rank: int, size: int, input_shape: tuple, activation: Any = None):
         equation, bias_axes = projection_equation(rank - 1, 1, 2)
-        layer = self._sublayer(name, equation, (None,) * (rank - 2) + (self._num_heads, size), bias_axes, activation)
+        layer = self._sublayer(
+            name, equation, (None,) * (rank - 2) + (self._num_heads, size), bias_axes, activation
+        )
         layer.build(input_shape)
         return layer
 
@@ -261,19 +268,18 @@ class MultiHeadAttention(SeededRandomness, Layer):
         training: bool | None = None,
         use_causal_mask: bool = False,
     ) -> Any:
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                f"{self._owner}: returning attention scores is not supported when flash attention "
-                "is enabled. Set `flash_attention=None` (or False) to access the scores."
-            )
-        # Padding masks travel on the inputs (e.g. from `Embedding(mask_zero=True)`).
-        query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
-        value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
-        if key is not None and key_mask is None:
-            key_mask = getattr(key, "_keras_mask", None)
-        value = self._like(value, query)
-        key = value if key is None else self._like(key, query)
-        masks = [self._like(m, query, torch.bool) for m in (query_mask, value_mask, key_mask, attention_mask)]
+        value, key, masks = attention.call_inputs(
+            query,
+            value,
+            key,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            return_attention_scores,
+            self._flash_attention,
+            self._owner,
+        )
         self._check_masks(query, value, key, *masks)
         # A causal mask alone goes to the fused kernel's `is_causal` (unless a subclass computes
         # its own attention and needs the mask itself).
@@ -301,14 +307,6 @@ class MultiHeadAttention(SeededRandomness, Layer):
         if masks[0] is not None:
             output._keras_mask = masks[0]
         return (output, scores) if return_attention_scores else output
-
-    def _like(self, value: Any, query: torch.Tensor, dtype: Any = None) -> Any:
-        """`value` as a tensor on the query's device (and dtype, or `dtype` when given)."""
-        if value is None:
-            return None
-        value = to_tensor(value, device=query.device)
-        wanted = dtype or (query.dtype if value.is_floating_point() else None)
-        return value if wanted is None or value.dtype == wanted else value.to(wanted)
 
     def _check_masks(self, query, value, key, query_mask, value_mask, key_mask, attention_mask) -> None:
         owner = self._owner
@@ -348,12 +346,9 @@ class MultiHeadAttention(SeededRandomness, Layer):
         """Attention of projected `(B, T, heads, dim)` tensors: (output, probabilities or None)."""
         expansion_axis = -2 * len(self._attention_axes) - 1
         dropout = self._dropout if training else 0.0
-        # The fused kernel matches the explicit softmax except on fully masked rows (and its
-        # dropout draws from torch's global generator): use it where Keras would, and for
-        # unmasked calls whose dropout needs no seed.
-        fused = not return_attention_scores and query.ndim == 4
-        if fused and self._dropout > 0:
-            fused = attention_mask is None and (dropout == 0 or self.seed is None)
+        fused = attention.fused_is_exact(
+            return_attention_scores, query.ndim, self._dropout, bool(training), attention_mask, self.seed
+        )
         if fused:
             if attention_mask is not None:
                 attention_mask = attention.expand_mask(attention_mask, 4, expansion_axis)
@@ -376,17 +371,12 @@ class MultiHeadAttention(SeededRandomness, Layer):
         if attention_mask is not None:
             attention_mask = attention.expand_mask(attention_mask, scores.ndim, expansion_axis)
         scores = attention.masked_softmax(scores, attention_mask, self._softmax_axes)
-        probabilities = self._dropped(scores, dropout)
+        probabilities = attention.drop_probabilities(scores, dropout, self)
         return torch.einsum(self._combine_equation, probabilities, value), scores
 
-    def _dropped(self, probabilities: torch.Tensor, rate: float) -> torch.Tensor:
-        if rate == 0:
-            return probabilities
-        if self.seed is None:
-            return torch.nn.functional.dropout(probabilities, rate, training=True)
-        return probabilities * self._keep_mask(tuple(probabilities.shape), rate, probabilities) / (1.0 - rate)
-
-    def compute_output_shape(self, query_shape: tuple, value_shape: tuple, key_shape: tuple | None = None) -> tuple:
+    def compute_output_shape(
+        self, query_shape: tuple, value_shape: tuple, key_shape: tuple | None = None
+    ) -> tuple:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)

@@ -95,12 +95,16 @@ class Dense(Layer):
             )
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        if inputs.shape[-1] != self.kernel.shape[0]:
+        kernel, bias = self.kernel, self.bias
+        if inputs.shape[-1] != kernel.shape[0]:
             raise ValueError(
-                f"Dense '{self.name}': expected inputs with last dimension {self.kernel.shape[0]}. "
+                f"Dense '{self.name}': expected inputs with last dimension {kernel.shape[0]}. "
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
-        outputs = torch.nn.functional.linear(inputs, self.kernel.T, self.bias)
+        if bias is not None and inputs.dim() == 2:
+            outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
+        else:
+            outputs = torch.nn.functional.linear(inputs, kernel.T, bias)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -22,6 +22,15 @@ _LEFT = re.compile(r"\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)")
 _RIGHT = re.compile(r"([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]+)\.\.\.")
 
 
+def _split(equation: str) -> tuple[str, str, str, str | None] | None:
+    """(input, kernel, output) axis letters and where the ellipsis is, or None if malformed."""
+    for pattern, ellipsis in ((_PLAIN, None), (_LEFT, "left"), (_RIGHT, "right")):
+        match = pattern.fullmatch(equation.replace(" ", ""))
+        if match:
+            return (*match.groups(), ellipsis)
+    return None
+
+
 class EinsumShapes(NamedTuple):
     """What an einsum equation implies for given input and partial output shapes."""
 
@@ -42,16 +51,13 @@ def analyze_einsum(
     """
     where = f"{owner}: " if owner else ""
     input_shape = tuple(input_shape)
-    for pattern, ellipsis in ((_PLAIN, None), (_LEFT, "left"), (_RIGHT, "right")):
-        match = pattern.fullmatch(equation.replace(" ", ""))
-        if match:
-            break
-    else:
+    parsed = _split(equation)
+    if parsed is None:
         raise ValueError(
             f"{where}Invalid einsum equation {equation!r}. Equations must be in the form "
             "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]...."
         )
-    input_spec, kernel_spec, output_spec = match.groups()
+    input_spec, kernel_spec, output_spec, ellipsis = parsed
     elided = len(input_shape) - len(input_spec)
     if elided < 0 or (ellipsis is None and elided != 0):
         raise invalid(
@@ -203,7 +209,8 @@ class EinsumDense(Layer):
         if any(d is None for d in shapes.kernel_shape):
             raise ValueError(
                 f"{owner}: the kernel shape {shapes.kernel_shape} must be fully defined; give the "
-                f"missing sizes in `output_shape` or in the input shape. Received: input_shape={tuple(input_shape)}"
+                "missing sizes in `output_shape` or in the input shape. "
+                f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
         self.kernel = self.add_weight(

@@ -31,7 +31,9 @@ def _is_whole(data: Any) -> bool:
     return isinstance(data, (np.ndarray, torch.Tensor)) or hasattr(data, "to_numpy")
 
 
-def adapt_batches(data: Any, batch_size: int | None = None, steps: int | None = None) -> tuple[Any, Iterator[Any] | None]:
+def adapt_batches(
+    data: Any, batch_size: int | None = None, steps: int | None = None
+) -> tuple[Any, Iterator[Any] | None]:
     """Splits `adapt()`'s `data` into `(whole, None)` (an array or tensor taken at once) or
     `(None, batches)` (an iterator over the inputs of each batch, at most `steps` of them).
 
@@ -40,7 +42,9 @@ def adapt_batches(data: Any, batch_size: int | None = None, steps: int | None = 
         batch_size: if given, an array or tensor is streamed in slices of this size.
         steps: the number of batches to read; `None` reads them all.
     """
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
         raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
         raise ValueError(f"`steps` must be a positive integer. Received: steps={steps!r}")

@@ -164,7 +164,9 @@ class BaseImagePreprocessingLayer(Layer):
         """The random parameters for the batch `data` (`None` when nothing is drawn)."""
         return None
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         """Applies `transformation` to `images` (rank 3 or 4) when `training`."""
         images = torch.as_tensor(images).to(self._float_dtype)
         if not training or transformation is None:
@@ -201,7 +203,9 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
 
     def _set_warp_options(self, fill_mode: str, interpolation: str, fill_value: float) -> None:
         self.fill_mode = check_supported(fill_mode, FILL_MODES, "fill_mode", self._owner)
-        self.interpolation = check_supported(interpolation, AFFINE_INTERPOLATIONS, "interpolation", self._owner)
+        self.interpolation = check_supported(
+            interpolation, AFFINE_INTERPOLATIONS, "interpolation", self._owner
+        )
         self.fill_value = fill_value
 
     def _factor_range(self, factor: Any, argument: str, open_low: bool = False) -> tuple[float, float]:
@@ -210,7 +214,7 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
         expected = f"must be a number (or a list of two numbers) in the range {interval}"
 
         def valid(value: Any) -> bool:
-            return _is_number(value) and (-1.0 < value if open_low else -1.0 <= value) and value <= 1.0
+            return _is_number(value) and (value > -1.0 if open_low else value >= -1.0) and value <= 1.0
 
         if isinstance(factor, (tuple, list)):
             if len(factor) != 2 or not all(valid(f) for f in factor):

@@ -45,7 +45,13 @@ class CategoryEncoding(Layer):
     ```
     """
 
-    def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        num_tokens: int | None = None,
+        output_mode: str = "multi_hot",
+        sparse: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         owner = f"CategoryEncoding '{self.name}'"
         if output_mode == "binary":
@@ -59,7 +65,9 @@ class CategoryEncoding(Layer):
         if isinstance(num_tokens, bool) or not isinstance(num_tokens, int) or num_tokens < 1:
             raise invalid("num_tokens", "must be >= 1", num_tokens, owner)
         if sparse:
-            raise invalid("sparse", "must be False (sparse outputs are not supported on torch)", sparse, owner)
+            raise invalid(
+                "sparse", "must be False (sparse outputs are not supported on torch)", sparse, owner
+            )
         self.num_tokens = num_tokens
         self.sparse = sparse
         self.built = True
@@ -72,8 +80,12 @@ class CategoryEncoding(Layer):
                     f"CategoryEncoding '{self.name}': `count_weights` is only used when "
                     f"`output_mode='count'`. Received: output_mode={self.output_mode!r}"
                 )
-            count_weights = torch.as_tensor(count_weights, device=inputs.device).to(config.torch_dtype(self.compute_dtype))
-        return encode_categorical(torch.as_tensor(inputs), self.output_mode, self.num_tokens, dtype, count_weights)
+            count_weights = torch.as_tensor(count_weights, device=inputs.device).to(
+                config.torch_dtype(self.compute_dtype)
+            )
+        return encode_categorical(
+            torch.as_tensor(inputs), self.output_mode, self.num_tokens, dtype, count_weights
+        )
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         input_shape = tuple(input_shape)

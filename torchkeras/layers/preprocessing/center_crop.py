@@ -46,7 +46,9 @@ class CenterCrop(BaseImagePreprocessingLayer):
         self._check_rank(inputs)
         return self.transform_images(inputs)
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         """Crops (or, for small images, crops to the aspect ratio and resizes) `images`."""
         images = torch.as_tensor(images).to(self._float_dtype)
         batched = images if images.ndim == 4 else images.unsqueeze(0)
@@ -56,7 +58,9 @@ class CenterCrop(BaseImagePreprocessingLayer):
             height_axis, width_axis = (1, 2) if self.data_format == "channels_last" else (2, 3)
             cropped = batched.narrow(height_axis, top, self.height).narrow(width_axis, left, self.width)
         else:
-            cropped = resize(batched, self.height, self.width, crop_to_aspect_ratio=True, data_format=self.data_format)
+            cropped = resize(
+                batched, self.height, self.width, crop_to_aspect_ratio=True, data_format=self.data_format
+            )
         return cropped if images.ndim == 4 else cropped.squeeze(0)
 
     def compute_output_shape(self, input_shape: Any) -> Any:

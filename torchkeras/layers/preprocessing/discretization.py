@@ -59,9 +59,15 @@ class Discretization(Layer):
         super().__init__(dtype=dtype, name=name, **kwargs)
         owner = f"Discretization '{self.name}'"
         if sparse:
-            raise ValueError(f"{owner}: `sparse=True` cannot be used with the torch backend. Received: sparse=True")
-        self.output_mode = check_choice(output_mode, ("int", "one_hot", "multi_hot", "count"), "output_mode", owner)
-        if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 0):
+            raise ValueError(
+                f"{owner}: `sparse=True` cannot be used with the torch backend. Received: sparse=True"
+            )
+        self.output_mode = check_choice(
+            output_mode, ("int", "one_hot", "multi_hot", "count"), "output_mode", owner
+        )
+        if num_bins is not None and (
+            isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 0
+        ):
             raise ValueError(f"{owner}: `num_bins` must be an integer >= 0. Received: num_bins={num_bins!r}")
         if num_bins is not None and bin_boundaries is not None:
             raise ValueError(

@@ -27,7 +27,9 @@ AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 
 
-def aspect_crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
+def aspect_crop_box(
+    height: int, width: int, target_height: int, target_width: int
+) -> tuple[int, int, int, int]:
     """`(top, left, crop_height, crop_width)` of the largest centered window of the target's
     aspect ratio inside a `height x width` image (Keras's `crop_to_aspect_ratio` arithmetic)."""
     crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
@@ -35,7 +37,9 @@ def aspect_crop_box(height: int, width: int, target_height: int, target_width: i
     return int(float(height - crop_height) / 2), int(float(width - crop_width) / 2), crop_height, crop_width
 
 
-def _pad_to_aspect(images: torch.Tensor, target_height: int, target_width: int, fill_value: float) -> torch.Tensor:
+def _pad_to_aspect(
+    images: torch.Tensor, target_height: int, target_width: int, fill_value: float
+) -> torch.Tensor:
     """Pads NCHW `images` evenly on the short side up to the target's aspect ratio."""
     height, width = images.shape[-2:]
     pad_height = max(height, int(float(width * target_height) / target_width))

@@ -98,7 +98,12 @@ class Normalization(Layer):
         input_shape = tuple(input_shape)
         ndim = len(input_shape)
         if any(a < -ndim or a >= ndim for a in self.axis):
-            raise invalid("axis", f"must be in the range [-{ndim}, {ndim}) for inputs of rank {ndim}", self.axis, self._owner)
+            raise invalid(
+                "axis",
+                f"must be in the range [-{ndim}, {ndim}) for inputs of rank {ndim}",
+                self.axis,
+                self._owner,
+            )
         self._build_input_shape = input_shape
         self._keep_axis = tuple(sorted(a % ndim for a in self.axis))
         unknown = [a for a in self._keep_axis if input_shape[a] is None]
@@ -118,7 +123,9 @@ class Normalization(Layer):
                 name="variance", shape=self._mean_and_var_shape, initializer="ones", trainable=False
             )
             # Kept (and never updated) for Keras's weight list and saved files.
-            self.count = self.add_weight(name="count", shape=(), dtype="int32", initializer="zeros", trainable=False)
+            self.count = self.add_weight(
+                name="count", shape=(), dtype="int32", initializer="zeros", trainable=False
+            )
             return
         dtype = config.torch_dtype(self.compute_dtype)
         statistics = []

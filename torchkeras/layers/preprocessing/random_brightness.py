@@ -61,7 +61,9 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         delta = self._uniform(shape, lower, upper, data, seed)
         return {"rgb_delta": delta * (self.value_range[1] - self.value_range[0])}
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         images = torch.as_tensor(images)
         if not training:
             return images
@@ -78,4 +80,9 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         return inputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }

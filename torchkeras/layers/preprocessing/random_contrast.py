@@ -64,7 +64,9 @@ class RandomContrast(BaseImagePreprocessingLayer):
         contrast = self._uniform(shape, 1.0 - lower, 1.0 + upper, data, seed, dtype=self.compute_dtype)
         return {"contrast_factor": contrast}
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         images = torch.as_tensor(images)
         if not training:
             return images
@@ -81,4 +83,9 @@ class RandomContrast(BaseImagePreprocessingLayer):
         return inputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }

@@ -65,7 +65,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
         left = self._uniform((), 0.0, float(width - self.width + 1), data, generator)
         return top.long(), left.long()
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         """Crops the `(height, width)` window at `transformation = (top, left)` (ints or integer
         tensors), or, for `None`, the central window of the target's aspect ratio, resized."""
         images = torch.as_tensor(images).to(self._float_dtype)
@@ -80,8 +82,12 @@ class RandomCrop(BaseImagePreprocessingLayer):
         height_axis, width_axis = (1, 2) if self.data_format == "channels_last" else (2, 3)
         if isinstance(top, torch.Tensor) or isinstance(left, torch.Tensor):
             # Offsets drawn on the device are used there: gathered, never read back to the host.
-            rows = torch.as_tensor(top, device=images.device) + torch.arange(self.height, device=images.device)
-            cols = torch.as_tensor(left, device=images.device) + torch.arange(self.width, device=images.device)
+            rows = torch.as_tensor(top, device=images.device) + torch.arange(
+                self.height, device=images.device
+            )
+            cols = torch.as_tensor(left, device=images.device) + torch.arange(
+                self.width, device=images.device
+            )
             return images.index_select(height_axis, rows).index_select(width_axis, cols)
         return images.narrow(height_axis, int(top), self.height).narrow(width_axis, int(left), self.width)
 
@@ -90,7 +96,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
         top, left, crop_height, crop_width = aspect_crop_box(height, width, self.height, self.width)
         if (crop_height, crop_width) == (self.height, self.width):
             return self._window(images, top, left)
-        return resize(images, self.height, self.width, crop_to_aspect_ratio=True, data_format=self.data_format)
+        return resize(
+            images, self.height, self.width, crop_to_aspect_ratio=True, data_format=self.data_format
+        )
 
     def call(self, inputs: torch.Tensor, training: bool = False) -> torch.Tensor:
         self._check_rank(inputs)

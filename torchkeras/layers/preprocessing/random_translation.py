@@ -63,7 +63,9 @@ class RandomTranslation(BaseAffineLayer):
         batch_size = data.shape[0] if data.ndim == 4 else 1
         height, width = self._height_width(data)
         generator = self._generator(data.device, seed)
-        shift_y = self._uniform((batch_size, 1), self.height_lower, self.height_upper, data, generator) * height
+        shift_y = (
+            self._uniform((batch_size, 1), self.height_lower, self.height_upper, data, generator) * height
+        )
         shift_x = self._uniform((batch_size, 1), self.width_lower, self.width_upper, data, generator) * width
         return {"translations": torch.cat([shift_x, shift_y], dim=1), "input_shape": tuple(data.shape)}
 

@@ -85,7 +85,11 @@ class Rescaling(Layer):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "scale": _serialize_value(self.scale), "offset": _serialize_value(self.offset)}
+        return {
+            **super().get_config(),
+            "scale": _serialize_value(self.scale),
+            "offset": _serialize_value(self.offset),
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> Rescaling:

@@ -69,7 +69,9 @@ class Resizing(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.height = check_positive_int(height, "height", self._owner)
         self.width = check_positive_int(width, "width", self._owner)
-        self.interpolation = check_choice(interpolation, tuple(RESIZE_INTERPOLATIONS), "interpolation", self._owner)
+        self.interpolation = check_choice(
+            interpolation, tuple(RESIZE_INTERPOLATIONS), "interpolation", self._owner
+        )
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise invalid(
                 "pad_to_aspect_ratio",
@@ -87,7 +89,9 @@ class Resizing(BaseImagePreprocessingLayer):
         self._check_rank(inputs)
         return self.transform_images(inputs)
 
-    def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> torch.Tensor:
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
         """Resizes `images` (rank 3 or 4), keeping their dtype."""
         images = torch.as_tensor(images)
         batched = images if images.ndim == 4 else images.unsqueeze(0)

@@ -8,7 +8,6 @@ one step) and, when the configuration allows, `_fused` (the whole sequence in on
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import torch
 from torchkeras import activations, config, constraints, initializers, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.rnn.cudnn_weights import flat_copies, weights_key
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.variable import Permuted
@@ -33,14 +33,6 @@ __all__ = [
     "is_tanh",
     "make_cell",
 ]
-
-# cuDNN copies separately stored weights into one buffer per call (a small copy, not per step) and
-# says so on every call; the hint is about torch.nn.RNN modules, not ours.
-warnings.filterwarnings(
-    "ignore",
-    message="RNN module weights are not part of single contiguous chunk",
-    module=r"torchkeras\.layers\.rnn\.",
-)
 
 _FAST = {activations.tanh: torch.tanh, activations.sigmoid: torch.sigmoid, activations.relu: torch.relu}
 
@@ -268,6 +260,32 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         raise NotImplementedError
+
+    def _torch_weights(self) -> list[torch.Tensor]:
+        """The weights as torch's RNN kernels take them: `[w_ih, w_hh, b_ih, b_hh]`."""
+        if self.bias is None:
+            return [self.kernel, self.recurrent_kernel]
+        return [self.kernel, self.recurrent_kernel, self.bias, self._zero_bias()]
+
+    def _kernel_weights(self, inputs: torch.Tensor, mode: str) -> list[torch.Tensor]:
+        """`_torch_weights()`, first moved into one cuDNN buffer when they run on CUDA."""
+        weights = self._torch_weights()
+        if inputs.is_cuda and self.__dict__.get("_flat_key") != weights_key(weights):
+            copies = flat_copies(weights, mode, self.kernel.shape[1], self.units)
+            if copies is not None:
+                self._adopt_flat_weights(copies)
+                weights = self._torch_weights()
+            self.__dict__["_flat_key"] = weights_key(weights)  # flatten once per placement
+        return weights
+
+    def _adopt_flat_weights(self, copies: list[torch.Tensor]) -> None:
+        """Points the variables at the flat buffer's views (as `nn.LSTM.flatten_parameters`)."""
+        with torch.no_grad():
+            self.kernel.set_(copies[0])
+            self.recurrent_kernel.set_(copies[1])
+            if self.bias is not None:
+                self.bias.set_(copies[2])
+                self.__dict__["_zeros"] = copies[3]
 
     def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> tuple[torch.Tensor, Any]:
         self._check_inputs(inputs)

@@ -105,6 +105,20 @@ class GRUCell(BaseRNNCell):
             return None
         return self.bias[0] if self.reset_after else self.bias
 
+    def _torch_weights(self) -> list[torch.Tensor]:
+        if self.bias is None:
+            return [self.kernel, self.recurrent_kernel]
+        return [self.kernel, self.recurrent_kernel, self.bias[0], self.bias[1]]
+
+    def _adopt_flat_weights(self, copies: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            self.kernel.set_(copies[0])
+            self.recurrent_kernel.set_(copies[1])
+            if self.bias is not None:  # both bias rows are one variable: they must be adjacent
+                b_ih, b_hh = copies[2], copies[3]
+                if b_hh.storage_offset() == b_ih.storage_offset() + b_ih.numel():
+                    self.bias.set_(b_ih.untyped_storage(), b_ih.storage_offset(), (2, b_ih.numel()))
+
     def _step_function(self, training: bool, state: torch.Tensor) -> StepFunction:
         activation = fast_activation(self.activation)
         gate = fast_activation(self.recurrent_activation)
@@ -158,9 +172,7 @@ class GRUCell(BaseRNNCell):
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         hx = states[0].unsqueeze(0)
-        weights = [self.kernel, self.recurrent_kernel]
-        if self.use_bias:
-            weights += [self.bias[0], self.bias[1]]
+        weights = self._kernel_weights(inputs, "GRU")
         train = torch.is_grad_enabled()
         if batch_sizes is None:
             outputs, h = torch._VF.gru(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)

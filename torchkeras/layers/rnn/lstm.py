@@ -124,9 +124,7 @@ class LSTMCell(BaseRNNCell):
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
-        weights = [self.kernel, self.recurrent_kernel]
-        if self.use_bias:  # torch adds two biases; Keras has one
-            weights += [self.bias, self._zero_bias()]
+        weights = self._kernel_weights(inputs, "LSTM")
         train = torch.is_grad_enabled()
         if batch_sizes is None:
             outputs, h, c = torch._VF.lstm(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)

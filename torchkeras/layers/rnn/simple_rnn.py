@@ -68,11 +68,10 @@ class SimpleRNNCell(BaseRNNCell):
     def _fused(
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        kernel = torch._VF.rnn_tanh if is_tanh(self.activation) else torch._VF.rnn_relu
+        tanh = is_tanh(self.activation)
+        kernel = torch._VF.rnn_tanh if tanh else torch._VF.rnn_relu
         hx = states[0].unsqueeze(0)
-        weights = [self.kernel, self.recurrent_kernel]
-        if self.use_bias:  # torch adds two biases; Keras has one
-            weights += [self.bias, self._zero_bias()]
+        weights = self._kernel_weights(inputs, "RNN_TANH" if tanh else "RNN_RELU")
         train = torch.is_grad_enabled()
         if batch_sizes is None:
             outputs, h = kernel(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
