@@ -131,24 +131,31 @@ def hand_written_epoch(
 def hand_written_predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> np.ndarray:
     model.eval()
     with torch.no_grad():
-        return torch.cat([model(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)]).numpy()
+        return torch.cat([model(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)]).cpu().numpy()
 
 
 def best_time(function: Callable[[], object], repeats: int) -> float:
     function()  # warm-up
     times = []
     for _ in range(repeats):
+        _synchronize()
         start = time.perf_counter()
         function()
+        _synchronize()
         times.append(time.perf_counter() - start)
     return min(times)
 
 
-def run(workload: Workload, repeats: int, wrapped: bool) -> dict[str, float]:
-    x = torch.as_tensor(workload.x)
-    y = torch.as_tensor(workload.y)
+def _synchronize() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def run(workload: Workload, repeats: int, wrapped: bool, device: torch.device) -> dict[str, float]:
+    x = torch.as_tensor(workload.x, device=device)
+    y = torch.as_tensor(workload.y, device=device)
     torch.manual_seed(0)
-    reference = workload.make_torch()
+    reference = workload.make_torch().to(device)
     optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3, eps=1e-7, foreach=True)
     torch_fit = best_time(
         lambda: hand_written_epoch(reference, optimizer, x, y, workload.batch_size), repeats
@@ -157,6 +164,7 @@ def run(workload: Workload, repeats: int, wrapped: bool) -> dict[str, float]:
 
     torch.manual_seed(0)
     model = keras.Model(workload.make_torch()) if wrapped else workload.make_keras()
+    model.to(device)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -226,10 +234,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer repeats")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--only", default=None, help="comma-separated workload names")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
     print(f"{'workload':<18}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'predict ratio':>15}")
     for workload in workloads(args.quick):
         if args.only and workload.name not in args.only.split(","):
@@ -237,7 +249,7 @@ def main() -> None:
         for wrapped in (False, True):
             if wrapped and workload.name not in ("tiny_mlp", "mlp"):
                 continue
-            result = run(workload, repeats, wrapped)
+            result = run(workload, repeats, wrapped, device)
             label = workload.name + (" (wrapped)" if wrapped else "")
             print(
                 f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}"

@@ -225,7 +225,7 @@ def _make_operation(layer_config: Mapping[str, Any], custom_objects: Mapping[str
     inner = layer_config.get("config") or {}
     if class_name == "TorchFunction" and module == "torchkeras.layers":
         function = torch_functions.resolve_function(inner.get("function"), f"layer {layer_config['name']!r}")
-        name = inner.get("name")
+        name = layer_config["name"]
 
         def call_torch(*args: Any, **kwargs: Any) -> Any:
             return TorchFunction(function, name=name)(*args, **kwargs)
@@ -234,7 +234,15 @@ def _make_operation(layer_config: Mapping[str, Any], custom_objects: Mapping[str
     if isinstance(module, str) and module.startswith("keras.src.ops") and class_name in torch_functions.KERAS_OPERATIONS:
         function = torch_functions.KERAS_OPERATIONS[class_name]
         params = {key: value for key, value in dict(inner).items() if key != "name"}
-        return lambda *args, **kwargs: function(*args, **kwargs, **params)
+
+        def call_keras_operation(*args: Any, **kwargs: Any) -> Any:
+            outputs = function(*args, **kwargs, **params)
+            history = getattr(next(iter(flatten(outputs)), None), "_keras_history", None)
+            if history is not None and isinstance(history[0].layer, TorchFunction):
+                history[0].layer.name = layer_config["name"]  # keep the saved name
+            return outputs
+
+        return call_keras_operation
     config = {key: value for key, value in layer_config.items() if key not in ("name", "inbound_nodes")}
     layer = serialization.deserialize_keras_object(config, custom_objects)
     if not isinstance(layer, Layer):

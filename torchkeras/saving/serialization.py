@@ -352,6 +352,8 @@ def instantiate(cls: type, inner: dict[str, Any], config: Mapping[str, Any], cus
         if build_config and isinstance(instance, Layer) and not instance.built:
             instance.build_from_config(build_config)
             instance.built = True
+            if instance.get_build_config() is None and isinstance(build_config, Mapping):
+                instance._build_shapes = dict(build_config)  # kept for the next save
         compile_config = config.get("compile_config")
         if compile_config and hasattr(instance, "compile_from_config"):
             instance.compile_from_config(compile_config)

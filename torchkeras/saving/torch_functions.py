@@ -101,10 +101,11 @@ def _getitem(x: Any, key: Any) -> Any:
 
 
 # Keras operation class -> function rebuilding it on symbolic tensors (called with the node's
-# arguments plus the operation's config, minus its name).
+# arguments plus the operation's config, minus its name). Operators keep a round trip stable:
+# `x * 2` is saved as Keras's `Multiply` and comes back as `x * 2`.
 KERAS_OPERATIONS: dict[str, Callable[..., Any]] = {
-    "Add": ops.add, "Subtract": ops.subtract, "Multiply": ops.multiply, "Divide": ops.divide,
-    "TrueDivide": ops.true_divide, "Power": ops.power, "Matmul": ops.matmul, "Negative": ops.negative,
+    "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,
+    "TrueDivide": operator.truediv, "Power": operator.pow, "Matmul": operator.matmul, "Negative": operator.neg,
     "Absolute": ops.absolute, "Abs": ops.abs, "Maximum": ops.maximum, "Minimum": ops.minimum,
     "Exp": ops.exp, "Log": ops.log, "Sqrt": ops.sqrt, "Square": ops.square, "Tanh": ops.tanh,
     "Sigmoid": ops.sigmoid, "Relu": ops.relu, "Softmax": ops.softmax, "GetItem": _getitem,

@@ -94,20 +94,31 @@ def resize(
     return x
 
 
-def _mirror(index: torch.Tensor, size: int) -> torch.Tensor:
-    period = size - 1
-    if period == 0:
-        return torch.zeros_like(index)
-    return torch.abs((index + period) % (2 * period) - period)
-
-
 def _fix_index(index: torch.Tensor, size: int, fill_mode: str) -> torch.Tensor:
     """Maps integer sample positions outside `[0, size)` back inside, per `fill_mode`."""
     if fill_mode == "wrap":
         return index % size
-    if fill_mode == "reflect":  # (d c b a | a b c d | d c b a)
-        return torch.div(_mirror(2 * index + 1, 2 * size + 1) - 1, 2, rounding_mode="floor")
+    if fill_mode == "reflect":  # (d c b a | a b c d | d c b a): period 2 * size
+        folded = index % (2 * size)
+        return torch.where(folded < size, folded, 2 * size - 1 - folded)
     return index.clamp(0, size - 1)  # "constant" (masked below) and "nearest"
+
+
+def _nodes(coordinate: torch.Tensor, size: int, interpolation: str, fill_mode: str) -> list[tuple]:
+    """`(index inside the image, inside mask or None, weight or None)` of the 1 (nearest) or
+    2 (bilinear) pixels sampled along one axis."""
+    if interpolation == "nearest":
+        nodes = [(torch.round(coordinate), None)]
+    else:
+        low = torch.floor(coordinate)
+        high_weight = coordinate - low
+        nodes = [(low, 1 - high_weight), (low + 1, high_weight)]
+    fixed = []
+    for position, weight in nodes:
+        position = position.long()
+        inside = (position >= 0) & (position < size) if fill_mode == "constant" else None
+        fixed.append((_fix_index(position, size, fill_mode), inside, weight))
+    return fixed
 
 
 def _gather(flat: torch.Tensor, index: torch.Tensor, channels_last: bool) -> torch.Tensor:
@@ -152,30 +163,19 @@ def affine_transform(
     source_y = (rows * b1 + cols * b0 + b2).reshape(batch, -1)
     source_x = (rows * a1 + cols * a0 + a2).reshape(batch, -1)
 
-    if interpolation == "nearest":
-        y_nodes = [(torch.round(source_y), None)]
-        x_nodes = [(torch.round(source_x), None)]
-    else:
-        y_low, x_low = torch.floor(source_y), torch.floor(source_x)
-        y_high_weight, x_high_weight = source_y - y_low, source_x - x_low
-        y_nodes = [(y_low, 1 - y_high_weight), (y_low + 1, y_high_weight)]
-        x_nodes = [(x_low, 1 - x_high_weight), (x_low + 1, x_high_weight)]
-
-    output = None
+    channel_axis = -1 if channels_last else 1
     fill = torch.as_tensor(fill_value, dtype=images.dtype, device=images.device)
-    for y, y_weight in y_nodes:
-        y = y.long()
-        y_fixed = _fix_index(y, height, fill_mode)
-        for x, x_weight in x_nodes:
-            x = x.long()
-            pixels = _gather(flat, y_fixed * width + _fix_index(x, width, fill_mode), channels_last)
-            if fill_mode == "constant":
-                inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
-                inside = inside.unsqueeze(-1 if channels_last else 1)
-                pixels = torch.where(inside, pixels, fill)
+    x_nodes = _nodes(source_x, width, interpolation, fill_mode)
+    output = None
+    # Corners are summed in Keras's order ((y0, x0), (y0, x1), (y1, x0), (y1, x1)).
+    for y, y_inside, y_weight in _nodes(source_y, height, interpolation, fill_mode):
+        row_start = y * width
+        for x, x_inside, x_weight in x_nodes:
+            pixels = _gather(flat, row_start + x, channels_last)
+            if y_inside is not None:
+                pixels = torch.where((y_inside & x_inside).unsqueeze(channel_axis), pixels, fill)
             if y_weight is not None:
-                weight = (y_weight * x_weight).unsqueeze(-1 if channels_last else 1)
-                pixels = weight.to(pixels.dtype) * pixels
+                pixels = (y_weight * x_weight).unsqueeze(channel_axis).to(pixels.dtype) * pixels
             output = pixels if output is None else output + pixels
     if channels_last:
         return output.reshape(batch, height, width, channels)

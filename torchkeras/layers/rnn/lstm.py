@@ -93,9 +93,9 @@ class LSTMCell(BaseRNNCell):
         units, base = self.units, self.bias_initializer
 
         def initialize(shape: Any, dtype: Any = None, **kwargs: Any) -> torch.Tensor:
-            parts = [to_tensor(base((units,), dtype=dtype)), None, to_tensor(base((2 * units,), dtype=dtype))]
-            parts[1] = torch.ones(units, dtype=parts[0].dtype)
-            return torch.cat(parts)
+            input_gate = to_tensor(base((units,), dtype=dtype))
+            cell_and_output_gates = to_tensor(base((2 * units,), dtype=dtype))
+            return torch.cat([input_gate, torch.ones_like(input_gate), cell_and_output_gates])
 
         return initialize
 

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from torchkeras import config as _config
+from torchkeras.layers import symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn import recurrence
 from torchkeras.layers.rnn.base_rnn_cell import BaseRNNCell
@@ -41,6 +42,8 @@ class RNN(Layer):
     on CUDA) whenever the configuration allows: standard activations, no recurrent dropout while
     training, GRU `reset_after=True`, and no mask or a right-padded one. Otherwise a step loop runs,
     with the input projections of all timesteps computed in one matmul. Both give the same numbers.
+    On CUDA the cell's weights are moved once into one cuDNN buffer (as
+    `torch.nn.LSTM.flatten_parameters()` does), so calls pay no weight copies.
 
     Args:
         cell: an RNN cell (a layer with `state_size` and `call(inputs, states)` returning
@@ -130,7 +133,7 @@ class RNN(Layer):
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._build_device = self._build_device
             self.cell.build((sequences_shape[0], *sequences_shape[2:]))
-        self._structure = map_structure(lambda _: None, self.get_initial_state(1))
+        self._state_structure()
         if self.stateful:
             if sequences_shape[0] is None:
                 raise ValueError(
@@ -150,6 +153,13 @@ class RNN(Layer):
             return list(states) if isinstance(states, (list, tuple)) else [states]
         dtype = _config.torch_dtype(getattr(self.cell, "compute_dtype", self.compute_dtype))
         return [torch.zeros((batch_size, size), dtype=dtype) for size in self.state_size]
+
+    def _state_structure(self) -> Any:
+        """How the cell nests its states (lists as `get_initial_state` returns them)."""
+        if self._structure is None:
+            with symbolic.real_tensors():
+                self._structure = map_structure(lambda _: None, self.get_initial_state(1))
+        return self._structure
 
     def _set_states(self, values: list[torch.Tensor]) -> None:
         device = self._build_device or "cpu"
@@ -250,7 +260,7 @@ class RNN(Layer):
             return output
         if mask is not None and self.return_sequences:
             output._keras_mask = mask
-        return (output, *pack_like(self._structure, flat_states))
+        return (output, *pack_like(self._state_structure(), flat_states))
 
     def inner_loop(
         self, sequences: torch.Tensor, states: list[torch.Tensor], mask: torch.Tensor | None, training: bool
@@ -292,7 +302,7 @@ class RNN(Layer):
         cell = self.cell
         call = cell.__call__ if callable(cell) else cell.call
         kwargs = {"training": training} if isinstance(cell, Layer) else {}
-        structure = self._structure
+        structure = self._state_structure()
 
         def step(inputs: torch.Tensor, flat_states: list[torch.Tensor]) -> tuple[torch.Tensor, list]:
             output, new_states = call(inputs, tuple(pack_like(structure, flat_states)), **kwargs)
