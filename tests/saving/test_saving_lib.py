@@ -134,11 +134,12 @@ def test_every_model_kind_round_trips(kind, fmt, tmp_path):
 
 def test_compile_false_skips_the_compile_config(tmp_path):
     model, _ = _sequential()
-    model.compile(optimizer="sgd", loss=tk.losses.Huber(delta=0.5), metrics=[tk.metrics.MeanSquaredError()])
+    model.compile(optimizer="sgd", loss=tk.losses.BinaryCrossentropy(from_logits=True), metrics=["mae"])
     model.save(tmp_path / "m.safetensors")
     assert not tk.models.load_model(tmp_path / "m.safetensors", compile=False).compiled
     loaded = tk.models.load_model(tmp_path / "m.safetensors")
-    assert isinstance(loaded.loss, tk.losses.Huber) and loaded.loss.get_config()["delta"] == 0.5
+    assert isinstance(loaded.loss, tk.losses.BinaryCrossentropy) and loaded.loss.get_config()["from_logits"]
+    assert isinstance(loaded.optimizer, tk.optimizers.SGD)
 
 
 # ------------------------------------------------------------------------- optimizer state
@@ -260,7 +261,7 @@ def test_mismatched_file_leaves_the_model_untouched(tmp_path):
     small.save_weights(tmp_path / "small.weights.safetensors")
     other = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3), tk.layers.Dense(5)])
     before = [w.copy() for w in other.get_weights()]
-    with pytest.raises(ValueError, match=r"small\.weights\.safetensors.*nothing was assigned.*\(3, 5\)"):
+    with pytest.raises(ValueError, match=r"(?s)small\.weights\.safetensors.*nothing was assigned.*\(3, 5\)"):
         other.load_weights(tmp_path / "small.weights.safetensors")
     for a, b in zip(before, other.get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -1,5 +1,14 @@
 """Layers (`keras.layers`): the `Layer` base, `Input`, and every built-in layer with its aliases."""
 
+from torchkeras.layers.core import (
+    Activation,
+    Dense,
+    EinsumDense,
+    Embedding,
+    Identity,
+    Lambda,
+    Masking,
+)
 from torchkeras.layers.activations import (
     ELU,
     LeakyReLU,
@@ -10,8 +19,8 @@ from torchkeras.layers.activations import (
 from torchkeras.layers.attention import (
     AdditiveAttention,
     Attention,
-    GroupedQueryAttention,
     GroupQueryAttention,
+    GroupedQueryAttention,
     MultiHeadAttention,
 )
 from torchkeras.layers.convolutional import (
@@ -33,15 +42,6 @@ from torchkeras.layers.convolutional import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from torchkeras.layers.core import (
-    Activation,
-    Dense,
-    Embedding,
-    Identity,
-    Lambda,
-)
-from torchkeras.layers.input_layer import Input, InputLayer
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.merging import (
     Add,
     Average,
@@ -94,6 +94,21 @@ from torchkeras.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from torchkeras.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from torchkeras.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -120,17 +135,19 @@ from torchkeras.layers.reshaping import (
     ZeroPadding3D,
 )
 from torchkeras.layers.rnn import (
-    GRU,
-    LSTM,
-    RNN,
     Bidirectional,
+    GRU,
     GRUCell,
+    LSTM,
     LSTMCell,
+    RNN,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
     TimeDistributed,
 )
+from torchkeras.layers.input_layer import Input, InputLayer
+from torchkeras.layers.layer import Layer
 
 __all__ = [
     "Activation",
@@ -148,6 +165,8 @@ __all__ = [
     "AvgPool3D",
     "BatchNormalization",
     "Bidirectional",
+    "CategoryEncoding",
+    "CenterCrop",
     "Concatenate",
     "Conv1D",
     "Conv1DTranspose",
@@ -166,9 +185,11 @@ __all__ = [
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "Discretization",
     "Dot",
     "Dropout",
     "ELU",
+    "EinsumDense",
     "Embedding",
     "Flatten",
     "GRU",
@@ -199,6 +220,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPool3D",
@@ -210,13 +232,23 @@ __all__ = [
     "Minimum",
     "MultiHeadAttention",
     "Multiply",
+    "Normalization",
     "PReLU",
     "Permute",
     "RMSNormalization",
     "RNN",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "RepeatVector",
+    "Rescaling",
     "Reshape",
+    "Resizing",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",

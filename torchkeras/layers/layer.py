@@ -407,7 +407,7 @@ class Layer(torch.nn.Module):
         for weight in self.trainable_weights:
             regularizer = getattr(weight, "regularizer", None)
             if regularizer is not None:
-                losses.append(regularizer(weight))
+                losses.append(regularizer(weight.keras_view()))  # in Keras's layout, as Keras
         return losses
 
     # ---------------------------------------------------------------------- build and call
@@ -448,9 +448,12 @@ class Layer(torch.nn.Module):
         first = next(iter(flatten(args)), None)
         if isinstance(first, torch.Tensor):
             self._build_device = first.device
+        # As Keras: a `build` naming several `<argument>_shape` parameters gets those it names.
         build_parameters = inspect.signature(self.build).parameters
-        if len(shapes) > 1 and all(k in build_parameters for k in shapes):
-            self.build(**shapes)
+        accepted = {k: v for k, v in shapes.items() if k in build_parameters}
+        if len(accepted) > 1:
+            self.build(**accepted)
+            shapes = accepted
         else:
             self.build(next(iter(shapes.values()), None))
         self._build_shapes = {k: jsonable_shape(v) for k, v in shapes.items()}

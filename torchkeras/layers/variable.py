@@ -116,6 +116,18 @@ class Variable(torch.nn.Parameter):
             return tuple(self.shape)
         return tuple(self._layout.to_keras(self.detach()).shape)
 
+    def keras_view(self) -> torch.Tensor:
+        """The value in Keras's layout, still attached to autograd (for penalties)."""
+        return self if self._layout is None else self._layout.to_keras(self)
+
+    def constrained(self) -> torch.Tensor:
+        """The stored tensor after its constraint, applied in Keras's layout (axes as Keras's)."""
+        if self.constraint is None:
+            return self
+        if self._layout is None:
+            return self.constraint(self)
+        return self._layout.from_keras(self.constraint(self._layout.to_keras(self)))
+
     def keras_value(self) -> torch.Tensor:
         """The detached value in Keras's layout."""
         value = self.detach()

@@ -511,7 +511,9 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         for index, constraint in self._constraints:
             if indices is None or index in indices:
                 variable = self._trainable_variables[index]
-                variable.copy_(constraint(variable))
+                # A Variable stored in another layout applies its constraint in Keras's layout.
+                constrained = variable.constrained() if hasattr(variable, "constrained") else constraint(variable)
+                variable.copy_(constrained)
         self._iterations.add_(1)
         self._step_host += 1
         self._iterations_version = self._iterations._version

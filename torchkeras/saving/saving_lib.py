@@ -276,8 +276,13 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
 
 
 def _restore_state_dict(model: Any, tensors: Mapping[str, Any], path: str) -> None:
-    """A plain `state_dict()` saved with safetensors: names, shapes and dtype kinds must all match."""
+    """A plain `state_dict()` saved with safetensors (of the model, or of the torch module it wraps):
+    names, shapes and dtype kinds must all match."""
     own = model.state_dict(keep_vars=True)
+    wrapped = getattr(model, "module", None)
+    if set(tensors) != set(own) and isinstance(wrapped, torch.nn.Module):
+        if set(tensors) == set(wrapped.state_dict()):
+            own = wrapped.state_dict(keep_vars=True)
     if set(tensors) != set(own):
         missing, extra = sorted(set(own) - set(tensors))[:5], sorted(set(tensors) - set(own))[:5]
         raise ValueError(

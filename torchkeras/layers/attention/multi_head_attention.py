@@ -171,12 +171,7 @@ class MultiHeadAttention(SeededRandomness, Layer):
         query_shape: tuple,
         value_shape: tuple,
         key_shape: tuple | None = None,
-        query_mask_shape: Any = None,
-        value_mask_shape: Any = None,
-        key_mask_shape: Any = None,
-        attention_mask_shape: Any = None,
     ) -> None:
-        # The `*_mask_shape` arguments come with masks passed at the first call; they are unused.
         key_shape = value_shape if key_shape is None else key_shape
         self._check_shapes(tuple(query_shape), tuple(value_shape), tuple(key_shape))
         rank = len(query_shape)

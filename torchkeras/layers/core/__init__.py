@@ -2,8 +2,10 @@
 
 from torchkeras.layers.core.activation import Activation
 from torchkeras.layers.core.dense import Dense
+from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.core.embedding import Embedding
 from torchkeras.layers.core.identity import Identity
 from torchkeras.layers.core.lambda_layer import Lambda
+from torchkeras.layers.core.masking import Masking
 
-__all__ = ["Activation", "Dense", "Embedding", "Identity", "Lambda"]
+__all__ = ["Activation", "Dense", "EinsumDense", "Embedding", "Identity", "Lambda", "Masking"]

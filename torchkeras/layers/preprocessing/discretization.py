@@ -129,7 +129,8 @@ class Discretization(Layer):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.bin_boundaries is None:
             raise ValueError(
-                f"Discretization '{self.name}': pass `bin_boundaries` or call `adapt()` before using the layer."
+                f"Discretization '{self.name}': pass `bin_boundaries` or call `adapt()` "
+                "before using the layer."
             )
         values = inputs.to(config.torch_dtype(self.compute_dtype))
         boundaries = self._boundaries.to(device=values.device, dtype=values.dtype)

@@ -94,14 +94,18 @@ def resize(
     return x
 
 
-def _fix_index(index: torch.Tensor, size: int, fill_mode: str) -> torch.Tensor:
-    """Maps integer sample positions outside `[0, size)` back inside, per `fill_mode`."""
+def _fix_index(position: torch.Tensor, size: int, fill_mode: str) -> torch.Tensor:
+    """Maps integer-valued sample positions outside `[0, size)` back inside, per `fill_mode`.
+
+    Computed in floating point (exact for integer values, and much faster than int64 `%`);
+    the final clamp only guards against rounding far outside the image.
+    """
     if fill_mode == "wrap":
-        return index % size
-    if fill_mode == "reflect":  # (d c b a | a b c d | d c b a): period 2 * size
-        folded = index % (2 * size)
-        return torch.where(folded < size, folded, 2 * size - 1 - folded)
-    return index.clamp(0, size - 1)  # "constant" (masked below) and "nearest"
+        position = torch.remainder(position, size)
+    elif fill_mode == "reflect":  # (d c b a | a b c d | d c b a): period 2 * size
+        folded = torch.remainder(position, 2 * size)
+        position = torch.where(folded < size, folded, 2 * size - 1 - folded)
+    return position.clamp(0, size - 1).long()  # "constant" is masked by the caller
 
 
 def _nodes(coordinate: torch.Tensor, size: int, interpolation: str, fill_mode: str) -> list[tuple]:
@@ -115,7 +119,6 @@ def _nodes(coordinate: torch.Tensor, size: int, interpolation: str, fill_mode: s
         nodes = [(low, 1 - high_weight), (low + 1, high_weight)]
     fixed = []
     for position, weight in nodes:
-        position = position.long()
         inside = (position >= 0) & (position < size) if fill_mode == "constant" else None
         fixed.append((_fix_index(position, size, fill_mode), inside, weight))
     return fixed
