@@ -11,6 +11,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     callbacks,
     config,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,
@@ -20,6 +21,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     ops,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from torchkeras.layers.input_layer import Input  # noqa: E402
@@ -35,6 +37,7 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "datasets",
     "initializers",
     "layers",
     "losses",
@@ -44,5 +47,6 @@ __all__ = [
     "ops",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

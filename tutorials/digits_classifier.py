@@ -19,11 +19,10 @@ def build_model() -> keras.Model:
     """A functional convnet for 8x8 grayscale images."""
     layers = keras.layers
     inputs = keras.Input(shape=(8, 8, 1), name="image")
-    x = layers.Rescaling(1.0 / 16)(inputs) if hasattr(layers, "Rescaling") else inputs / 16.0
-    if hasattr(layers, "Conv2D"):
-        x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.MaxPooling2D()(x)
+    x = layers.Rescaling(1.0 / 16)(inputs)
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
     x = layers.Dropout(0.2)(x)
@@ -56,12 +55,11 @@ def main(argv: list[str] | None = None) -> float:
     predictions = model.predict(x_test[:5], verbose=0)
     print("predicted:", np.argmax(predictions, axis=-1), "true:", y_test[:5])
 
-    if hasattr(model, "save") and hasattr(keras, "saving"):
-        path = os.path.join(tempfile.mkdtemp(), "digits.keras")
-        model.save(path)
-        restored = keras.saving.load_model(path)
-        same = np.allclose(restored.predict(x_test[:5], verbose=0), predictions, atol=1e-6)
-        print(f"saved to {path}; reloaded model predicts the same: {same}")
+    path = os.path.join(tempfile.mkdtemp(), "digits.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    same = np.allclose(restored.predict(x_test[:5], verbose=0), predictions, atol=1e-6)
+    print(f"saved to {path}; the reloaded model predicts the same: {same}")
     return accuracy
 
 

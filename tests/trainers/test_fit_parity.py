@@ -112,3 +112,25 @@ def test_train_and_test_on_batch_match_keras(keras):
     np.testing.assert_allclose(
         ours.predict_on_batch(x), np.asarray(theirs.predict_on_batch(x)), rtol=1e-5, atol=1e-6
     )
+
+
+def test_batch_normalization_in_fit_matches_keras(keras):
+    """Weights order (gamma, beta, moving mean / variance per layer) and BN training in fit."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 16)).astype("float32")
+    y = (x[:, 0] > -0.5).astype("int64") + (x[:, 0] > 0.5).astype("int64")
+
+    def build(k):
+        L = k.layers
+        return k.Sequential([k.Input((16,)), L.Dense(32, activation="relu"), L.BatchNormalization(), L.Dense(3)])
+
+    theirs, ours = build(keras), build(tk)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(keras.optimizers.Adam(), keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    ours.compile(tk.optimizers.Adam(), tk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    kwargs = dict(epochs=2, batch_size=32, validation_split=0.25, shuffle=False, verbose=0)
+    h_theirs, h_ours = theirs.fit(x, y, **kwargs).history, ours.fit(x, y, **kwargs).history
+    for key in h_theirs:
+        np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=1e-4, atol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

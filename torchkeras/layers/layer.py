@@ -252,13 +252,7 @@ class Layer(torch.nn.Module):
         return trainable, non_trainable
 
     def _sub_weights(self, kind: str) -> list[torch.Tensor]:
-        weights = []
-        for child in self.children():
-            if isinstance(child, Layer):
-                weights.extend(getattr(child, kind))
-            else:
-                weights.extend(module_weights(child, kind, self._trainable))
-        return weights
+        return [w for child in self.children() for w in _child_weights(child, kind, self._trainable)]
 
     @property
     def weights(self) -> list[torch.Tensor]:
@@ -674,6 +668,17 @@ class Layer(torch.nn.Module):
     def from_config(cls, config: dict) -> Layer:
         """Creates a layer from `get_config()`'s output."""
         return cls(**config)
+
+
+def _child_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
+    """A sublayer's weights; containers holding layers (e.g. a ModuleList) are walked in order."""
+    if isinstance(module, Layer):
+        return getattr(module, kind)
+    children = list(module.children())
+    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)) or any(isinstance(c, Layer) for c in children):
+        own = module_weights(module, kind, parent_trainable, recurse=False)
+        return own + [w for child in children for w in _child_weights(child, kind, parent_trainable)]
+    return module_weights(module, kind, parent_trainable)
 
 
 Layer._call_spec = inspect_call(Layer)

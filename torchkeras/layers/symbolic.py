@@ -10,6 +10,7 @@ from torch._subclasses.fake_tensor import FakeTensorMode, unset_fake_temporarily
 
 from torchkeras import config
 from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.layers.variable import Variable
 from torchkeras.utils.nest import flatten, map_structure, pack_like
 
 __all__ = [
@@ -26,6 +27,24 @@ __all__ = [
 _PROBE_SIZES = (83, 89)
 
 real_tensors = unset_fake_temporarily
+
+
+def _let_fake_mode_accept_variables() -> None:
+    """Torch before 2.13 refuses every parameter subclass inside fake-tensor mode, even a
+    metadata-only one like `Variable`; 2.13 accepts those. Extend the older check the same way."""
+    from torch._subclasses import fake_tensor
+
+    check = getattr(fake_tensor, "_check_for_subclass_arg", None)
+    if check is None or not check(Variable(torch.zeros(1))):
+        return  # this torch already accepts Variables
+
+    def accepting_variables(value: object) -> bool:
+        return False if type(value) is Variable else check(value)
+
+    fake_tensor._check_for_subclass_arg = accepting_variables
+
+
+_let_fake_mode_accept_variables()
 """Context manager creating real tensors inside a shape-inference run (weights built lazily)."""
 
 

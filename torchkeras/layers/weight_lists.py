@@ -10,10 +10,13 @@ from torchkeras.layers.variable import Variable
 __all__ = ["assign_array", "keras_numpy", "keras_shape", "module_weights", "unique_tensors", "weight_name"]
 
 
-def module_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
-    """Weights of a plain torch module inside a layer, split as Keras would."""
-    parameters = list(module.parameters())
-    buffers = [b for b in module.buffers() if b.is_floating_point()]
+def module_weights(
+    module: torch.nn.Module, kind: str, parent_trainable: bool, recurse: bool = True
+) -> list[torch.Tensor]:
+    """Weights of a plain torch module inside a layer, split as Keras's torch wrapper does:
+    parameters are trainable (unless frozen), floating buffers non-trainable."""
+    parameters = list(module.parameters(recurse=recurse))
+    buffers = [b for b in module.buffers(recurse=recurse) if b.is_floating_point()]
     if kind == "weights":
         return parameters + buffers
     if kind == "trainable_weights":

@@ -18,13 +18,40 @@ __all__ = [
     "apply_mask",
     "get_mask",
     "reduce_values",
+    "exact_integer_limit",
     "reduce_weighted_values",
+    "scalar_tensor",
     "squeeze_or_expand_to_same_rank",
     "standardize_compute_dtype",
     "standardize_reduction",
 ]
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
+
+# Integers up to these magnitudes are exact in each float dtype (2 / machine epsilon).
+_EXACT_INTEGERS = {torch.float16: 2**11, torch.bfloat16: 2**8, torch.float32: 2**24, torch.float64: 2**53}
+_SCALARS: dict[tuple[Any, torch.dtype], torch.Tensor] = {}
+_MAX_SCALARS = 256
+
+
+def exact_integer_limit(dtype: torch.dtype) -> int:
+    """The largest `n` such that every integer in `[-n, n]` is exact in `dtype` (0 if unknown)."""
+    return _EXACT_INTEGERS.get(dtype, 0)
+
+
+def scalar_tensor(value: float, dtype: torch.dtype) -> torch.Tensor:
+    """A 0-d CPU tensor of `value` in `dtype`, cached: read-only, for per-step arithmetic.
+
+    Wrapping a Python number in a tensor costs more than the tiny op it feeds, and a 0-d CPU
+    tensor is accepted by ops on any device (as a scalar, with no copy and no sync).
+    """
+    key = (value, dtype)
+    tensor = _SCALARS.get(key)
+    if tensor is None:
+        tensor = torch.tensor(value, dtype=dtype)
+        if value and value == value and len(_SCALARS) < _MAX_SCALARS:  # 0 and -0.0 share a key; NaN never hits
+            _SCALARS[key] = tensor
+    return tensor
 
 
 def standardize_reduction(reduction: str | None) -> str | None:
@@ -103,7 +130,8 @@ def reduce_values(
     reduction: str | None = "sum_over_batch_size",
 ) -> torch.Tensor:
     """Reduces already-weighted per-sample `values` to a scalar (or returns them for `"none"`)."""
-    if reduction is None or reduction == "none" or values.dim() == 0 or tuple(values.shape) == (0,):
+    rank = values.dim()
+    if reduction is None or reduction == "none" or rank == 0 or (rank == 1 and values.shape[0] == 0):
         return values
     loss = values.sum()
     if reduction == "sum":
@@ -111,7 +139,11 @@ def reduce_values(
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return _divide_no_nan(loss, sample_weight.sum().to(loss.dtype))
     count = values.numel()
-    return loss / count if count else torch.zeros_like(loss)
+    if not count:
+        return torch.zeros_like(loss)
+    if count <= exact_integer_limit(loss.dtype):  # same quotient as dividing by the Python int
+        return loss / scalar_tensor(count, loss.dtype)
+    return loss / count
 
 
 def reduce_weighted_values(
@@ -123,8 +155,13 @@ def reduce_weighted_values(
 ) -> torch.Tensor:
     """Applies `mask` and `sample_weight` to per-sample `values`, then `reduction`."""
     reduction = standardize_reduction(reduction)
-    dtype = config.torch_dtype(dtype) if dtype is not None else values.dtype
+    if dtype is None:
+        dtype = values.dtype
+    elif not isinstance(dtype, torch.dtype):
+        dtype = config.torch_dtype(dtype)
     values = nest.to_tensor(values, dtype=dtype)
+    if sample_weight is None and mask is None:
+        return reduce_values(values, None, reduction)
     if sample_weight is not None:
         sample_weight = nest.to_tensor(sample_weight, dtype=dtype, device=values.device)
     if mask is not None:
@@ -170,6 +207,7 @@ class Loss:
         self.name = name or unique_name(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self._dtype = standardize_compute_dtype(dtype)
+        self._torch_dtype = config.torch_dtype(self._dtype)
 
     @property
     def dtype(self) -> str:
@@ -178,10 +216,19 @@ class Loss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
         in_mask = get_mask(y_pred)
-        dtype = config.torch_dtype(self._dtype)
-        device = _first_device(y_pred, y_true)
-        y_pred = nest.map_structure(lambda x: nest.to_tensor(x, dtype=dtype, device=device), y_pred)
-        y_true = nest.map_structure(lambda x: nest.to_tensor(x, dtype=dtype, device=device), y_true)
+        dtype = self._torch_dtype
+        if isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):  # every step
+            if y_pred.dtype != dtype:
+                y_pred = y_pred.to(dtype)
+            device = y_pred.device
+            if y_true.dtype != dtype and not self._keeps_integer_labels(y_true, y_pred):
+                y_true = y_true.to(device=device, dtype=dtype)
+            elif y_true.device != device:
+                y_true = y_true.to(device)
+        else:
+            device = _first_device(y_pred, y_true)
+            y_pred = nest.map_structure(lambda x: nest.to_tensor(x, dtype=dtype, device=device), y_pred)
+            y_true = nest.map_structure(lambda x: nest.to_tensor(x, dtype=dtype, device=device), y_true)
         losses = self.call(y_true, y_pred)
         out_mask = get_mask(losses)
         if in_mask is not None and out_mask is not None:
@@ -191,6 +238,11 @@ class Loss:
         return reduce_weighted_values(
             losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=dtype
         )
+
+    def _keeps_integer_labels(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> bool:
+        """Whether integer `y_true` may skip the cast to `dtype` because `call` gives the same
+        result either way (sparse losses whose labels round-trip exactly). False by default."""
+        return False
 
     def call(self, y_true: Any, y_pred: Any) -> torch.Tensor:
         """Returns the per-sample losses. Subclasses implement this."""

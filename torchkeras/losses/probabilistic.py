@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.losses.loss import Loss, LossFunctionWrapper
+from torchkeras.losses.loss import Loss, LossFunctionWrapper, exact_integer_limit
 from torchkeras.utils import nest
 
 __all__ = [
@@ -208,8 +208,10 @@ def sparse_categorical_crossentropy(
         valid = y_true != ignore_class
         y_true = torch.where(valid, y_true, torch.zeros_like(y_true))
     target = y_true.long()
-    output = y_pred.unsqueeze(0) if y_pred.dim() == 1 else y_pred.movedim(class_axis, 1)
-    target = target.unsqueeze(0) if y_pred.dim() == 1 else target
+    if y_pred.dim() == 1:
+        output, target = y_pred.unsqueeze(0), target.unsqueeze(0)
+    else:
+        output = y_pred if class_axis == 1 else y_pred.movedim(class_axis, 1)
     if from_logits:
         result = F.cross_entropy(output, target, reduction="none")
     else:
@@ -460,6 +462,20 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         )
         self.from_logits = from_logits
         self.ignore_class = ignore_class
+
+    def _keeps_integer_labels(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> bool:
+        # Integer labels reach `.long()` unchanged when every valid class id is exact in the loss
+        # dtype; out-of-range labels fail either way. `ignore_class` compares rounded labels.
+        kwargs = self._fn_kwargs
+        axis, rank = kwargs["axis"], y_pred.dim()
+        return (
+            self.fn is sparse_categorical_crossentropy
+            and kwargs["ignore_class"] is None
+            and not (y_true.is_floating_point() or y_true.is_complex())
+            and isinstance(axis, int)
+            and -rank <= axis < rank
+            and y_pred.shape[axis] <= exact_integer_limit(y_pred.dtype)
+        )
 
 
 class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):

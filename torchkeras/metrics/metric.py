@@ -177,6 +177,7 @@ class Metric:
     def __init__(self, dtype: Any = None, name: str | None = None):
         self.name = name or unique_name(type(self).__name__)
         self._dtype = standardize_compute_dtype(dtype)
+        self._torch_dtype = config.torch_dtype(self._dtype)
         self._device: torch.device | None = None
         self._variables: list[MetricVariable] = []
         self._metrics: list[Metric] = []
@@ -306,7 +307,8 @@ def _following_inputs(update_state: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(update_state)
     def wrapper(self: Metric, *args: Any, **kwargs: Any) -> Any:
-        device = _first_tensor_device(args, kwargs)
+        first = args[0] if args else None
+        device = first.device if isinstance(first, torch.Tensor) else _first_tensor_device(args, kwargs)
         if device is not None and device != self._device:
             self._follow(device)
         return update_state(self, *args, **kwargs)

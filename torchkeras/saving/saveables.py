@@ -94,11 +94,26 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
     for name in sorted(dir(obj), key=lambda n: f"~{n}" if n.startswith("_") else n):
         if name.startswith("__") or (name in skipped and not (is_model and name == "layers")):
             continue
+        if name == "layers" and is_model and not hasattr(obj, "_layers"):
+            yield name, _tracked_layers(obj)
+            continue
         try:
             value = getattr(obj, name)
         except Exception:  # properties that need a call first, as Keras tolerates
             continue
         yield name, value
+
+
+def _tracked_layers(obj: Any) -> list[Any]:
+    """A subclassed model's layers in assignment order, lists expanded in place (Keras's tracking)."""
+    found = []
+    for child in obj.children():
+        if isinstance(child, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+            found.extend(item for item in (child.values() if isinstance(child, torch.nn.ModuleDict) else child)
+                         if isinstance(item, Layer))  # fmt: skip
+        elif isinstance(child, Layer):
+            found.append(child)
+    return found
 
 
 def walk(model: Any, include_optimizer: bool = True) -> list[Saveable]:

@@ -56,15 +56,39 @@ def split_flat_key(name: str) -> tuple[str, str] | None:
 
 
 def collect_state(model: Any, include_optimizer: bool = True) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, str | None]]:
-    """`({path: {key: tensor}}, {path: object name})` for everything in `model` holding state."""
+    """`({path: {key: tensor}}, {path: object name})` for everything in `model` holding state,
+    in Keras's layouts (optimizer slots of re-laid-out weights included)."""
     groups, names = {}, {}
     for saveable in walk(model, include_optimizer):
-        optimizer = saveable.obj
-        if saveable.kind == "optimizer" and not optimizer.built and optimizer.__dict__.get("_pending") is None:
-            continue  # a fresh optimizer: nothing to restore
-        groups[saveable.path] = saveable.tensors()
+        if saveable.kind == "optimizer":
+            optimizer = saveable.obj
+            if not optimizer.built and optimizer.__dict__.get("_pending") is None:
+                continue  # a fresh optimizer: nothing to restore
+            _, layouts = _optimizer_view(optimizer, model)
+            tensors = saveable.tensors()
+            groups[saveable.path] = {key: _to_keras(layouts, key, value) for key, value in tensors.items()}
+        else:
+            groups[saveable.path] = saveable.tensors()
         names[saveable.path] = saveable.name
     return groups, names
+
+
+def _optimizer_view(optimizer: Any, model: Any) -> tuple[list[torch.Tensor], list[Any]]:
+    """The optimizer's variables once built for `model`, and the storage layout of each (that of
+    the weight a slot belongs to). An unbuilt optimizer is probed with a throwaway copy, built on
+    the model's trainable weights without touching them."""
+    built = optimizer
+    if not optimizer.built:
+        built = type(optimizer).from_config(optimizer.get_config())
+        built.build(model.trainable_weights)
+    references = {id(slot): weight for weight, slots in built.state.items() for slot in slots.values()}
+    variables = list(built._all_variables())
+    return variables, [getattr(references.get(id(v)), "_layout", None) for v in variables]
+
+
+def _to_keras(layouts: list[Any], key: str, value: torch.Tensor) -> torch.Tensor:
+    layout = layouts[int(key)] if key.isdigit() and int(key) < len(layouts) else None
+    return value if layout is None else layout.to_keras(value)
 
 
 def _keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
@@ -116,7 +140,7 @@ def restore_state(
                 problems.append(found)
             continue
         plan.extend(found)
-    optimizer_plan = _optimizer_plan(optimizer_state, problems, source)
+    optimizer_plan = _optimizer_plan(model, optimizer_state, problems, source)
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -127,7 +151,11 @@ def restore_state(
     values = [(target, entry.read()) for target, entry in plan]
     optimizer_values = None
     if optimizer_plan is not None:
-        optimizer_values = {key: entry.read() for key, entry in optimizer_plan[1].items()}
+        optimizer, entries, layouts = optimizer_plan
+        optimizer_values = {
+            key: entry.read() if layouts[int(key)] is None else layouts[int(key)].from_keras(entry.read()).contiguous()
+            for key, entry in entries.items()
+        }
     with torch.no_grad():
         for target, value in values:
             if hasattr(target, "assign"):
@@ -135,7 +163,7 @@ def restore_state(
             else:
                 target.copy_(value.to(device=target.device, dtype=target.dtype))
     if optimizer_plan is not None:
-        optimizer_plan[0].set_state_tensors(optimizer_values)
+        optimizer_plan[0].set_state_tensors(optimizer_values)  # applied at build when not built yet
 
 
 def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[str, Entry]) -> Any:
@@ -156,7 +184,9 @@ def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[
     return pairs
 
 
-def _optimizer_plan(found: Any, problems: list[str], source: str) -> tuple[Any, dict[str, Entry]] | None:
+def _optimizer_plan(model: Any, found: Any, problems: list[str], source: str) -> tuple[Any, dict, list] | None:
+    """`(optimizer, entries, layouts)` when the file's optimizer state fits (checked against the
+    built optimizer, or a probe of it); `None` (with Keras's warning) when the counts differ."""
     if found is None:
         return None
     saveable, group = found
@@ -165,20 +195,16 @@ def _optimizer_plan(found: Any, problems: list[str], source: str) -> tuple[Any, 
     if sorted(group) != sorted(keys):
         problems.append(f"optimizer state keys must be 0..{len(group) - 1}; the file has {sorted(group)[:5]}")
         return None
-    entries = {key: group[key] for key in keys}
-    if getattr(optimizer, "built", False):
-        variables = optimizer.variables
-        if len(variables) != len(entries):
-            warnings.warn(
-                f"Skipping the optimizer state in {source!r}: optimizer '{optimizer.name}' has "
-                f"{len(variables)} variables, the file has {len(entries)}.",
-                stacklevel=4,
-            )
-            return None
-        for key, variable in zip(keys, variables):
-            if tuple(entries[key].shape) != tuple(variable.shape):
-                problems.append(
-                    f"optimizer variable {key} has shape {tuple(variable.shape)}, the file has "
-                    f"{tuple(entries[key].shape)}"
-                )
-    return optimizer, entries
+    variables, layouts = _optimizer_view(optimizer, model)
+    if len(variables) != len(group):
+        warnings.warn(
+            f"Skipping the optimizer state in {source!r}: optimizer '{optimizer.name}' has "
+            f"{len(variables)} variables, the file has {len(group)}.",
+            stacklevel=4,
+        )
+        return None
+    for key, variable, layout in zip(keys, variables, layouts):
+        expected = tuple(variable.shape if layout is None else layout.to_keras(variable).shape)
+        if tuple(group[key].shape) != expected:
+            problems.append(f"optimizer variable {key} has shape {expected}, the file has {tuple(group[key].shape)}")
+    return optimizer, {key: group[key] for key in keys}, layouts

@@ -62,7 +62,8 @@ class BaseImagePreprocessingLayer(Layer):
     """Base of the image preprocessing layers.
 
     Subclasses set `_USE_BASE_FACTOR` / `_FACTOR_BOUNDS` when they take a single `factor`, and
-    implement `get_random_transformation` and `transform_images` for batched images.
+    implement `get_random_transformation` (the draw) and `_transform_batch` (applying it to a
+    batch; `transform_images` handles single images and dtypes) or override `transform_images`.
 
     Args:
         factor: for layers using it, a number `f` (the range `[-f, f]`, clipped to the bounds)

@@ -167,7 +167,6 @@ def affine_transform(
     source_x = (rows * a1 + cols * a0 + a2).reshape(batch, -1)
 
     channel_axis = -1 if channels_last else 1
-    fill = torch.as_tensor(fill_value, dtype=images.dtype, device=images.device)
     x_nodes = _nodes(source_x, width, interpolation, fill_mode)
     output = None
     # Corners are summed in Keras's order ((y0, x0), (y0, x1), (y1, x0), (y1, x1)).
@@ -176,7 +175,7 @@ def affine_transform(
         for x, x_inside, x_weight in x_nodes:
             pixels = _gather(flat, row_start + x, channels_last)
             if y_inside is not None:
-                pixels = torch.where((y_inside & x_inside).unsqueeze(channel_axis), pixels, fill)
+                pixels = torch.where((y_inside & x_inside).unsqueeze(channel_axis), pixels, float(fill_value))
             if y_weight is not None:
                 pixels = (y_weight * x_weight).unsqueeze(channel_axis).to(pixels.dtype) * pixels
             output = pixels if output is None else output + pixels

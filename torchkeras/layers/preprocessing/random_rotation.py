@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseAffineLayer
@@ -12,11 +13,13 @@ from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomRotation", "rotation_matrix"]
 
+_DEGREE = float(np.float32(math.pi / 180.0))  # Keras multiplies by pi / 180 rounded to float32
+
 
 def rotation_matrix(angle: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Rows `[a0, a1, a2, b0, b1, b2, 0, 0]` rotating images about their center by `angle`
     degrees (one row per angle), in Keras's order of operations."""
-    radians = angle * torch.tensor(math.pi / 180.0, dtype=angle.dtype, device=angle.device)
+    radians = angle * _DEGREE
     center_x = 0.5 * (float(width) - 1)
     center_y = 0.5 * (float(height) - 1)
     cos, sin = torch.cos(radians), torch.sin(radians)
