@@ -175,8 +175,8 @@ l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
 _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})  # "l1", "l1_l2", ...
-ALL_OBJECTS_DICT["l1l2"] = L1L2  # Keras's own snake_case of "L1L2"
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})  # "l1", "l1l2", ...
+ALL_OBJECTS_DICT["l1_l2"] = L1L2  # Keras's function alias
 for _cls in _CLASSES:
     register_builtin(_cls)
 

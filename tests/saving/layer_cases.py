@@ -59,7 +59,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "GlobalMaxPooling2D": ({}, _IMAGE),
     "GlobalMaxPooling3D": ({}, _VOLUME),
     "GroupNormalization": ({"groups": 2}, (6, 4)),
-    "GroupedQueryAttention": ({"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2}, [_SEQUENCE, _SEQUENCE]),
+    "GroupedQueryAttention": (
+        {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
+        [_SEQUENCE, _SEQUENCE],
+    ),
     "Identity": ({}, (4,)),
     "LSTM": ({"units": 3}, _SEQUENCE),
     "LayerNormalization": ({"epsilon": 1e-4}, _SEQUENCE),
@@ -109,14 +112,24 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
 }
 # Cells are saved inside an RNN; the models and InputLayer have their own tests; Lambda needs a
 # registered function (tested on its own).
-NOT_SAVED_ALONE = {"GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells", "InputLayer", "Model",
-                   "Sequential", "Functional", "Lambda"}  # fmt: skip
+NOT_SAVED_ALONE = {
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "InputLayer",
+    "Model",
+    "Sequential",
+    "Functional",
+    "Lambda",
+}
 
 
 def make_layer(resolve: Any, name: str, kwargs: dict[str, Any]) -> Any:
     """`resolve(name)(**kwargs)`, where a `(class name, kwargs)` argument value is a sublayer."""
     resolved = {
-        key: make_layer(resolve, *value) if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+        key: make_layer(resolve, *value)
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
         else value
         for key, value in kwargs.items()
     }

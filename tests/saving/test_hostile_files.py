@@ -48,13 +48,27 @@ def _tripwires():
         return replacement
 
     with pytest.MonkeyPatch.context() as patch:
-        for owner, name in [(os, "system"), (os, "popen"), (subprocess, "Popen"), (pickle, "loads"),
-                            (pickle, "load"), (marshal, "loads"), (torch, "load"), (builtins, "eval"),
-                            (builtins, "exec")]:  # fmt: skip
+        for owner, name in [
+            (os, "system"),
+            (os, "popen"),
+            (subprocess, "Popen"),
+            (pickle, "loads"),
+            (pickle, "load"),
+            (marshal, "loads"),
+            (torch, "load"),
+            (builtins, "eval"),
+            (builtins, "exec"),
+        ]:
             patch.setattr(owner, name, trap(f"{owner.__name__}.{name}", getattr(owner, name)))
-        patch.setattr(importlib, "import_module", trap(
-            "importlib.import_module", importlib.import_module, lambda name, *a, **k: name.startswith("torchkeras.")
-        ))  # fmt: skip
+        patch.setattr(
+            importlib,
+            "import_module",
+            trap(
+                "importlib.import_module",
+                importlib.import_module,
+                lambda name, *a, **k: name.startswith("torchkeras."),
+            ),
+        )
         yield calls
     assert calls == [], calls
 
@@ -84,11 +98,16 @@ def _load_fails(path, loader="model", kinds=(ValueError, OSError), match=None):
 
 
 def _model():
-    return tk.Sequential([tk.Input((4,)), tk.layers.Dense(3, name="dense_a"), tk.layers.Dense(2, name="dense_b")])
+    return tk.Sequential(
+        [tk.Input((4,)), tk.layers.Dense(3, name="dense_a"), tk.layers.Dense(2, name="dense_b")]
+    )
 
 
 def _archive(path, config, members=None, weights=True):
-    entries = {"metadata.json": b"{}", "config.json": json.dumps(config).encode() if not isinstance(config, bytes) else config}
+    entries = {
+        "metadata.json": b"{}",
+        "config.json": json.dumps(config).encode() if not isinstance(config, bytes) else config,
+    }
     if weights:
         pytest.importorskip("h5py")
         buffer = io.BytesIO()
@@ -104,29 +123,57 @@ def _archive(path, config, members=None, weights=True):
 
 
 def _layer_config(class_name="Dense", module="keras.layers", **config):
-    return {"module": module, "class_name": class_name, "config": {"name": "x", **config}, "registered_name": None}
+    return {
+        "module": module,
+        "class_name": class_name,
+        "config": {"name": "x", **config},
+        "registered_name": None,
+    }
 
 
 def _sequential_config(*layers):
-    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
-            "config": {"name": "s", "layers": [_layer_config("InputLayer", batch_shape=[None, 4]), *layers]}}  # fmt: skip
+    return {
+        "module": "keras",
+        "class_name": "Sequential",
+        "registered_name": None,
+        "config": {"name": "s", "layers": [_layer_config("InputLayer", batch_shape=[None, 4]), *layers]},
+    }
 
 
 # ------------------------------------------------------------------------------- code in configs
 
 CODE = base64.b64encode(marshal.dumps(compile("open('pwned', 'w')", "x", "exec"))).decode()
 HOSTILE_CONFIGS = {
-    "bytecode_lambda": _layer_config("Lambda", function={"class_name": "__lambda__", "config": {"value": [CODE, None, None]}}),
+    "bytecode_lambda": _layer_config(
+        "Lambda", function={"class_name": "__lambda__", "config": {"value": [CODE, None, None]}}
+    ),
     "lambda_by_name": _layer_config("Lambda", function="os.system"),
     "os_system_activation": _layer_config(
-        units=2, activation={"module": "os", "class_name": "function", "config": "system", "registered_name": "system"}
+        units=2,
+        activation={
+            "module": "os",
+            "class_name": "function",
+            "config": "system",
+            "registered_name": "system",
+        },
     ),
     "builtins_eval_function": _layer_config(
-        units=2, activation={"module": "builtins", "class_name": "function", "config": "eval", "registered_name": None}
+        units=2,
+        activation={
+            "module": "builtins",
+            "class_name": "function",
+            "config": "eval",
+            "registered_name": None,
+        },
     ),
     "subprocess_class": _layer_config("Popen", module="subprocess", args=["touch", "pwned"]),
     "safe_mode_switch": _layer_config(
-        units=2, activation={"module": "keras.config", "class_name": "function", "config": "enable_unsafe_deserialization"}
+        units=2,
+        activation={
+            "module": "keras.config",
+            "class_name": "function",
+            "config": "enable_unsafe_deserialization",
+        },
     ),
     "non_modeling_keras_function": _layer_config(
         units=2, kernel_initializer={"module": "keras.utils", "class_name": "function", "config": "get_file"}
@@ -145,16 +192,52 @@ def test_configs_that_name_code_are_refused(case, folder):
     assert not (folder / "pwned").exists()
 
 
-@pytest.mark.parametrize("function", ["torch.load", "torch.save", "os.system", "builtins.eval", "torch.from_file",
-                                      "torch.Tensor.tofile", "numpy.load", "torch.hub.load", "operator.attrgetter"])  # fmt: skip
+@pytest.mark.parametrize(
+    "function",
+    [
+        "torch.load",
+        "torch.save",
+        "os.system",
+        "builtins.eval",
+        "torch.from_file",
+        "torch.Tensor.tofile",
+        "numpy.load",
+        "torch.hub.load",
+        "operator.attrgetter",
+    ],
+)
 def test_graph_operations_outside_the_allowlist_are_refused(function, folder):
-    x = {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 4], "name": "in"},
-         "registered_name": None, "name": "in", "inbound_nodes": []}  # fmt: skip
-    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 4], "dtype": "float32", "keras_history": ["in", 0, 0]}}
-    op = {"module": "torchkeras.layers", "class_name": "TorchFunction", "registered_name": None, "name": "op",
-          "config": {"name": "op", "function": function}, "inbound_nodes": [{"args": [tensor, "pwned"], "kwargs": {}}]}  # fmt: skip
-    config = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
-              "config": {"name": "f", "layers": [x, op], "input_layers": ["in", 0, 0], "output_layers": ["op", 0, 0]}}  # fmt: skip
+    x = {
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {"batch_shape": [None, 4], "name": "in"},
+        "registered_name": None,
+        "name": "in",
+        "inbound_nodes": [],
+    }
+    tensor = {
+        "class_name": "__keras_tensor__",
+        "config": {"shape": [None, 4], "dtype": "float32", "keras_history": ["in", 0, 0]},
+    }
+    op = {
+        "module": "torchkeras.layers",
+        "class_name": "TorchFunction",
+        "registered_name": None,
+        "name": "op",
+        "config": {"name": "op", "function": function},
+        "inbound_nodes": [{"args": [tensor, "pwned"], "kwargs": {}}],
+    }
+    config = {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "registered_name": "Functional",
+        "config": {
+            "name": "f",
+            "layers": [x, op],
+            "input_layers": ["in", 0, 0],
+            "output_layers": ["op", 0, 0],
+        },
+    }
     _load_fails(_archive(folder / "ops.keras", config), match="allowlist")
     assert not (folder / "pwned").exists()
 
@@ -164,7 +247,9 @@ def test_deep_nesting_and_huge_configs(folder):
     _load_fails(_archive(folder / "deep.keras", deep), match="nested deeper")
     text = b"[" * 200_000 + b"]" * 200_000
     _load_fails(_archive(folder / "brackets.keras", text), match="nested deeper")
-    path = _archive(folder / "big.keras", b"{}", members={"config.json": b" " * (serialization.MAX_CONFIG_BYTES + 10)})
+    path = _archive(
+        folder / "big.keras", b"{}", members={"config.json": b" " * (serialization.MAX_CONFIG_BYTES + 10)}
+    )
     _load_fails(path)
 
 
@@ -246,8 +331,10 @@ MALFORMED_HEADERS = {
     "unknown_dtype": {"vars/0": {"dtype": "OBJ", "shape": [1], "data_offsets": [0, 4]}},
     "negative_shape": {"vars/0": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}},
     "size_mismatch": {"vars/0": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}},
-    "overlap": {"a/vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
-                "b/vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}},  # fmt: skip
+    "overlap": {
+        "a/vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "b/vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]},
+    },
     "gap": {"vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}},
     "huge_declared": {"vars/0": {"dtype": "F64", "shape": [2**40], "data_offsets": [0, 2**43]}},
     "extra_key": {"vars/0": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "path": "/etc/passwd"}},
@@ -307,8 +394,9 @@ def test_hostile_h5_files(folder):
             "0", shape=(2**20, 2**10), dtype="float32", chunks=(1024, 1024), compression="gzip"
         )
     with h5py.File(folder / "strings.weights.h5", "w") as file:
-        file.create_group("layers/dense_a/vars").create_dataset("0", data=np.array([b"rm -rf"], dtype=object),
-                                                                 dtype=h5py.string_dtype())  # fmt: skip
+        file.create_group("layers/dense_a/vars").create_dataset(
+            "0", data=np.array([b"rm -rf"], dtype=object), dtype=h5py.string_dtype()
+        )
     files = ["external", "softlink", "extlink", "bomb", "strings"]
     for name in files:
         _load_fails(folder / f"{name}.weights.h5", loader="weights")
@@ -335,7 +423,8 @@ def test_no_unsafe_calls_on_the_load_path():
                 assert node.id not in banned_names, f"{path.name}: {node.id}"
             if isinstance(node, ast.Attribute):
                 assert node.attr not in {"load", "loads"} or not (
-                    isinstance(node.value, ast.Name) and node.value.id in ("torch", "pickle", "marshal", "np", "numpy")
+                    isinstance(node.value, ast.Name)
+                    and node.value.id in ("torch", "pickle", "marshal", "np", "numpy")
                 ), f"{path.name}: {ast.unparse(node)}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [alias.name for alias in node.names] + [getattr(node, "module", None) or ""]

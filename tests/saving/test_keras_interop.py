@@ -19,7 +19,9 @@ def _quiet(function, *args, **kwargs):
 def _h5_paths(path):
     found = []
     with h5py.File(path, "r") as file:
-        file.visititems(lambda name, obj: found.append((name, obj.shape)) if isinstance(obj, h5py.Dataset) else None)
+        file.visititems(
+            lambda name, obj: found.append((name, obj.shape)) if isinstance(obj, h5py.Dataset) else None
+        )
     return sorted(found)
 
 
@@ -64,7 +66,9 @@ def test_weights_h5_both_ways(keras, tmp_path):
     fresh.save_weights(tmp_path / "ours.weights.h5")
     assert _h5_paths(tmp_path / "ours.weights.h5") == _h5_paths(tmp_path / "keras.weights.h5")
     theirs.load_weights(tmp_path / "ours.weights.h5")
-    np.testing.assert_allclose(theirs.predict(x, verbose=0), fresh.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        theirs.predict(x, verbose=0), fresh.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def _tangled(library):
@@ -122,12 +126,16 @@ def test_sequential_both_ways(keras, tmp_path):
     ours.save(tmp_path / "ours.keras")
     theirs = _quiet(keras.saving.load_model, tmp_path / "ours.keras")
     assert type(theirs).__name__ == "Sequential"
-    np.testing.assert_allclose(theirs.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        theirs.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
     keras_model = keras.Sequential([keras.layers.GRU(3), keras.layers.Dense(2)])
     keras_model.build((None, 5, 4))
     keras_model.save(tmp_path / "theirs.keras")
     loaded = tk.models.load_model(tmp_path / "theirs.keras")
-    np.testing.assert_allclose(loaded.predict(data, verbose=0), keras_model.predict(data, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(data, verbose=0), keras_model.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_graph_operations_both_ways(keras, tmp_path):
@@ -138,14 +146,18 @@ def test_graph_operations_both_ways(keras, tmp_path):
     ours = tk.Model(x, y)
     ours.save(tmp_path / "ours.keras")
     theirs = _quiet(keras.saving.load_model, tmp_path / "ours.keras")
-    np.testing.assert_allclose(theirs.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        theirs.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
     i = keras.Input((4,))
     k = keras.layers.Dense(4)(i)
     out = keras.ops.concatenate([k * 2.0, keras.ops.sum(k, axis=-1, keepdims=True), k[:, 1:3] + 1.0], axis=-1)
     keras_model = keras.Model(i, keras.ops.mean(keras.ops.expand_dims(out, 1), axis=1))
     keras_model.save(tmp_path / "theirs.keras")
     loaded = tk.models.load_model(tmp_path / "theirs.keras")
-    np.testing.assert_allclose(loaded.predict(data, verbose=0), keras_model.predict(data, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(data, verbose=0), keras_model.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_torch_only_operations_are_saved_for_torchkeras(keras, tmp_path):

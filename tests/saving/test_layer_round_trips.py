@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 import torchkeras as tk
+from tests.saving.layer_cases import LAYER_CASES, NOT_SAVED_ALONE, make_layer
 from torchkeras.layers.layer import Layer
 from torchkeras.saving.serialization import import_builtin_layers
 from torchkeras.utils.registry import _BUILTINS, get_registered_object
-
-from tests.saving.layer_cases import LAYER_CASES, NOT_SAVED_ALONE, make_layer
 
 import_builtin_layers()
 CASES = sorted(name for name, case in LAYER_CASES.items() if case is not None)
@@ -26,7 +25,7 @@ KERAS_DIFFERENCES = {
     "RandomCrop": "Keras 3.15 returns RandomCrop's input uncropped at inference; torchkeras crops",
 }
 KERAS_WRITTEN_DIFFERENCES = {
-    "TimeDistributed": "Keras 3.15 writes Dense's `quantization_config`, which torchkeras's Dense does not accept",
+    "TimeDistributed": "Keras 3.15 writes `quantization_config` in Dense configs; our Dense rejects it",
 }
 CALLED_WITH_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention"}  # layer(query, value)
 
@@ -56,12 +55,16 @@ def _model(name):
     model = tk.Model(inputs, outputs)
     rng = np.random.RandomState(1)
     for sublayer in model.layers:  # non-default weights, so a mix-up cannot go unnoticed
-        sublayer.set_weights([np.asarray(rng.rand(*w.shape) + 0.5).astype(w.dtype) for w in sublayer.get_weights()])
+        sublayer.set_weights(
+            [np.asarray(rng.rand(*w.shape) + 0.5).astype(w.dtype) for w in sublayer.get_weights()]
+        )
     return model, data
 
 
 def _check(model, data, expected, atol=1e-6):
-    for got, want in zip(tk.utils.nest.flatten(model.predict(data, verbose=0)), tk.utils.nest.flatten(expected)):
+    for got, want in zip(
+        tk.utils.nest.flatten(model.predict(data, verbose=0)), tk.utils.nest.flatten(expected)
+    ):
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=atol)
 
 
@@ -86,7 +89,9 @@ def test_layer_round_trip(name, fmt, tmp_path):
 
 
 def _keras_case(name, direction):
-    differences = KERAS_DIFFERENCES if direction == "read" else {**KERAS_DIFFERENCES, **KERAS_WRITTEN_DIFFERENCES}
+    differences = (
+        KERAS_DIFFERENCES if direction == "read" else {**KERAS_DIFFERENCES, **KERAS_WRITTEN_DIFFERENCES}
+    )
     if name in differences:
         return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=differences[name]))
     return name

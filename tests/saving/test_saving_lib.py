@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import torchkeras as tk
-from torchkeras import saving
 from torchkeras.saving import h5_io
 from torchkeras.utils.registry import _CUSTOM
 
@@ -29,7 +28,9 @@ def _data(*shape, seed=0):
 
 
 def _assert_same_predictions(a, b, data):
-    for x, y in zip(tk.utils.nest.flatten(a.predict(data, verbose=0)), tk.utils.nest.flatten(b.predict(data, verbose=0))):
+    for x, y in zip(
+        tk.utils.nest.flatten(a.predict(data, verbose=0)), tk.utils.nest.flatten(b.predict(data, verbose=0))
+    ):
         np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
 
 
@@ -37,7 +38,9 @@ def _assert_same_predictions(a, b, data):
 
 
 def _sequential():
-    return tk.Sequential([tk.Input((4,)), tk.layers.Dense(8, activation="relu"), tk.layers.Dense(2)]), _data(5, 4)
+    return tk.Sequential([tk.Input((4,)), tk.layers.Dense(8, activation="relu"), tk.layers.Dense(2)]), _data(
+        5, 4
+    )
 
 
 def _deferred_sequential():
@@ -90,7 +93,9 @@ class TorchBlock(tk.layers.Layer):
     def __init__(self, width=4, **kwargs):
         super().__init__(**kwargs)
         self.width = width
-        self.net = torch.nn.Sequential(torch.nn.Linear(width, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(width, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2)
+        )
 
     def call(self, x):
         return self.net(x)
@@ -220,7 +225,9 @@ def test_wrapped_torch_module_weights(fmt, tmp_path):
     _needs(fmt)
 
     def make():
-        return tk.Model(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2)))
+        return tk.Model(
+            torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
+        )
 
     model = make()
     model.module[1].running_var.fill_(2.0)
@@ -354,12 +361,18 @@ def test_loads_in_a_fresh_process_without_the_defining_code(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     result = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "data.npz"), str(tmp_path)],
-        capture_output=True, text=True, check=True, env=env, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tmp_path,
+    )
     expected = model.predict(data, verbose=0)
     for outputs in json.loads(result.stdout.strip().splitlines()[-1]).values():
         for key, value in outputs.items():
-            np.testing.assert_allclose(np.asarray(value, dtype="float32"), expected[key], rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(
+                np.asarray(value, dtype="float32"), expected[key], rtol=1e-6, atol=1e-7
+            )
 
 
 def test_functional_order_and_custom_subclass_name_survive(tmp_path):

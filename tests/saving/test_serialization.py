@@ -46,7 +46,12 @@ def test_builtin_objects_serialize_like_keras(keras):
 
 def test_functions_and_plain_values():
     relu = saving.serialize_keras_object(tk.activations.relu)
-    assert relu == {"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "relu"}
+    assert relu == {
+        "module": "keras.activations",
+        "class_name": "function",
+        "config": "relu",
+        "registered_name": "relu",
+    }
     assert saving.deserialize_keras_object(relu) is tk.activations.relu
     mse = saving.serialize_keras_object(tk.losses.mean_squared_error)
     assert saving.deserialize_keras_object(mse) is tk.losses.mean_squared_error
@@ -55,7 +60,9 @@ def test_functions_and_plain_values():
     assert restored[:4] == [1, 2.5, "x", None] and restored[4] == [1, {"a": [2, 3]}]
     assert restored[5] == slice(1, None, 2) and restored[6] is Ellipsis and restored[7] == b"raw"
     np.testing.assert_array_equal(restored[8], np.arange(3.0))
-    tensor = saving.deserialize_keras_object(saving.serialize_keras_object(torch.tensor([[1, 2]], dtype=torch.int16)))
+    tensor = saving.deserialize_keras_object(
+        saving.serialize_keras_object(torch.tensor([[1, 2]], dtype=torch.int16))
+    )
     assert tensor.dtype == torch.int16 and tensor.tolist() == [[1, 2]]
 
 
@@ -103,8 +110,15 @@ def test_custom_objects_registration_and_scopes():
 
 
 def test_names_never_reach_an_import():
-    for module, name in [("os", "system"), ("builtins", "eval"), ("subprocess", "Popen"), ("torch", "load"),
-                         ("numpy", "load"), ("keras.src.utils", "get_file"), ("pickle", "loads")]:  # fmt: skip
+    for module, name in [
+        ("os", "system"),
+        ("builtins", "eval"),
+        ("subprocess", "Popen"),
+        ("torch", "load"),
+        ("numpy", "load"),
+        ("keras.src.utils", "get_file"),
+        ("pickle", "loads"),
+    ]:
         with pytest.raises(ValueError, match="Unknown"):
             saving.deserialize_keras_object({"module": module, "class_name": "function", "config": name})
         with pytest.raises(ValueError, match="Unknown class"):

@@ -37,7 +37,9 @@ def _failing_chunks(error):
     raise error
 
 
-@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt(), OSError(28, "No space left on device")])
+@pytest.mark.parametrize(
+    "error", [RuntimeError("boom"), KeyboardInterrupt(), OSError(28, "No space left on device")]
+)
 def test_failure_while_serializing_leaves_previous_file(tmp_path, error):
     target = tmp_path / "model.keras"
     target.write_bytes(b"previous")

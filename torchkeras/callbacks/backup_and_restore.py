@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from typing import Any
@@ -55,7 +56,9 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+        if save_freq != "epoch" and (
+            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1
+        ):
             raise invalid("save_freq", "must be 'epoch' or a positive integer number of batches", save_freq)
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
@@ -78,7 +81,9 @@ class BackupAndRestore(Callback):
                 "To use the BackupAndRestore callback, your model must be built before you call `fit()`. "
                 f"Model '{self.model.name}' is unbuilt: build it by calling it on a batch of data."
             )
-        candidates = [metadata] + ([metadata["previous"]] if self.double_checkpoint and metadata.get("previous") else [])
+        candidates = [metadata] + (
+            [metadata["previous"]] if self.double_checkpoint and metadata.get("previous") else []
+        )
         errors = []
         for entry in candidates:
             try:
@@ -155,10 +160,8 @@ class BackupAndRestore(Callback):
             if os.path.exists(path):
                 os.remove(path)
         self._latest = None
-        try:
+        with contextlib.suppress(OSError):  # not empty (other files) or already gone
             os.rmdir(self.backup_dir)
-        except OSError:
-            pass  # not empty (other files) or already gone
 
 
 def _check_entry(entry: Any) -> None:
@@ -176,7 +179,9 @@ def _check_entry(entry: Any) -> None:
 def _rng_state() -> dict[str, Any]:
     state = {"cpu": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = [base64.b64encode(s.numpy().tobytes()).decode() for s in torch.cuda.get_rng_state_all()]
+        state["cuda"] = [
+            base64.b64encode(s.numpy().tobytes()).decode() for s in torch.cuda.get_rng_state_all()
+        ]
     return state
 
 
@@ -190,4 +195,6 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all([decode(s) for s in state["cuda"]])
     except (ValueError, RuntimeError, TypeError) as error:
-        raise ValueError(f"BackupAndRestore: the backup's random generator state is corrupt ({error}).") from None
+        raise ValueError(
+            f"BackupAndRestore: the backup's random generator state is corrupt ({error})."
+        ) from None

@@ -75,9 +75,14 @@ class CallbackList(Callback):
             self.callbacks.append(self._progbar)
 
     def _refresh_numeric_hooks(self) -> None:
-        """Decides, per batch hook, whether its logs must be converted to Python floats."""
+        """Decides, per batch hook, whether its logs must be converted to Python floats, and
+        which callbacks implement it at all (the others are not called every batch)."""
         self._numeric = {
             hook: any(_wants_numbers(cb, name) for cb in self.callbacks for name in names)
+            for hook, names in _BATCH_HOOKS.items()
+        }
+        self._listeners = {
+            hook: [cb for cb in self.callbacks if any(_implements(cb, name) for name in names)]
             for hook, names in _BATCH_HOOKS.items()
         }
 
@@ -106,8 +111,11 @@ class CallbackList(Callback):
             getattr(callback, hook)(*args, logs)
 
     def _call_batch(self, hook: str, batch: int, logs: dict | None) -> None:
+        listeners = self._listeners[hook]
+        if not listeners:
+            return  # nobody listens: nothing to call or convert, every batch
         logs = self._batch_logs(hook, logs)
-        for callback in self.callbacks:
+        for callback in listeners:
             getattr(callback, hook)(batch, logs=logs)
 
     # Begin/end of a run: refresh the conversion plan, then forward.
@@ -163,6 +171,15 @@ class CallbackList(Callback):
 
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._call_batch("on_predict_batch_end", batch, logs)
+
+
+def _implements(callback: Callback, hook: str) -> bool:
+    """Whether `callback` does anything on `hook` (it or a class other than `Callback` defines it).
+
+    The legacy `on_batch_*` hooks are reached through `on_train_batch_*`, so either counts."""
+    if hook in vars(callback):
+        return True
+    return any(hook in vars(klass) for klass in type(callback).__mro__ if klass is not Callback)
 
 
 def _wants_numbers(callback: Callback, hook: str) -> bool:

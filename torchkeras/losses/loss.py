@@ -235,6 +235,8 @@ class Loss:
             mask = in_mask.bool() & out_mask.bool()
         else:
             mask = in_mask if in_mask is not None else out_mask
+        if mask is None and sample_weight is None and isinstance(losses, torch.Tensor) and losses.dtype == dtype:
+            return reduce_values(losses, None, standardize_reduction(self.reduction))
         return reduce_weighted_values(
             losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=dtype
         )

@@ -192,12 +192,14 @@ def sparse_categorical_crossentropy(
     """
     y_pred = nest.to_tensor(y_pred)
     y_true = nest.to_tensor(y_true, device=y_pred.device)
-    if y_pred.dim() < 1:
+    rank = y_pred.dim()
+    if rank < 1:
         raise ValueError(f"`y_pred` must be at least rank 1. Received: y_pred.shape={tuple(y_pred.shape)}")
-    if y_true.dim() == y_pred.dim() and y_true.shape[axis] == 1:
+    if y_true.dim() == rank and y_true.shape[axis] == 1:
         y_true = y_true.squeeze(axis)
-    class_axis = axis % y_pred.dim()
-    expected = y_pred.shape[:class_axis] + y_pred.shape[class_axis + 1 :]
+    class_axis = axis % rank
+    shape = y_pred.shape
+    expected = shape[:-1] if class_axis == rank - 1 else shape[:class_axis] + shape[class_axis + 1 :]
     if y_true.shape != expected:
         raise ValueError(
             "`y_true` must have the shape of `y_pred` without its class axis. "
@@ -208,7 +210,7 @@ def sparse_categorical_crossentropy(
         valid = y_true != ignore_class
         y_true = torch.where(valid, y_true, torch.zeros_like(y_true))
     target = y_true.long()
-    if y_pred.dim() == 1:
+    if rank == 1:
         output, target = y_pred.unsqueeze(0), target.unsqueeze(0)
     else:
         output = y_pred if class_axis == 1 else y_pred.movedim(class_axis, 1)
@@ -216,7 +218,7 @@ def sparse_categorical_crossentropy(
         result = F.cross_entropy(output, target, reduction="none")
     else:
         result = F.nll_loss(_probabilities_log(output, 1), target, reduction="none")
-    result = result.squeeze(0) if y_pred.dim() == 1 else result
+    result = result.squeeze(0) if rank == 1 else result
     if valid is not None:
         result = torch.where(valid, result, torch.zeros_like(result))
         result._keras_mask = valid
@@ -467,15 +469,13 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         # Integer labels reach `.long()` unchanged when every valid class id is exact in the loss
         # dtype; out-of-range labels fail either way. `ignore_class` compares rounded labels.
         kwargs = self._fn_kwargs
-        axis, rank = kwargs["axis"], y_pred.dim()
-        return (
-            self.fn is sparse_categorical_crossentropy
-            and kwargs["ignore_class"] is None
-            and not (y_true.is_floating_point() or y_true.is_complex())
-            and isinstance(axis, int)
-            and -rank <= axis < rank
-            and y_pred.shape[axis] <= exact_integer_limit(y_pred.dtype)
-        )
+        axis = kwargs["axis"]
+        if self.fn is not sparse_categorical_crossentropy or kwargs["ignore_class"] is not None:
+            return False
+        if y_true.is_floating_point() or y_true.is_complex() or type(axis) is not int:
+            return False
+        rank = y_pred.dim()
+        return -rank <= axis < rank and y_pred.shape[axis] <= exact_integer_limit(y_pred.dtype)
 
 
 class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import config
-from torchkeras.losses.loss import squeeze_or_expand_to_same_rank
+from torchkeras.losses.loss import exact_integer_limit, squeeze_or_expand_to_same_rank
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
 from torchkeras.utils import nest
 
@@ -116,6 +116,27 @@ def sparse_top_k_categorical_accuracy(
     return matches.reshape(original_shape) if len(original_shape) > 1 else matches
 
 
+def _countable(y_true: Any, y_pred: Any, dtype: torch.dtype) -> bool:
+    """Whether a batch may take the counting shortcut: two tensors on one device, 2-D real
+    predictions, and few enough samples that a count of matches is exact in `dtype`."""
+    return (
+        isinstance(y_true, torch.Tensor)
+        and isinstance(y_pred, torch.Tensor)
+        and y_pred.dim() == 2
+        and y_pred.is_floating_point()
+        and y_true.device == y_pred.device
+        and y_pred.shape[0] <= exact_integer_limit(dtype)
+    )
+
+
+def _exact_labels(labels: torch.Tensor, num_classes: int, dtype: torch.dtype) -> bool:
+    """Whether comparing `labels` with class ids as they are gives what comparing them after a
+    cast to `dtype` gives: same float dtype, or integers with every class id exact in `dtype`."""
+    if labels.is_floating_point():
+        return labels.dtype == dtype
+    return not labels.is_complex() and num_classes <= exact_integer_limit(dtype)
+
+
 class _AccuracyWrapper(MeanMetricWrapper):
     """Accuracy metrics go up; their config is `name` and `dtype` plus their own arguments."""
 
@@ -158,6 +179,15 @@ class BinaryAccuracy(_AccuracyWrapper):
         self.threshold = threshold
         self._direction = "up"
 
+    def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
+        if self._fn is not binary_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
+            return None
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        if y_true.shape != y_pred.shape or y_pred.numel() != y_pred.shape[0]:
+            return None  # several values per sample are averaged first
+        # `eq` promotes the booleans to `y_true`'s dtype, the cast `binary_accuracy` makes.
+        return torch.eq(y_true, y_pred > self._fn_kwargs["threshold"])
+
 
 class CategoricalAccuracy(_AccuracyWrapper):
     """How often the arg-max of the predictions matches the one-hot labels.
@@ -171,6 +201,15 @@ class CategoricalAccuracy(_AccuracyWrapper):
         super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
         self._direction = "up"
 
+    def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
+        if self._fn is not categorical_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
+            return None
+        if y_true.dim() != 2 or y_true.shape[0] != y_pred.shape[0] or y_true.dtype == torch.bool:
+            return None
+        if max(y_true.shape[1], y_pred.shape[1]) > exact_integer_limit(y_pred.dtype):
+            return None  # class ids are compared after a cast to `y_pred`'s dtype
+        return torch.eq(torch.argmax(y_true, dim=-1), torch.argmax(y_pred, dim=-1))
+
 
 class SparseCategoricalAccuracy(_AccuracyWrapper):
     """How often the arg-max of the predictions matches the integer labels.
@@ -183,6 +222,17 @@ class SparseCategoricalAccuracy(_AccuracyWrapper):
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
         super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
         self._direction = "up"
+
+    def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
+        if self._fn is not sparse_categorical_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
+            return None
+        if y_true.dim() == 2 and y_true.shape[1] == 1:
+            y_true = y_true.squeeze(-1)
+        if y_true.dim() != 1 or y_true.shape[0] != y_pred.shape[0]:
+            return None
+        if not _exact_labels(y_true, y_pred.shape[1], y_pred.dtype):
+            return None
+        return torch.eq(y_true, torch.argmax(y_pred, dim=-1))
 
 
 class TopKCategoricalAccuracy(_AccuracyWrapper):

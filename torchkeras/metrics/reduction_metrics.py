@@ -7,8 +7,14 @@ from typing import Any
 
 import torch
 
-from torchkeras import config, losses
-from torchkeras.losses.loss import apply_mask, get_mask, squeeze_or_expand_to_same_rank
+from torchkeras import losses
+from torchkeras.losses.loss import (
+    apply_mask,
+    exact_integer_limit,
+    get_mask,
+    scalar_tensor,
+    squeeze_or_expand_to_same_rank,
+)
 from torchkeras.losses.serialization import serialize_object
 from torchkeras.metrics.metric import Metric
 from torchkeras.utils import nest
@@ -42,7 +48,8 @@ def reduce_to_samplewise_values(
         weight_ndim, values_ndim = sample_weight.dim(), values.dim()
         if values_ndim > weight_ndim:
             values = _reduce(reduce_fn, values, weight_ndim, values_ndim)
-        values = values * sample_weight.expand(values.shape)
+        sample_weight = sample_weight.expand(values.shape)  # broadcast weights count once per value
+        values = values * sample_weight
         if weight_ndim > 1:
             sample_weight = _reduce(reduce_fn, sample_weight, 1, weight_ndim)
     if values.dim() > 1:
@@ -70,7 +77,7 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        dtype = config.torch_dtype(self.dtype)
+        dtype = self._torch_dtype
         values, _ = reduce_to_samplewise_values(values, sample_weight, torch.sum, dtype, self._device)
         self.total.assign_add(values.sum())
 
@@ -78,7 +85,7 @@ class Sum(Metric):
         self.total.assign(0)
 
     def result(self) -> torch.Tensor:
-        return self.total.to(config.torch_dtype(self.dtype), copy=True)
+        return self.total.to(self._torch_dtype, copy=True)
 
 
 class Mean(Metric):
@@ -102,27 +109,82 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
+        _note_sign(self.count, positive=False)
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        dtype = config.torch_dtype(self.dtype)
-        values, sample_weight = reduce_to_samplewise_values(
-            values, sample_weight, torch.mean, dtype, self._device
-        )
-        self.total.assign_add(values.sum())
-        if sample_weight is not None:
-            self.count.assign_add(sample_weight.sum())
-        else:
-            self.count.assign_add(values.shape[0] if values.dim() >= 1 else 1)
+        self._accumulate(values, sample_weight)
 
     def reset_state(self) -> None:
         self.total.assign(0)
         self.count.assign(0)
+        _note_sign(self.count, positive=False)
 
     def result(self) -> torch.Tensor:
-        count = self.count.detach()
+        count = self.count
+        note = _sign_note(count)
+        if note is not None and note[1]:  # one op: `divide_no_nan` of a positive count
+            return self.total / count
+        count = count.detach()
         return torch.where(
             count == 0, torch.zeros_like(count), self.total / torch.where(count == 0, 1, count)
         )
+
+    def _accumulate(self, values: Any, sample_weight: Any) -> None:
+        """The body of `update_state`: direct updates for the per-step cases (a tensor of the
+        metric's dtype, no mask, no weights or one Python-number weight for a scalar), the
+        general weighting and reduction otherwise."""
+        if isinstance(values, torch.Tensor):
+            if values.device != self._device:
+                self._follow(values.device)
+            if values.dtype == self._torch_dtype and get_mask(values) is None:
+                if values.requires_grad:
+                    values = values.detach()
+                rank = values.dim()
+                if sample_weight is None and rank == 1:
+                    self.total.add_(values.sum())
+                    self._add_count(values.shape[0])
+                    return
+                if rank == 0 and type(sample_weight) in (int, float):  # e.g. the batch size
+                    weight = scalar_tensor(sample_weight, self._torch_dtype)
+                    self.total.add_(values * weight)
+                    self._add_count(sample_weight, weight)
+                    return
+        values, sample_weight = reduce_to_samplewise_values(
+            values, sample_weight, torch.mean, self._torch_dtype, self._device
+        )
+        self.total.assign_add(values.sum())
+        if sample_weight is not None:
+            self.count.assign_add(sample_weight.sum())
+            _note_sign(self.count, positive=None)
+        else:
+            self._add_count(values.shape[0] if values.dim() >= 1 else 1)
+
+    def _add_count(self, increment: float, as_tensor: torch.Tensor | None = None) -> None:
+        """Adds a number known on the host to `count`, keeping track of the count's sign."""
+        count = self.count
+        note = _sign_note(count)
+        if as_tensor is None and abs(increment) <= exact_integer_limit(count.dtype):
+            as_tensor = scalar_tensor(increment, count.dtype)  # the same sum, without wrapping
+        count.add_(increment if as_tensor is None else as_tensor)
+        if note is not None and increment >= 0:
+            _note_sign(count, positive=note[1] or increment >= 1)
+        else:
+            _note_sign(count, positive=None)
+
+
+def _note_sign(count: torch.Tensor, positive: bool | None) -> None:
+    """Records that `count`, as it is now, is `>= 0` and whether it is `> 0` (`None`: unknown).
+
+    The note holds the tensor's version: any later in-place write bumps it, and copies or pickles
+    of the variable do not carry the note, so a stale note is never trusted.
+    """
+    count._sign_note = None if positive is None else (count._version, positive)
+
+
+def _sign_note(count: torch.Tensor) -> tuple[int, bool] | None:
+    """The `(version, positive)` note of `count` if it is still current, else `None`."""
+    note = getattr(count, "_sign_note", None)
+    return note if note is not None and note[0] == count._version else None
 
 
 class MeanMetricWrapper(Mean):
@@ -145,17 +207,33 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
         if any(fn is obj or type(fn) is obj for obj in losses.ALL_OBJECTS_DICT.values()):
             self._direction = "down"
+        # Built-in functions never differentiate, so they may run on a detached `y_pred`.
+        self._graph_free = str(getattr(fn, "__module__", None)).startswith("torchkeras.")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         mask = get_mask(y_pred)
+        if mask is None and sample_weight is None:
+            matches = self._batch_matches(y_true, y_pred)
+            if matches is not None:
+                self.total.add_(matches.sum(dtype=self._torch_dtype))
+                self._add_count(matches.shape[0])
+                return
+        if self._graph_free and isinstance(y_pred, torch.Tensor) and y_pred.requires_grad:
+            y_pred = y_pred.detach()
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:
-            dtype = config.torch_dtype(self.dtype)
+            dtype = self._torch_dtype
             device = values.device if isinstance(values, torch.Tensor) else self._device
             if sample_weight is not None:
                 sample_weight = nest.to_tensor(sample_weight, dtype=dtype, device=device)
             sample_weight = apply_mask(sample_weight, mask.to(device), dtype=dtype, reduction="sum")
-        super().update_state(values, sample_weight=sample_weight)
+        self._accumulate(values, sample_weight)
+
+    def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
+        """A shortcut for 0/1 metrics: a boolean tensor with one entry per sample (trailing axes
+        of size 1 allowed) on the state's device, whose count of `True` is exactly the sum `fn`
+        would give, or `None` to take the general path. Accuracy metrics implement it."""
+        return None
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "fn": serialize_object(self._fn), **self._fn_kwargs}

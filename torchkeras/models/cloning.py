@@ -60,7 +60,9 @@ def clone_model(
 
 def _recursive(function: Callable[[Layer], Layer], call_function: Any) -> Callable[[Layer], Layer]:
     def clone(layer: Layer) -> Layer:
-        if isinstance(layer, Sequential) or (isinstance(layer, Functional) and has_functional_constructor(type(layer))):
+        if isinstance(layer, Sequential) or (
+            isinstance(layer, Functional) and has_functional_constructor(type(layer))
+        ):
             return clone_model(layer, clone_function=function, call_function=call_function, recursive=True)
         return function(layer)
 
@@ -93,7 +95,9 @@ def _clone_functional(model: Functional, input_tensors: Any, function: Any, call
     if input_tensors is not None:
         given = flatten(input_tensors)
         if len(given) != len(model.inputs):
-            raise ValueError(f"`input_tensors` must hold {len(model.inputs)} tensor(s). Received: {len(given)}.")
+            raise ValueError(
+                f"`input_tensors` must hold {len(model.inputs)} tensor(s). Received: {len(given)}."
+            )
         new_inputs = given
     else:
         new_inputs = [Input(batch_shape=t.shape, dtype=t.dtype, name=t.name) for t in model.inputs]
@@ -103,10 +107,13 @@ def _clone_functional(model: Functional, input_tensors: Any, function: Any, call
     for node in model._nodes:
         layer = node.layer
         if id(layer) not in clones:
-            clones[id(layer)] = TorchFunction(layer.function) if isinstance(layer, TorchFunction) else function(layer)
+            clones[id(layer)] = (
+                TorchFunction(layer.function) if isinstance(layer, TorchFunction) else function(layer)
+            )
         clone = clones[id(layer)]
         args, call_kwargs = map_structure(
-            lambda leaf: tensors[id(leaf)] if isinstance(leaf, KerasTensor) else leaf, (node.args, node.kwargs)
+            lambda leaf: tensors[id(leaf)] if isinstance(leaf, KerasTensor) else leaf,
+            (node.args, node.kwargs),
         )
         if call_function is not None and not isinstance(clone, TorchFunction):
             outputs = call_function(clone, *args, **call_kwargs)

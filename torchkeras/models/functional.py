@@ -26,9 +26,7 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     stack: list[tuple[Node, bool]] = []
     for tensor in reversed(outputs):  # the stack pops the first output's branch first
         if tensor._keras_history is None:
-            raise ValueError(
-                f"Output {tensor} was not produced by layers called on `keras.Input()` tensors."
-            )
+            raise ValueError(f"Output {tensor} was not produced by layers called on `keras.Input()` tensors.")
         stack.append((tensor._keras_history[0], False))
     while stack:
         node, expanded = stack.pop()

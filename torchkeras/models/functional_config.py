@@ -119,7 +119,11 @@ def _node_config(args: Any, kwargs: dict, reference: Any, exact: bool) -> dict[s
 
     def encode(value: Any) -> Any:
         if isinstance(value, KerasTensor):
-            config = {"shape": list(value.shape), "dtype": value.dtype, "keras_history": reference(value, True)}
+            config = {
+                "shape": list(value.shape),
+                "dtype": value.dtype,
+                "keras_history": reference(value, True),
+            }
             return {"class_name": "__keras_tensor__", "config": config}
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
@@ -142,7 +146,9 @@ def _node_config(args: Any, kwargs: dict, reference: Any, exact: bool) -> dict[s
 # ----------------------------------------------------------------------------------- loading
 
 
-def functional_from_config(cls: type, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
+def functional_from_config(
+    cls: type, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Rebuilds a functional model of class `cls` from `functional_get_config`'s output (or Keras's).
 
     Raises:
@@ -151,7 +157,9 @@ def functional_from_config(cls: type, config: Mapping[str, Any], custom_objects:
     config = dict(config)
     layer_configs = config.pop("layers")
     if not isinstance(layer_configs, list):
-        raise ValueError(f"A functional config's `layers` must be a list. Received: {type(layer_configs).__name__}")
+        raise ValueError(
+            f"A functional config's `layers` must be a list. Received: {type(layer_configs).__name__}"
+        )
     input_spec, output_spec = config.pop("input_layers"), config.pop("output_layers")
     operations: dict[str, Any] = {}  # name -> layer, or a function making graph nodes
     produced: dict[str, list[list[KerasTensor]]] = {}  # name -> output tensors of each call so far
@@ -213,10 +221,16 @@ def _lookup(produced: dict, name: Any, node_index: Any, tensor_index: Any) -> Ke
     if not isinstance(name, str) or name not in produced:
         raise ValueError(f"Invalid functional config: unknown layer {name!r}")
     calls = produced[name]
-    if not isinstance(node_index, int) or not isinstance(tensor_index, int) or not 0 <= node_index < len(calls):
+    if (
+        not isinstance(node_index, int)
+        or not isinstance(tensor_index, int)
+        or not 0 <= node_index < len(calls)
+    ):
         raise ValueError(f"Invalid functional config: layer {name!r} has no call {node_index!r}")
     if not 0 <= tensor_index < len(calls[node_index]):
-        raise ValueError(f"Invalid functional config: call {node_index} of {name!r} has no output {tensor_index!r}")
+        raise ValueError(
+            f"Invalid functional config: call {node_index} of {name!r} has no output {tensor_index!r}"
+        )
     return calls[node_index][tensor_index]
 
 
@@ -231,7 +245,11 @@ def _make_operation(layer_config: Mapping[str, Any], custom_objects: Mapping[str
             return TorchFunction(function, name=name)(*args, **kwargs)
 
         return call_torch
-    if isinstance(module, str) and module.startswith("keras.src.ops") and class_name in torch_functions.KERAS_OPERATIONS:
+    if (
+        isinstance(module, str)
+        and module.startswith("keras.src.ops")
+        and class_name in torch_functions.KERAS_OPERATIONS
+    ):
         function = torch_functions.KERAS_OPERATIONS[class_name]
         params = {key: value for key, value in dict(inner).items() if key != "name"}
 

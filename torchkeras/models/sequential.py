@@ -148,12 +148,15 @@ class Sequential(Model):
         from torchkeras.saving.serialization import serialize_keras_object
 
         layers = [serialize_keras_object(layer) for layer in self._layers]
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": super().get_config()["dtype"],
             "layers": layers,
         }
+        if self._layers and isinstance(self._layers[0], InputLayer):
+            config["build_input_shape"] = list(self._layers[0].batch_shape)  # as Keras writes it
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
@@ -164,5 +167,8 @@ class Sequential(Model):
             deserialize_keras_object(c, custom_objects=custom_objects) for c in config.pop("layers", [])
         ]
         config.pop("dtype", None)
-        config.pop("build_input_shape", None)
-        return cls(layers, **config)
+        build_input_shape = config.pop("build_input_shape", None)
+        model = cls(layers, **config)
+        if build_input_shape is not None and not model.built:
+            model.build(tuple(build_input_shape))
+        return model

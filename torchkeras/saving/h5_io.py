@@ -108,7 +108,8 @@ def _collect(h5py: Any, group: Any, path: str, groups: dict, origin: str, count:
             raise ValueError(f"Cannot load {origin!r}: more than {_MAX_OBJECTS} objects.")
         link = group.get(name, getlink=True)
         if not isinstance(link, h5py.HardLink):
-            raise ValueError(f"Cannot load {origin!r}: it holds a {type(link).__name__} at {path}/{name}; links are refused.")
+            kind = type(link).__name__
+            raise ValueError(f"Cannot load {origin!r}: links are refused ({kind} at {path}/{name}).")
         child = group[name]
         child_path = f"{path}/{name}" if path else name
         if name == "vars" and isinstance(child, h5py.Group):
@@ -122,7 +123,8 @@ def _entries(h5py: Any, group: Any, path: str, origin: str) -> dict[str, H5Entry
     for key in list(group.keys()):
         link = group.get(key, getlink=True)
         if not isinstance(link, h5py.HardLink):
-            raise ValueError(f"Cannot load {origin!r}: it holds a {type(link).__name__} at {path}/{key}; links are refused.")
+            kind = type(link).__name__
+            raise ValueError(f"Cannot load {origin!r}: links are refused ({kind} at {path}/{key}).")
         dataset = group[key]
         if not isinstance(dataset, h5py.Dataset):
             raise ValueError(f"Cannot load {origin!r}: {path}/{key} is not a dataset.")
@@ -140,7 +142,10 @@ def _entry(dataset: Any, where: str, origin: str) -> H5Entry:
     if bfloat16 and dtype.itemsize == 2 and dtype.kind in "Vu":
         torch_dtype, bits = torch.bfloat16, True
     elif dtype.kind in "biufc" and dtype.fields is None and dtype.subdtype is None:
-        torch_dtype, bits = (torch.bfloat16 if bfloat16 else torch.from_numpy(np.zeros((), dtype)).dtype), False
+        torch_dtype, bits = (
+            (torch.bfloat16 if bfloat16 else torch.from_numpy(np.zeros((), dtype)).dtype),
+            False,
+        )
     else:
         raise ValueError(f"Cannot load {origin!r}: dataset {where} has non-numeric dtype {dtype}.")
     declared = math.prod(dataset.shape) * dtype.itemsize

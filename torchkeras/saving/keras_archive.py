@@ -73,7 +73,9 @@ def read_archive(filepath: str | os.PathLike) -> dict[str, bytes]:
             with archive.open(info) as member:
                 data = member.read(info.file_size + 1)
             if len(data) != info.file_size:
-                raise fail(f"member {info.filename!r} holds {len(data)} bytes, not the {info.file_size} it declares")
+                raise fail(
+                    f"member {info.filename!r} holds {len(data)} bytes, not the {info.file_size} it declares"
+                )
             members[info.filename] = data
     return members
 
@@ -94,7 +96,9 @@ def _check_member(info: zipfile.ZipInfo, fail: Callable[[str], ValueError]) -> N
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise fail(f"member {name!r} uses an unsupported compression method")
     if info.file_size > MEMBER_LIMITS[name]:
-        raise fail(f"member {name!r} declares {info.file_size} bytes, over the limit of {MEMBER_LIMITS[name]}")
+        raise fail(
+            f"member {name!r} declares {info.file_size} bytes, over the limit of {MEMBER_LIMITS[name]}"
+        )
     if info.file_size > _BOMB_FLOOR and info.file_size > _MAX_EXPANSION * max(info.compress_size, 1):
         raise fail(
             f"member {name!r} declares {info.file_size} bytes but stores {info.compress_size}; "

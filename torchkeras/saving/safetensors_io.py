@@ -65,7 +65,9 @@ def encode(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, str] | No
 class StoredTensor:
     """A tensor inside an open file: `shape` and `dtype` are known, `read()` fetches the data."""
 
-    def __init__(self, file: BinaryIO, start: int, size: int, shape: tuple[int, ...], dtype: torch.dtype, origin: str):
+    def __init__(
+        self, file: BinaryIO, start: int, size: int, shape: tuple[int, ...], dtype: torch.dtype, origin: str
+    ):
         self.file, self.start, self.size, self.origin = file, start, size, origin
         self.shape, self.dtype = shape, dtype
 
@@ -143,11 +145,15 @@ class SafetensorsFile:
         for name, info in header.items():
             shape, dtype, begin, end = self._check_entry(name, info)
             spans.append((begin, end, name))
-            self.tensors[name] = StoredTensor(self.file, data_start + begin, end - begin, shape, dtype, self.path)
+            self.tensors[name] = StoredTensor(
+                self.file, data_start + begin, end - begin, shape, dtype, self.path
+            )
         position = 0
         for begin, end, name in sorted(spans):
             if begin != position:
-                raise self._fail(f"tensor {name!r} starts at byte {begin}, expected {position} (gap or overlap)")
+                raise self._fail(
+                    f"tensor {name!r} starts at byte {begin}, expected {position} (gap or overlap)"
+                )
             position = end
         if position != data_size:
             raise self._fail(f"the tensors cover {position} bytes of data but the file holds {data_size}")
@@ -168,7 +174,9 @@ class SafetensorsFile:
         begin, end = offsets
         expected = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
         if end < begin or end - begin != expected:
-            raise self._fail(f"tensor {name!r} of shape {shape} needs {expected} bytes, its offsets give {end - begin}")
+            raise self._fail(
+                f"tensor {name!r} of shape {shape} needs {expected} bytes, its offsets give {end - begin}"
+            )
         return tuple(shape), dtype, begin, end
 
 

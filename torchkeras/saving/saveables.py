@@ -109,8 +109,8 @@ def _tracked_layers(obj: Any) -> list[Any]:
     found = []
     for child in obj.children():
         if isinstance(child, (torch.nn.ModuleList, torch.nn.ModuleDict)):
-            found.extend(item for item in (child.values() if isinstance(child, torch.nn.ModuleDict) else child)
-                         if isinstance(item, Layer))  # fmt: skip
+            items = child.values() if isinstance(child, torch.nn.ModuleDict) else child
+            found.extend(item for item in items if isinstance(item, Layer))
         elif isinstance(child, Layer):
             found.append(child)
     return found

@@ -106,10 +106,19 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
     if kind == "keras":
         weights_name, weights = _archive_weights(groups, names)
         payload: Any = keras_archive.write_archive(
-            [("metadata.json", _metadata_json().encode()), ("config.json", config_json.encode()), (weights_name, weights)]
+            [
+                ("metadata.json", _metadata_json().encode()),
+                ("config.json", config_json.encode()),
+                (weights_name, weights),
+            ]
         )
     else:
-        metadata = {"format": "pt", "torchkeras_format": "model", "config": config_json, "metadata": _metadata_json()}
+        metadata = {
+            "format": "pt",
+            "torchkeras_format": "model",
+            "config": config_json,
+            "metadata": _metadata_json(),
+        }
         payload = safetensors_io.encode(_flatten(groups), metadata)
     atomic_write(path, payload)
 
@@ -118,7 +127,9 @@ def _metadata_json() -> str:
     from torchkeras import __version__
 
     date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
-    return json.dumps({"keras_version": _KERAS_FORMAT_VERSION, "torchkeras_version": __version__, "date_saved": date})
+    return json.dumps(
+        {"keras_version": _KERAS_FORMAT_VERSION, "torchkeras_version": __version__, "date_saved": date}
+    )
 
 
 def _archive_weights(groups: dict, names: dict) -> tuple[str, bytes]:
@@ -130,15 +141,23 @@ def _archive_weights(groups: dict, names: dict) -> tuple[str, bytes]:
             "which torchkeras reads but Keras does not. Install the `h5` extra for Keras-readable files.",
             stacklevel=4,
         )
-        return "model.weights.safetensors", b"".join(bytes(chunk) for chunk in safetensors_io.encode(_flatten(groups)))
+        return "model.weights.safetensors", b"".join(
+            bytes(chunk) for chunk in safetensors_io.encode(_flatten(groups))
+        )
 
 
 def _flatten(groups: Mapping[str, Mapping[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    return {flat_key(path, key): tensor for path, tensors in groups.items() for key, tensor in tensors.items()}
+    return {
+        flat_key(path, key): tensor for path, tensors in groups.items() for key, tensor in tensors.items()
+    }
 
 
-def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None, compile: bool = True,
-               safe_mode: bool = True) -> Any:  # fmt: skip
+def load_model(
+    filepath: str | os.PathLike,
+    custom_objects: Mapping[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Any:
     """Loads a model saved with `save()` (or by Keras 3 as `.keras`).
 
     Args:
@@ -154,7 +173,9 @@ def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | 
     kind = _format_of(path)
     with _naming(path):
         if os.path.isdir(path):
-            raise ValueError("unzipped model folders are not supported; load a `.keras` or `.safetensors` file")
+            raise ValueError(
+                "unzipped model folders are not supported; load a `.keras` or `.safetensors` file"
+            )
         if kind == "keras":
             members = keras_archive.read_archive(path)
             config = serialization.parse_config_json(members["config.json"], f"{path!r} (config.json)")
@@ -164,7 +185,9 @@ def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | 
         if kind == "safetensors":
             with safetensors_io.SafetensorsFile(path) as file:
                 if file.metadata.get("torchkeras_format") != "model" or "config" not in file.metadata:
-                    raise ValueError("this safetensors file holds no model config (load it with `load_weights()`)")
+                    raise ValueError(
+                        "this safetensors file holds no model config (load it with `load_weights()`)"
+                    )
                 config = serialization.parse_config_json(file.metadata["config"], f"{path!r} (config)")
                 model = _model_from_config(config, custom_objects, compile, safe_mode)
                 restore_state(model, _store(file.tensors, path), path)
@@ -228,7 +251,9 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
     path = os.fspath(filepath)
     kind = _format_of(path)
     if kind not in ("weights.safetensors", "weights.h5"):
-        raise ValueError(f"The filename must end in `.weights.safetensors` or `.weights.h5`. Received: filepath={path}")
+        raise ValueError(
+            f"The filename must end in `.weights.safetensors` or `.weights.h5`. Received: filepath={path}"
+        )
     _check_built(model, "saving")
     if not _proceed(path, overwrite):
         return
@@ -280,21 +305,26 @@ def _restore_state_dict(model: Any, tensors: Mapping[str, Any], path: str) -> No
     names, shapes and dtype kinds must all match."""
     own = model.state_dict(keep_vars=True)
     wrapped = getattr(model, "module", None)
-    if set(tensors) != set(own) and isinstance(wrapped, torch.nn.Module):
-        if set(tensors) == set(wrapped.state_dict()):
-            own = wrapped.state_dict(keep_vars=True)
+    inner = wrapped.state_dict(keep_vars=True) if isinstance(wrapped, torch.nn.Module) else {}
+    if set(tensors) != set(own) and set(tensors) == set(inner):
+        own = inner
     if set(tensors) != set(own):
         missing, extra = sorted(set(own) - set(tensors))[:5], sorted(set(tensors) - set(own))[:5]
         raise ValueError(
-            f"the file's tensor names do not match the model's `state_dict()` (missing {missing}, unexpected {extra})"
+            "the file's tensor names do not match the model's `state_dict()` "
+            f"(missing {missing}, unexpected {extra})"
         )
     problems = [
-        f"{key}: the model has {tuple(own[key].shape)} {own[key].dtype}, the file {tuple(entry.shape)} {entry.dtype}"
+        f"{key}: the model has {tuple(own[key].shape)} {own[key].dtype}, "
+        f"the file {tuple(entry.shape)} {entry.dtype}"
         for key, entry in tensors.items()
-        if tuple(entry.shape) != tuple(own[key].shape) or dtype_kind(entry.dtype) != dtype_kind(own[key].dtype)
+        if tuple(entry.shape) != tuple(own[key].shape)
+        or dtype_kind(entry.dtype) != dtype_kind(own[key].dtype)
     ]
     if problems:
-        raise ValueError(f"{len(problems)} tensor(s) do not fit the model; nothing was assigned: {problems[:10]}")
+        raise ValueError(
+            f"{len(problems)} tensor(s) do not fit the model; nothing was assigned: {problems[:10]}"
+        )
     values = {key: entry.read() for key, entry in tensors.items()}
     with torch.no_grad():
         for key, value in values.items():

@@ -78,7 +78,9 @@ def check_config_limits(config: Any, source: str = "config") -> None:
         value, depth = stack.pop()
         items += 1
         if depth > MAX_CONFIG_DEPTH:
-            raise ValueError(f"{source} is nested deeper than {MAX_CONFIG_DEPTH} levels; refusing to load it.")
+            raise ValueError(
+                f"{source} is nested deeper than {MAX_CONFIG_DEPTH} levels; refusing to load it."
+            )
         if items > MAX_CONFIG_ITEMS:
             raise ValueError(f"{source} holds more than {MAX_CONFIG_ITEMS} values; refusing to load it.")
         if isinstance(value, Mapping):
@@ -94,7 +96,9 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 def parse_config_json(text: str | bytes, source: str = "config") -> Any:
     """Parses a config JSON with the size and depth limits checked before and after parsing."""
     if len(text) > MAX_CONFIG_BYTES:
-        raise ValueError(f"{source} is {len(text)} bytes, over the limit of {MAX_CONFIG_BYTES}; refusing to load it.")
+        raise ValueError(
+            f"{source} is {len(text)} bytes, over the limit of {MAX_CONFIG_BYTES}; refusing to load it."
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -169,7 +173,10 @@ def serialize_keras_object(obj: Any) -> Any:
         return tk_config.standardize_dtype(obj)
     if isinstance(obj, torch.Tensor):
         value = obj.detach().cpu()
-        return {"class_name": "__tensor__", "config": {"value": value.tolist(), "dtype": str(value.dtype)[6:]}}
+        return {
+            "class_name": "__tensor__",
+            "config": {"value": value.tolist(), "dtype": str(value.dtype)[6:]},
+        }
     if isinstance(obj, np.ndarray):
         if obj.ndim == 0:
             return obj.item()
@@ -204,7 +211,12 @@ def _serialize_object(obj: Any) -> Any:
         if isinstance(obj, kind):
             return serialize(obj)
     if isinstance(obj, DTypePolicy):
-        return {"module": "keras", "class_name": "DTypePolicy", "config": obj.get_config(), "registered_name": None}
+        return {
+            "module": "keras",
+            "class_name": "DTypePolicy",
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
     if isinstance(obj, Layer):
         return _serialize_layer(obj)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
@@ -260,7 +272,12 @@ def _serialize_function(fn: Any) -> dict[str, Any]:
         if name is not None and table.get(name) is fn:
             return {"module": module, "class_name": "function", "config": name, "registered_name": name}
     registered = get_registered_name(fn)
-    return {"module": fn.__module__, "class_name": "function", "config": registered, "registered_name": registered}
+    return {
+        "module": fn.__module__,
+        "class_name": "function",
+        "config": registered,
+        "registered_name": registered,
+    }
 
 
 def _serialize_keras_tensor(tensor: KerasTensor) -> dict[str, Any]:
@@ -335,7 +352,9 @@ def _deserialize(config: Any, custom_objects: Mapping[str, Any]) -> Any:
     return instantiate(cls, dict(inner), config, custom_objects)
 
 
-def instantiate(cls: type, inner: dict[str, Any], config: Mapping[str, Any], custom_objects: Mapping[str, Any]) -> Any:
+def instantiate(
+    cls: type, inner: dict[str, Any], config: Mapping[str, Any], custom_objects: Mapping[str, Any]
+) -> Any:
     """`cls.from_config(inner)` inside a custom-object scope, then its build and compile configs."""
     if isinstance(cls, type) and issubclass(cls, Layer):
         if "name" in inner:

@@ -55,7 +55,9 @@ def split_flat_key(name: str) -> tuple[str, str] | None:
     return None
 
 
-def collect_state(model: Any, include_optimizer: bool = True) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, str | None]]:
+def collect_state(
+    model: Any, include_optimizer: bool = True
+) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, str | None]]:
     """`({path: {key: tensor}}, {path: object name})` for everything in `model` holding state,
     in Keras's layouts (optimizer slots of re-laid-out weights included)."""
     groups, names = {}, {}
@@ -153,7 +155,9 @@ def restore_state(
     if optimizer_plan is not None:
         optimizer, entries, layouts = optimizer_plan
         optimizer_values = {
-            key: entry.read() if layouts[int(key)] is None else layouts[int(key)].from_keras(entry.read()).contiguous()
+            key: entry.read()
+            if layouts[int(key)] is None
+            else layouts[int(key)].from_keras(entry.read()).contiguous()
             for key, entry in entries.items()
         }
     with torch.no_grad():
@@ -172,19 +176,24 @@ def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[
         missing = sorted(set(targets) - set(group))[:5]
         extra = sorted(set(group) - set(targets))[:5]
         details = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
-        return f"{_describe(saveable)} has {len(targets)} weights, the file has {len(group)} ({', '.join(details)})"
+        counts = f"has {len(targets)} weights, the file has {len(group)}"
+        return f"{_describe(saveable)} {counts} ({', '.join(details)})"
     pairs = []
     for key, target in targets.items():
         entry, expected = group[key], _keras_shape(target)
         if tuple(entry.shape) != expected:
-            return f"{_describe(saveable)}: weight {key} has shape {expected}, the file has {tuple(entry.shape)}"
+            return (
+                f"{_describe(saveable)}: weight {key} has shape {expected}, the file has {tuple(entry.shape)}"
+            )
         if dtype_kind(entry.dtype) != dtype_kind(target.dtype):
             return f"{_describe(saveable)}: weight {key} is {target.dtype}, the file has {entry.dtype}"
         pairs.append((target, entry))
     return pairs
 
 
-def _optimizer_plan(model: Any, found: Any, problems: list[str], source: str) -> tuple[Any, dict, list] | None:
+def _optimizer_plan(
+    model: Any, found: Any, problems: list[str], source: str
+) -> tuple[Any, dict, list] | None:
     """`(optimizer, entries, layouts)` when the file's optimizer state fits (checked against the
     built optimizer, or a probe of it); `None` (with Keras's warning) when the counts differ."""
     if found is None:
@@ -206,5 +215,7 @@ def _optimizer_plan(model: Any, found: Any, problems: list[str], source: str) ->
     for key, variable, layout in zip(keys, variables, layouts):
         expected = tuple(variable.shape if layout is None else layout.to_keras(variable).shape)
         if tuple(group[key].shape) != expected:
-            problems.append(f"optimizer variable {key} has shape {expected}, the file has {tuple(group[key].shape)}")
+            problems.append(
+                f"optimizer variable {key} has shape {expected}, the file has {tuple(group[key].shape)}"
+            )
     return optimizer, {key: group[key] for key in keys}, layouts

@@ -105,7 +105,8 @@ def _getitem(x: Any, key: Any) -> Any:
 # `x * 2` is saved as Keras's `Multiply` and comes back as `x * 2`.
 KERAS_OPERATIONS: dict[str, Callable[..., Any]] = {
     "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,
-    "TrueDivide": operator.truediv, "Power": operator.pow, "Matmul": operator.matmul, "Negative": operator.neg,
+    "TrueDivide": operator.truediv, "Power": operator.pow, "Matmul": operator.matmul,
+    "Negative": operator.neg,
     "Absolute": ops.absolute, "Abs": ops.abs, "Maximum": ops.maximum, "Minimum": ops.minimum,
     "Exp": ops.exp, "Log": ops.log, "Sqrt": ops.sqrt, "Square": ops.square, "Tanh": ops.tanh,
     "Sigmoid": ops.sigmoid, "Relu": ops.relu, "Softmax": ops.softmax, "GetItem": _getitem,
@@ -114,7 +115,14 @@ KERAS_OPERATIONS: dict[str, Callable[..., Any]] = {
     "Mean": ops.mean, "Max": ops.max, "Min": ops.min, "Cast": ops.cast,
 }  # fmt: skip
 
-_BINARY = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "truediv": "Divide", "matmul": "Matmul", "pow": "Power"}
+_BINARY = {
+    "add": "Add",
+    "sub": "Subtract",
+    "mul": "Multiply",
+    "truediv": "Divide",
+    "matmul": "Matmul",
+    "pow": "Power",
+}
 
 
 def keras_operation(function: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[str, str, tuple] | None:
@@ -126,7 +134,12 @@ def keras_operation(function: Callable[..., Any], args: tuple, kwargs: dict) -> 
     short = name.rsplit(".", 1)[-1].strip("_")
     if len(args) == 2 and short in _BINARY and not name.startswith("torch.Tensor.__r"):
         return "keras.src.ops.numpy", _BINARY[short], args
-    if len(args) == 2 and short.startswith("r") and short[1:] in _BINARY and name.startswith("torch.Tensor.__r"):
+    if (
+        len(args) == 2
+        and short.startswith("r")
+        and short[1:] in _BINARY
+        and name.startswith("torch.Tensor.__r")
+    ):
         return "keras.src.ops.numpy", _BINARY[short[1:]], (args[1], args[0])
     if len(args) == 1 and short == "neg":
         return "keras.src.ops.numpy", "Negative", args

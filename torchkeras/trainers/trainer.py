@@ -40,6 +40,15 @@ def _batch_size(x: Any) -> int:
     return 1
 
 
+def _data_device(x: Any) -> torch.device | None:
+    if isinstance(x, torch.Tensor):
+        return x.device
+    for leaf in flatten(x):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device
+    return None
+
+
 def _class_weights_to_sample_weights(y: Any, class_weight: dict) -> torch.Tensor:
     if not isinstance(y, torch.Tensor):
         raise ValueError("`class_weight` needs a single array of labels `y`.")
@@ -281,7 +290,7 @@ class Trainer:
     def train_step(self, data: Any) -> dict[str, Any]:
         """One optimization step on a batch; returns the metric results (tensors)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        device = self.device
+        device = _data_device(x) or self.device  # batches are already on the model's device
         with self._autocast(device):
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
@@ -308,7 +317,7 @@ class Trainer:
     def test_step(self, data: Any) -> dict[str, Any]:
         """Computes the loss and metrics of a batch without training."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with self._autocast(self.device):
+        with self._autocast(_data_device(x) or self.device):
             y_pred = self(x, training=False)
             if self._compile_loss is not None or self.losses:
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
@@ -318,7 +327,7 @@ class Trainer:
     def predict_step(self, data: Any) -> Any:
         """Returns the model's outputs for a batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        with self._autocast(self.device):
+        with self._autocast(_data_device(x) or self.device):
             return self(x, training=False)
 
     def _step_function(self, kind: str) -> Any:

@@ -8,6 +8,7 @@ file already at the target is left exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -55,10 +56,8 @@ def atomic_write(filepath: str | os.PathLike, payload: BytesLike | Iterable[Byte
                 os.fchmod(file.fileno(), mode)
         os.replace(temp_path, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp_path)
-        except OSError:
-            pass
         raise
     _fsync_folder(folder)
 
@@ -84,11 +83,15 @@ def read_limited(filepath: str | os.PathLike, limit: int, what: str = "file") ->
     path = os.fspath(filepath)
     size = os.path.getsize(path)
     if size > limit:
-        raise ValueError(f"Cannot load {path!r}: the {what} is {size} bytes, over the limit of {limit} bytes.")
+        raise ValueError(
+            f"Cannot load {path!r}: the {what} is {size} bytes, over the limit of {limit} bytes."
+        )
     with open(path, "rb") as file:
         data = file.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"Cannot load {path!r}: the {what} grew past the limit of {limit} bytes while reading.")
+        raise ValueError(
+            f"Cannot load {path!r}: the {what} grew past the limit of {limit} bytes while reading."
+        )
     return data
 
 
