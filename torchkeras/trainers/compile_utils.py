@@ -268,7 +268,8 @@ class CompileMetrics:
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if y_true is None:
             return
-        if len(self.per_output) == 1 and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
+        tensors = isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor)
+        if len(self.per_output) == 1 and tensors:
             for metric in self.per_output[0]:  # the common case
                 metric.update_state(y_true, y_pred)
             for metric in self.weighted_per_output[0]:
