@@ -142,3 +142,24 @@ def test_invalid_reduction_and_unimplemented_call():
         SquaredError(reduction="average")
     with pytest.raises(NotImplementedError, match="call"):
         Loss()(torch.zeros(1), torch.zeros(1))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_mean_reduction_divides_exactly_as_by_the_python_count(dtype):
+    from torchkeras.losses.loss import reduce_values, scalar_tensor
+
+    rng = torch.Generator().manual_seed(0)
+    for size in (1, 3, 32, 255, 1000):
+        values = (torch.randn(size, generator=rng) * 7).to(dtype)
+        expected = values.sum() / size  # the Python int, as before the cached divisor
+        assert torch.equal(
+            reduce_values(values).view(-1).view(torch.uint8), expected.view(-1).view(torch.uint8)
+        )
+    assert scalar_tensor(32, torch.float32) is scalar_tensor(32, torch.float32)
+    assert (
+        scalar_tensor(32, torch.float32).item() == 32.0
+        and scalar_tensor(0.1, torch.float16).dtype == torch.float16
+    )
+    assert torch.signbit(scalar_tensor(-0.0, torch.float32)) and not torch.signbit(
+        scalar_tensor(0, torch.float32)
+    )

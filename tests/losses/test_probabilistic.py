@@ -142,3 +142,34 @@ def test_shape_errors():
 def test_single_class_categorical_warns():
     with pytest.warns(SyntaxWarning, match="binary_crossentropy"):
         losses.categorical_crossentropy(torch.ones(3, 1), torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("dtype", [None, "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_sparse_integer_labels_skip_the_float_cast_with_identical_results(dtype, reduction, from_logits):
+    # Integer labels go to the kernel as they are (a shortcut); float labels take the documented
+    # cast. Both must give the same bits, values and gradients alike.
+    rng = torch.Generator().manual_seed(0)
+    logits = torch.randn(16, 7, generator=rng)
+    y_pred = logits if from_logits else torch.softmax(logits, -1)
+    labels = torch.randint(0, 7, (16,), generator=rng)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction=reduction, dtype=dtype)
+    results = []
+    for y_true in (labels, labels.int()[:, None], labels.to(loss._torch_dtype)):
+        pred = y_pred.clone().requires_grad_(True)
+        value = loss(y_true, pred)
+        value.sum().backward()
+        results.append((value.detach(), pred.grad))
+    for value, grad in results[1:]:
+        assert torch.equal(value, results[0][0]) and torch.equal(grad, results[0][1])
+    with pytest.raises(IndexError):  # out-of-range labels fail on either path
+        losses.SparseCategoricalCrossentropy(from_logits=True)(labels + 7, logits)
+
+
+def test_sparse_labels_round_in_the_loss_dtype_when_classes_exceed_its_integers():
+    # With bfloat16 (integers exact up to 256), label 257 becomes 256 as in Keras: no shortcut.
+    logits = torch.zeros(1, 300)
+    logits[0, 256] = 10.0
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, dtype="bfloat16")
+    assert loss(torch.tensor([257]), logits).item() == loss(torch.tensor([256]), logits).item()

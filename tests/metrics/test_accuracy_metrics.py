@@ -82,3 +82,54 @@ def test_function_forms_reference():
 def test_top_k_counts_ties_as_hits():
     y_pred = torch.tensor([[0.5, 0.5, 0.0]])
     assert metrics.sparse_top_k_categorical_accuracy(torch.tensor([1]), y_pred, k=1).item() == 1.0
+
+
+def _state_bits(metric):
+    return [v.detach().reshape(-1).view(torch.uint8).tolist() for v in metric.variables]
+
+
+@pytest.mark.parametrize(
+    "name, y_true, y_pred",
+    [
+        ("SparseCategoricalAccuracy", "labels", "logits"),
+        ("SparseCategoricalAccuracy", "int32_column", "logits"),
+        ("SparseCategoricalAccuracy", "float_labels", "logits"),
+        ("SparseCategoricalAccuracy", "labels", "half_logits"),
+        ("CategoricalAccuracy", "one_hot", "logits"),
+        ("BinaryAccuracy", "binary", "probabilities"),
+        ("BinaryAccuracy", "binary_flat", "probabilities"),
+        ("BinaryAccuracy", "binary_int", "probabilities"),
+    ],
+)
+def test_counting_shortcut_matches_the_general_path_bit_for_bit(name, y_true, y_pred):
+    rng = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 5, (33,), generator=rng)
+    binary = (torch.rand(33, 1, generator=rng) > 0.5).float()
+    inputs = {
+        "labels": labels,
+        "int32_column": labels.int()[:, None],
+        "float_labels": labels.float(),
+        "one_hot": torch.nn.functional.one_hot(labels, 5).float(),
+        "binary": binary,
+        "binary_flat": binary[:, 0],
+        "binary_int": binary.long(),
+        "logits": torch.randn(33, 5, generator=rng).requires_grad_(True),
+        "half_logits": torch.randn(33, 5, generator=rng).half(),
+        "probabilities": torch.rand(33, 1, generator=rng),
+    }
+    fast, general = getattr(metrics, name)(), getattr(metrics, name)()
+    for _ in range(3):
+        fast.update_state(inputs[y_true], inputs[y_pred])
+        general.update_state(inputs[y_true], inputs[y_pred], sample_weight=torch.ones(33))  # no shortcut
+        assert _state_bits(fast) == _state_bits(general)
+        assert torch.equal(fast.result(), general.result())
+
+
+def test_labels_round_in_the_prediction_dtype_when_classes_exceed_its_integers():
+    # float16 holds integers exactly up to 2048: label 2049 rounds to 2048 (as in Keras), so the
+    # counting shortcut must not compare it as an integer.
+    y_pred = torch.zeros(1, 3000, dtype=torch.float16)
+    y_pred[0, 2048] = 1.0
+    metric = metrics.SparseCategoricalAccuracy()
+    metric.update_state(torch.tensor([2049]), y_pred)
+    assert metric.result().item() == 1.0

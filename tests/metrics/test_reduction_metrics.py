@@ -71,3 +71,78 @@ def test_wrapper_passes_kwargs_and_config_round_trips():
     clone = metrics.MeanMetricWrapper.from_config(config)
     assert clone._fn is metrics.binary_accuracy and clone.get_config() == config
     assert getattr(metrics.MeanMetricWrapper(losses.mean_squared_error), "_direction", None) == "down"
+
+
+@pytest.mark.parametrize(
+    "values, weights",
+    [
+        ([1.0, 2.0, 3.0], [2.0]),
+        ([[1.0, 2.0], [3.0, 4.0]], [[2.0], [1.0]]),
+        ([[1.0, 2.0], [3.0, 4.0]], [[2.0, 1.0]]),
+    ],
+)
+def test_mean_counts_broadcast_weights_like_keras(keras, values, weights):
+    ours, theirs = metrics.Mean(), keras.metrics.Mean()
+    ours.update_state(torch.tensor(values), sample_weight=torch.tensor(weights))
+    theirs.update_state(np.array(values), sample_weight=np.array(weights))
+    np.testing.assert_allclose(ours.count.numpy(), keras.ops.convert_to_numpy(theirs.count), rtol=1e-6)
+    np.testing.assert_allclose(ours.result().numpy(), keras.ops.convert_to_numpy(theirs.result()), rtol=1e-6)
+
+
+def _bits(tensor):
+    return tensor.detach().reshape(-1).view(torch.uint8).tolist()
+
+
+@pytest.mark.parametrize("dtype", [None, "float16", "float64"])
+def test_mean_python_number_weights_match_tensor_weights_bit_for_bit(dtype):
+    # The trainer's loss tracker: a scalar loss weighted by the batch size, each step.
+    fast, general = metrics.Mean(dtype=dtype), metrics.Mean(dtype=dtype)
+    rng = torch.Generator().manual_seed(0)
+    for weight in (32, 32, 7, 0.1, 3000, 0):
+        value = torch.randn((), generator=rng).to(fast.total.dtype)
+        fast.update_state(value, sample_weight=weight)
+        general.update_state(value, sample_weight=torch.tensor([weight], dtype=torch.float64))  # general path
+        assert _bits(fast.total) == _bits(general.total) and _bits(fast.count) == _bits(general.count)
+        assert _bits(fast.result()) == _bits(general.result())
+    values = torch.randn(5, generator=rng).to(fast.total.dtype)
+    fast.update_state(values)
+    general.update_state(values, sample_weight=torch.ones(5))
+    assert _bits(fast.result()) == _bits(general.result())
+
+
+def _aten_ops(fn):
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        ops = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.ops.append(func)
+            return func(*args, **(kwargs or {}))
+
+    with Count() as mode:
+        result = fn()
+    return result, mode.ops
+
+
+def test_mean_result_is_one_op_and_never_trusts_a_stale_count():
+    metric = metrics.Mean()
+    metric.update_state(torch.tensor(2.0), sample_weight=4)
+    result, ops = _aten_ops(metric.result)
+    assert result.item() == 2.0 and len(ops) == 1
+    metric.count.assign(0)  # written from outside: the count may now be zero
+    assert metric.result().item() == 0.0
+    metric.update_state(torch.tensor(1.0), sample_weight=1)  # sign still unknown: guarded result
+    assert len(_aten_ops(metric.result)[1]) > 1
+    metric.reset_state()
+    metric.update_state(torch.tensor(3.0), sample_weight=-1)
+    metric.update_state(torch.tensor(3.0), sample_weight=1)  # count back to zero
+    assert metric.result().item() == 0.0
+    import copy
+
+    metric.reset_state()
+    metric.update_state(torch.tensor(5.0), sample_weight=2)
+    clone = copy.deepcopy(metric)
+    clone.count.assign(0)
+    clone.count.assign_add(0)
+    assert clone.result().item() == 0.0 and metric.result().item() == 5.0

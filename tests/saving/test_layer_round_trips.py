@@ -24,9 +24,7 @@ CASES = sorted(name for name, case in LAYER_CASES.items() if case is not None)
 KERAS_DIFFERENCES = {
     "RandomCrop": "Keras 3.15 returns RandomCrop's input uncropped at inference; torchkeras crops",
 }
-KERAS_WRITTEN_DIFFERENCES = {
-    "TimeDistributed": "Keras 3.15 writes `quantization_config` in Dense configs; our Dense rejects it",
-}
+KERAS_WRITTEN_DIFFERENCES: dict[str, str] = {}
 CALLED_WITH_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention"}  # layer(query, value)
 
 

@@ -1,5 +1,6 @@
 """Callbacks: objects that hook into `fit`, `evaluate` and `predict`."""
 
+from torchkeras.callbacks.backup_and_restore import BackupAndRestore
 from torchkeras.callbacks.callback import Callback
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.csv_logger import CSVLogger
@@ -13,6 +14,7 @@ from torchkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from torchkeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",

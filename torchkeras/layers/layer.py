@@ -359,13 +359,11 @@ class Layer(torch.nn.Module):
     @property
     def layers(self) -> list[Layer]:
         """Direct sublayers, in the order they were assigned."""
-        return [m for m in self.children() if isinstance(m, Layer)] + [
-            m
-            for c in self.children()
-            if isinstance(c, torch.nn.ModuleList)
-            for m in c
-            if isinstance(m, Layer)
-        ]
+        found: list[Layer] = []
+        for child in self.children():
+            members = list(child) if isinstance(child, torch.nn.ModuleList) else [child]
+            found += [m for m in members if isinstance(m, Layer)]
+        return found
 
     def extra_repr(self) -> str:
         return f"name={self.name}, built={self.built}"

@@ -16,9 +16,9 @@ __all__ = [
     "Loss",
     "LossFunctionWrapper",
     "apply_mask",
+    "exact_integer_limit",
     "get_mask",
     "reduce_values",
-    "exact_integer_limit",
     "reduce_weighted_values",
     "scalar_tensor",
     "squeeze_or_expand_to_same_rank",
@@ -49,7 +49,9 @@ def scalar_tensor(value: float, dtype: torch.dtype) -> torch.Tensor:
     tensor = _SCALARS.get(key)
     if tensor is None:
         tensor = torch.tensor(value, dtype=dtype)
-        if value and value == value and len(_SCALARS) < _MAX_SCALARS:  # 0 and -0.0 share a key; NaN never hits
+        if (
+            value and value == value and len(_SCALARS) < _MAX_SCALARS
+        ):  # 0 and -0.0 share a key; NaN never hits
             _SCALARS[key] = tensor
     return tensor
 
@@ -235,7 +237,12 @@ class Loss:
             mask = in_mask.bool() & out_mask.bool()
         else:
             mask = in_mask if in_mask is not None else out_mask
-        if mask is None and sample_weight is None and isinstance(losses, torch.Tensor) and losses.dtype == dtype:
+        if (
+            mask is None
+            and sample_weight is None
+            and isinstance(losses, torch.Tensor)
+            and losses.dtype == dtype
+        ):
             return reduce_values(losses, None, standardize_reduction(self.reduction))
         return reduce_weighted_values(
             losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=dtype

@@ -121,9 +121,9 @@ class Mean(Metric):
 
     def result(self) -> torch.Tensor:
         count = self.count
-        note = _sign_note(count)
-        if note is not None and note[1]:  # one op: `divide_no_nan` of a positive count
-            return self.total / count
+        note = getattr(count, "_sign_note", None)
+        if note is not None and note[1] and note[0] == count._version:
+            return self.total / count  # one op: what `divide_no_nan` gives for a positive count
         count = count.detach()
         return torch.where(
             count == 0, torch.zeros_like(count), self.total / torch.where(count == 0, 1, count)
@@ -144,7 +144,7 @@ class Mean(Metric):
                     self.total.add_(values.sum())
                     self._add_count(values.shape[0])
                     return
-                if rank == 0 and type(sample_weight) in (int, float):  # e.g. the batch size
+                if rank == 0 and _is_number(sample_weight):  # e.g. the batch size
                     weight = scalar_tensor(sample_weight, self._torch_dtype)
                     self.total.add_(values * weight)
                     self._add_count(sample_weight, weight)
@@ -162,14 +162,24 @@ class Mean(Metric):
     def _add_count(self, increment: float, as_tensor: torch.Tensor | None = None) -> None:
         """Adds a number known on the host to `count`, keeping track of the count's sign."""
         count = self.count
-        note = _sign_note(count)
-        if as_tensor is None and abs(increment) <= exact_integer_limit(count.dtype):
-            as_tensor = scalar_tensor(increment, count.dtype)  # the same sum, without wrapping
-        count.add_(increment if as_tensor is None else as_tensor)
-        if note is not None and increment >= 0:
+        note = getattr(count, "_sign_note", None)
+        current = note is not None and note[0] == count._version
+        if as_tensor is None:
+            limit = exact_integer_limit(count.dtype)
+            # A cached tensor of an exact value gives the same sum as the Python number, faster.
+            as_tensor = scalar_tensor(increment, count.dtype) if -limit <= increment <= limit else increment
+        count.add_(as_tensor)
+        if current and increment >= 0:
             _note_sign(count, positive=note[1] or increment >= 1)
         else:
             _note_sign(count, positive=None)
+
+
+def _is_number(value: Any) -> bool:
+    """A Python `float`, or an `int` exact in float64: a weight that `torch.tensor` converts to
+    any dtype exactly as `nest.to_tensor` does."""
+    kind = type(value)
+    return kind is float or (kind is int and -(2**53) <= value <= 2**53)
 
 
 def _note_sign(count: torch.Tensor, positive: bool | None) -> None:
@@ -179,12 +189,6 @@ def _note_sign(count: torch.Tensor, positive: bool | None) -> None:
     of the variable do not carry the note, so a stale note is never trusted.
     """
     count._sign_note = None if positive is None else (count._version, positive)
-
-
-def _sign_note(count: torch.Tensor) -> tuple[int, bool] | None:
-    """The `(version, positive)` note of `count` if it is still current, else `None`."""
-    note = getattr(count, "_sign_note", None)
-    return note if note is not None and note[0] == count._version else None
 
 
 class MeanMetricWrapper(Mean):

@@ -87,11 +87,6 @@ class Model(Trainer, Layer):
         Trainer.__init__(self)
         Layer.__init__(self, **kwargs)
 
-    @property
-    def layers(self) -> list[Layer]:
-        """The model's layers, in the order they were created / assigned."""
-        return super().layers
-
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Returns a layer by `name` or by `index` in `model.layers`."""
         if index is not None and name is not None:
@@ -160,13 +155,15 @@ class Model(Trainer, Layer):
         """
         saving_lib.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+    def save_weights(
+        self, filepath: Any, overwrite: bool = True, max_shard_size: float | None = None
+    ) -> None:
         """Saves the weights (and optimizer state) to `*.weights.safetensors` or `*.weights.h5`."""
-        saving_lib.save_weights(self, filepath, overwrite=overwrite)
+        saving_lib.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
-    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         """Loads weights saved by `save_weights` / `save` (or by Keras); every shape is checked first."""
-        saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's config (no weights) as a JSON string; see `keras.models.model_from_json`."""

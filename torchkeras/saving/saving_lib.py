@@ -18,6 +18,7 @@ import datetime
 import io
 import json
 import os
+import sys
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -124,11 +125,12 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
 
 
 def _metadata_json() -> str:
-    from torchkeras import __version__
-
+    version = getattr(
+        sys.modules.get("torchkeras"), "__version__", "unknown"
+    )  # the package, not a higher row
     date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
     return json.dumps(
-        {"keras_version": _KERAS_FORMAT_VERSION, "torchkeras_version": __version__, "date_saved": date}
+        {"keras_version": _KERAS_FORMAT_VERSION, "torchkeras_version": version, "date_saved": date}
     )
 
 
@@ -246,8 +248,12 @@ def _check_built(model: Any, action: str) -> None:
         )
 
 
-def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
+def save_weights(
+    model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: float | None = None
+) -> None:
     """Saves the weights (and optimizer state) to `*.weights.safetensors` or `*.weights.h5`."""
+    if max_shard_size is not None:
+        raise ValueError("Sharded weights (`max_shard_size`) are not supported; save one file.")
     path = os.fspath(filepath)
     kind = _format_of(path)
     if kind not in ("weights.safetensors", "weights.h5"):
@@ -265,7 +271,7 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
     atomic_write(path, payload)
 
 
-def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
+def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False, **kwargs: Any) -> None:
     """Loads weights from `.weights.safetensors`, `.weights.h5`, `.keras` or `.safetensors` files.
 
     All weights are checked (presence, shape, dtype) before any is assigned. The optimizer state in
@@ -275,6 +281,8 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
         ValueError / OSError: naming the file, when it is malformed or does not fit the model.
         ImportError: for `.h5` files when h5py is not installed.
     """
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments for `load_weights`: {sorted(kwargs)}")
     path = os.fspath(filepath)
     kind = _format_of(path)
     _check_built(model, "loading weights into")

@@ -331,11 +331,14 @@ def _deserialize(config: Any, custom_objects: Mapping[str, Any]) -> Any:
         return {key: _deserialize(value, custom_objects) for key, value in config.items()}
     class_name = config["class_name"]
     inner = config["config"] if config["config"] is not None else {}
-    special = _SPECIAL_VALUES.get(class_name)
-    if special is not None:
-        return special(inner, custom_objects)
     if not isinstance(class_name, str):
         raise ValueError(f"`class_name` must be a string. Received: {class_name!r}")
+    special = _SPECIAL_VALUES.get(class_name)
+    if special is not None:
+        try:
+            return special(inner, custom_objects)
+        except (TypeError, KeyError, AttributeError) as error:
+            raise ValueError(f"Malformed {class_name} value in config: {error}") from None
     if class_name == "function":
         return _resolve_function(config, custom_objects)
     module = config.get("module")

@@ -8,6 +8,7 @@ import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.core.unsupported import reject_lora_and_quantization
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -29,6 +30,8 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: optional weight penalties.
         activity_regularizer: optional penalty on the output.
         kernel_constraint, bias_constraint: optional weight constraints.
+        lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
+            quantization are not supported, so they must be `None`.
         **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
     Input shape:
@@ -56,9 +59,13 @@ class Dense(Layer):
         activity_regularizer: Any = None,
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        reject_lora_and_quantization(self, lora_rank, quantization_config)
         self.units = check_positive_int(units, "units", f"Dense '{self.name}'")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -122,4 +129,5 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
         }

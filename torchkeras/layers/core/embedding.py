@@ -8,6 +8,7 @@ import torch
 
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.core.unsupported import reject_lora_and_quantization
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -27,6 +28,8 @@ class Embedding(Layer):
         mask_zero: whether index 0 is padding to be masked; the mask then follows the output
             to layers that support masking (RNNs, attention, pooling, losses).
         weights: optional initial `[embeddings]` array.
+        lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
+            quantization are not supported, so they must be `None`.
 
     Input shape:
         `(batch_size, ...)` integer indices.
@@ -44,11 +47,15 @@ class Embedding(Layer):
         embeddings_constraint: Any = None,
         mask_zero: bool = False,
         weights: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ):
         input_length = kwargs.pop("input_length", None)  # accepted and ignored, as in Keras 3
         del input_length
         super().__init__(weights=weights, **kwargs)
+        reject_lora_and_quantization(self, lora_rank, quantization_config)
         owner = f"Embedding '{self.name}'"
         self.input_dim = check_positive_int(input_dim, "input_dim", owner)
         self.output_dim = check_positive_int(output_dim, "output_dim", owner)
@@ -89,4 +96,5 @@ class Embedding(Layer):
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
+            "quantization_config": None,
         }
