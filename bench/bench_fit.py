@@ -131,7 +131,9 @@ def hand_written_epoch(
 def hand_written_predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> np.ndarray:
     model.eval()
     with torch.no_grad():
-        return torch.cat([model(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)]).cpu().numpy()
+        return (
+            torch.cat([model(x[s : s + batch_size]) for s in range(0, x.shape[0], batch_size)]).cpu().numpy()
+        )
 
 
 def best_time(function: Callable[[], object], repeats: int) -> float:

@@ -1,6 +1,6 @@
 """CUDA checks for a machine with a GPU: device placement, mixed precision, no host syncs.
 
-    python bench/gpu_check.py
+python bench/gpu_check.py
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ import torchkeras as keras
 
 def classifier() -> keras.Model:
     layers = keras.layers
-    return keras.Sequential([
-        keras.Input((16,)), layers.Dense(64, activation="relu"), layers.BatchNormalization(),
-        layers.Dropout(0.1), layers.Dense(3),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((16,)),
+            layers.Dense(64, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dropout(0.1),
+            layers.Dense(3),
+        ]
+    )
 
 
 def data(n: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -70,8 +75,10 @@ def main() -> None:
             mixed = classifier()
             mixed.compile(keras.optimizers.Adam(0.01), loss, metrics=["accuracy"])
             h = mixed.fit(x, y, epochs=5, batch_size=64, verbose=0)
-            check(f"{policy}: finite and learning", np.isfinite(h.history["loss"]).all()
-                  and h.history["accuracy"][-1] > 0.75)
+            check(
+                f"{policy}: finite and learning",
+                np.isfinite(h.history["loss"]).all() and h.history["accuracy"][-1] > 0.75,
+            )
             check(f"{policy}: float32 weights", mixed.layers[0].kernel.dtype == torch.float32)
         finally:
             keras.mixed_precision.set_global_policy(None)
@@ -85,18 +92,31 @@ def main() -> None:
     net = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
     wrapped = keras.Model(net)
     wrapped.compile(torch.optim.Adam(net.parameters(), 1e-2), loss, metrics=["accuracy"])
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y)),
-                                         batch_size=64, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y)), batch_size=64, shuffle=True
+    )
     h = wrapped.fit(loader, epochs=5, verbose=0)
-    check("wrapped module + DataLoader on cuda", next(net.parameters()).is_cuda and h.history["accuracy"][-1] > 0.8)
+    check(
+        "wrapped module + DataLoader on cuda",
+        next(net.parameters()).is_cuda and h.history["accuracy"][-1] > 0.8,
+    )
     predictions = wrapped.predict(x[:10], verbose=0)
-    check("predict returns numpy from cuda", isinstance(predictions, np.ndarray) and predictions.shape == (10, 3))
+    check(
+        "predict returns numpy from cuda",
+        isinstance(predictions, np.ndarray) and predictions.shape == (10, 3),
+    )
 
     if hasattr(keras.layers, "LSTM"):
         tokens = np.random.default_rng(1).integers(1, 50, size=(512, 20))
         labels = (tokens[:, 0] > 25).astype("int64")
-        rnn = keras.Sequential([keras.Input((20,), dtype="int64"), keras.layers.Embedding(50, 16, mask_zero=True),
-                                keras.layers.LSTM(32), keras.layers.Dense(2)])
+        rnn = keras.Sequential(
+            [
+                keras.Input((20,), dtype="int64"),
+                keras.layers.Embedding(50, 16, mask_zero=True),
+                keras.layers.LSTM(32),
+                keras.layers.Dense(2),
+            ]
+        )
         rnn.compile(keras.optimizers.Adam(0.01), loss, metrics=["accuracy"])
         h = rnn.fit(tokens, labels, epochs=4, verbose=0)
         check("LSTM (masked) trains on cuda", h.history["accuracy"][-1] > 0.7)

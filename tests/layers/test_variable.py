@@ -10,12 +10,17 @@ from torchkeras.layers.variable import Permuted, Variable
 def test_permuted_layout_round_trips_and_constrains_in_keras_axes():
     keras_value = torch.arange(6.0).reshape(2, 3)  # Keras layout (in=2, out=3)
     layout = Permuted((1, 0))  # stored as (out, in)
-    variable = Variable(layout.from_keras(keras_value).contiguous(), layout=layout,
-                        constraint=tk.constraints.MaxNorm(1.0, axis=0))
+    variable = Variable(
+        layout.from_keras(keras_value).contiguous(),
+        layout=layout,
+        constraint=tk.constraints.MaxNorm(1.0, axis=0),
+    )
     assert variable.shape == (3, 2) and variable.keras_shape == (2, 3)
     np.testing.assert_array_equal(variable.numpy(), keras_value.numpy())
     expected = tk.constraints.MaxNorm(1.0, axis=0)(keras_value)  # columns of the Keras layout
-    np.testing.assert_allclose(layout.to_keras(variable.constrained()).detach().numpy(), expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        layout.to_keras(variable.constrained()).detach().numpy(), expected.numpy(), rtol=1e-6
+    )
     variable.assign(np.ones((2, 3)))
     assert torch.equal(variable.detach(), torch.ones(3, 2))
     assert variable.keras_view().requires_grad

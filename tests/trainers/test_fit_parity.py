@@ -122,12 +122,20 @@ def test_batch_normalization_in_fit_matches_keras(keras):
 
     def build(k):
         L = k.layers
-        return k.Sequential([k.Input((16,)), L.Dense(32, activation="relu"), L.BatchNormalization(), L.Dense(3)])
+        return k.Sequential(
+            [k.Input((16,)), L.Dense(32, activation="relu"), L.BatchNormalization(), L.Dense(3)]
+        )
 
     theirs, ours = build(keras), build(tk)
     ours.set_weights(theirs.get_weights())
-    theirs.compile(keras.optimizers.Adam(), keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    ours.compile(tk.optimizers.Adam(), tk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    theirs.compile(
+        keras.optimizers.Adam(),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    ours.compile(
+        tk.optimizers.Adam(), tk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     kwargs = dict(epochs=2, batch_size=32, validation_split=0.25, shuffle=False, verbose=0)
     h_theirs, h_ours = theirs.fit(x, y, **kwargs).history, ours.fit(x, y, **kwargs).history
     for key in h_theirs:

@@ -29,9 +29,9 @@ def load_data(
     """
     if not 0 <= test_split < 1:
         raise ValueError(f"`test_split` must be in [0, 1). Received: test_split={test_split}")
-    with resources.files("torchkeras.datasets").joinpath("digits.npz").open("rb") as handle:
-        with np.load(handle) as data:
-            x, y = data["x"], data["y"]
+    archive = resources.files("torchkeras.datasets").joinpath("digits.npz")
+    with archive.open("rb") as handle, np.load(handle) as data:
+        x, y = data["x"], data["y"]
     order = np.random.default_rng(seed).permutation(len(x))
     x, y = x[order], y[order]
     split = int(len(x) * (1 - test_split))

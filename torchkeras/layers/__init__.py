@@ -1,14 +1,5 @@
 """Layers (`keras.layers`): the `Layer` base, `Input`, and every built-in layer with its aliases."""
 
-from torchkeras.layers.core import (
-    Activation,
-    Dense,
-    EinsumDense,
-    Embedding,
-    Identity,
-    Lambda,
-    Masking,
-)
 from torchkeras.layers.activations import (
     ELU,
     LeakyReLU,
@@ -19,8 +10,8 @@ from torchkeras.layers.activations import (
 from torchkeras.layers.attention import (
     AdditiveAttention,
     Attention,
-    GroupQueryAttention,
     GroupedQueryAttention,
+    GroupQueryAttention,
     MultiHeadAttention,
 )
 from torchkeras.layers.convolutional import (
@@ -42,6 +33,17 @@ from torchkeras.layers.convolutional import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
+from torchkeras.layers.core import (
+    Activation,
+    Dense,
+    EinsumDense,
+    Embedding,
+    Identity,
+    Lambda,
+    Masking,
+)
+from torchkeras.layers.input_layer import Input, InputLayer
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.merging import (
     Add,
     Average,
@@ -135,19 +137,17 @@ from torchkeras.layers.reshaping import (
     ZeroPadding3D,
 )
 from torchkeras.layers.rnn import (
-    Bidirectional,
     GRU,
-    GRUCell,
     LSTM,
-    LSTMCell,
     RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
     TimeDistributed,
 )
-from torchkeras.layers.input_layer import Input, InputLayer
-from torchkeras.layers.layer import Layer
 
 __all__ = [
     "Activation",

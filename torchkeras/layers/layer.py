@@ -673,7 +673,9 @@ def _child_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -
     if isinstance(module, Layer):
         return getattr(module, kind)
     children = list(module.children())
-    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)) or any(isinstance(c, Layer) for c in children):
+    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)) or any(
+        isinstance(c, Layer) for c in children
+    ):
         own = module_weights(module, kind, parent_trainable, recurse=False)
         return own + [w for child in children for w in _child_weights(child, kind, parent_trainable)]
     return module_weights(module, kind, parent_trainable)

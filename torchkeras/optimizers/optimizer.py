@@ -512,7 +512,9 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
             if indices is None or index in indices:
                 variable = self._trainable_variables[index]
                 # A Variable stored in another layout applies its constraint in Keras's layout.
-                constrained = variable.constrained() if hasattr(variable, "constrained") else constraint(variable)
+                constrained = (
+                    variable.constrained() if hasattr(variable, "constrained") else constraint(variable)
+                )
                 variable.copy_(constrained)
         self._iterations.add_(1)
         self._step_host += 1

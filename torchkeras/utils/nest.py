@@ -42,7 +42,9 @@ def pack_like(structure: Any, leaves: list[Any]) -> Any:
 def to_tensor(value: Any, dtype: torch.dtype | None = None, device: Any = None) -> torch.Tensor:
     """Converts an array-like to a tensor; NumPy float64 becomes floatx, as Keras does."""
     if isinstance(value, torch.Tensor):
-        if (dtype is None or value.dtype == dtype) and (device is None or value.device == torch.device(device)):
+        if (dtype is None or value.dtype == dtype) and (
+            device is None or value.device == torch.device(device)
+        ):
             return value  # the common case on every step: no call into torch
         return value.to(device=device, dtype=dtype)
     if hasattr(value, "to_numpy"):  # pandas objects, without importing pandas

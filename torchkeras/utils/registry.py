@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -58,10 +59,8 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         if "get_config" not in dir(obj) and not callable(obj):
             raise ValueError(f"Cannot register {obj!r}: it must be a class with `get_config` or a function.")
         _CUSTOM[key] = obj
-        try:
+        with contextlib.suppress(AttributeError, TypeError):  # e.g. builtins refuse attributes
             obj._registered_name = key
-        except (AttributeError, TypeError):
-            pass
         return obj
 
     return decorator

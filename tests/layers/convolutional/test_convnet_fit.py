@@ -24,15 +24,17 @@ def test_convnet_learns_with_fit():
     tk.utils.set_random_seed(0)
     x, y = _images()
     L = tk.layers
-    model = tk.Sequential([
-        tk.Input((8, 8, 1)),
-        L.Conv2D(8, 3, padding="same", activation="relu"),
-        L.BatchNormalization(),
-        L.MaxPooling2D(),
-        L.Conv2D(16, 3, padding="same", activation="relu"),
-        L.GlobalAveragePooling2D(),
-        L.Dense(2, activation="softmax"),
-    ])
+    model = tk.Sequential(
+        [
+            tk.Input((8, 8, 1)),
+            L.Conv2D(8, 3, padding="same", activation="relu"),
+            L.BatchNormalization(),
+            L.MaxPooling2D(),
+            L.Conv2D(16, 3, padding="same", activation="relu"),
+            L.GlobalAveragePooling2D(),
+            L.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(tk.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=8, batch_size=32, validation_split=0.25, verbose=0)
     assert history.history["val_accuracy"][-1] > 0.9

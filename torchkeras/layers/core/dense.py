@@ -7,8 +7,8 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.core.unsupported import reject_lora_and_quantization
+from torchkeras.layers.layer import Layer
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 

@@ -13,5 +13,6 @@ def reject_lora_and_quantization(layer: Any, lora_rank: Any, quantization_config
         if value is not None:
             raise ValueError(
                 f"{type(layer).__name__} '{layer.name}': `{argument}` is not supported by torchkeras "
-                f"(LoRA and quantization are not implemented); it must be None. Received: {argument}={value!r}"
+                "(LoRA and quantization are not implemented); it must be None. "
+                f"Received: {argument}={value!r}"
             )

@@ -47,7 +47,9 @@ class Dropout(Layer):
             return torch.nn.functional.dropout(inputs, self.rate, training=True)
         shape = self.noise_shape or tuple(inputs.shape)
         shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(shape))
-        keep = torch.rand(shape, generator=self._generator, device="cpu" if self._generator else inputs.device)
+        keep = torch.rand(
+            shape, generator=self._generator, device="cpu" if self._generator else inputs.device
+        )
         keep = (keep.to(inputs.device) >= self.rate).to(inputs.dtype)
         return inputs * keep / (1.0 - self.rate)
 

@@ -29,7 +29,9 @@ class Reshape(Layer):
             not isinstance(d, int) or (d < 1 and d != -1) for d in target_shape
         ):
             raise invalid(
-                "target_shape", "must be a tuple of positive ints with at most one -1", target_shape,
+                "target_shape",
+                "must be a tuple of positive ints with at most one -1",
+                target_shape,
                 f"Reshape '{self.name}'",
             )
         self.target_shape = target_shape
