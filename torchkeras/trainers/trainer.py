@@ -319,7 +319,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with self._autocast(_data_device(x) or self.device):
             y_pred = self(x, training=False)
-            if self._compile_loss is not None or self.losses:
+            if self._compile_loss is not None or self._extra_losses():
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
                 self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
