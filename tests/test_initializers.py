@@ -188,6 +188,8 @@ NAMES = sorted(initializers.ALL_OBJECTS_DICT)
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in ("Initializer", "initializer")])
 def test_get_by_name_matches_keras(keras, name):
+    if "stft" in name.lower():
+        pytest.importorskip("scipy")  # Keras's STFT initializer needs SciPy
     ours = initializers.get(name)
     if name.lower() == "constant":  # Keras 3.15 raises KeyError('value') here; we give Constant(0.0)
         assert isinstance(ours, initializers.Constant) and ours.value == 0.0
@@ -197,6 +199,8 @@ def test_get_by_name_matches_keras(keras, name):
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n[0].isupper() and "Initializer" not in n])
 def test_config_round_trip_and_serialize_match_keras(keras, name):
+    if "stft" in name.lower():
+        pytest.importorskip("scipy")  # Keras's STFT initializer needs SciPy
     kwargs = {"seed": 5} if "seed" in getattr(initializers, name)().get_config() else {}
     ours = getattr(initializers, name)(**kwargs)
     expected = keras.initializers.serialize(getattr(keras.initializers, name)(**kwargs))
