@@ -7,6 +7,8 @@ scaler for float16.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from torchkeras import config
@@ -77,7 +79,14 @@ def set_global_policy(policy: str | DTypePolicy | None) -> None:
 
 def global_policy() -> DTypePolicy:
     """The current global policy (floatx when none was set)."""
-    return _GLOBAL_POLICY or DTypePolicy(config.floatx())
+    if _GLOBAL_POLICY is not None:
+        return _GLOBAL_POLICY
+    return _default_policy(config.floatx())
+
+
+@functools.cache
+def _default_policy(floatx: str) -> DTypePolicy:
+    return DTypePolicy(floatx)  # read on every step: made once per floatx
 
 
 set_dtype_policy = set_global_policy

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from torchkeras.layers.attention import attention_utils as attention
-from torchkeras.layers.attention.multi_head_attention import attention_equations, projection_equation
+from torchkeras.layers.attention.attention_utils import attention_equations, projection_equation
 
 RNG = np.random.default_rng(0)
 

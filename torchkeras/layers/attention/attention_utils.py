@@ -1,8 +1,9 @@
-"""Masks and scaled dot-product attention shared by `MultiHeadAttention` and
+"""Einsum equations, masks and scaled dot-product attention shared by `MultiHeadAttention` and
 `GroupedQueryAttention`, with Keras's numerics on masked positions."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from torchkeras.utils.nest import to_tensor
 
 __all__ = [
     "as_tensor_like",
+    "attention_equations",
     "call_inputs",
     "causal_mask",
     "check_mask_shape",
@@ -23,11 +25,33 @@ __all__ = [
     "fused_is_exact",
     "masked_softmax",
     "merge_masks",
+    "projection_equation",
     "scaled_dot_product_attention",
     "sliding_window_mask",
 ]
 
 _NOT_FLASH = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.MATH]
+
+
+def projection_equation(free: int, bound: int, produced: int) -> tuple[str, str]:
+    """(equation, bias axes) of a projection keeping `free` axes, contracting `bound` axes with the
+    kernel and producing `produced` new ones, e.g. `(2, 1, 2)` -> `("abc,cde->abde", "de")`."""
+    letters = string.ascii_lowercase
+    kept, contracted = letters[:free], letters[free : free + bound]
+    new = letters[free + bound : free + bound + produced]
+    return f"{kept}{contracted},{contracted}{new}->{kept}{new}", new
+
+
+def attention_equations(rank: int, axes: tuple[int, ...]) -> tuple[str, str, int]:
+    """(key-query equation, combine equation, scores rank) for projected tensors of `rank` axes
+    `(batch, <other axes>, <attention axes>, heads, dim)` attending over `axes`."""
+    letters = string.ascii_lowercase
+    query = letters[:rank]
+    batch = [i for i in range(rank - 1) if i not in axes]  # includes the heads axis
+    spare = iter(letters[rank:])
+    key = "".join(query[i] if i in batch or i == rank - 1 else next(spare) for i in range(rank))
+    scores = "".join([query[i] for i in batch] + [query[i] for i in axes] + [key[i] for i in axes])
+    return f"{key},{query}->{scores}", f"{scores},{key}->{query}", len(scores)
 
 
 def as_tensor_like(value: Any, query: torch.Tensor, dtype: torch.dtype | None = None) -> Any:

@@ -21,17 +21,13 @@ from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
 from torchkeras.layers.variable import Permuted
 from torchkeras.utils.nest import to_tensor
-from torchkeras.utils.registry import to_snake_case
 from torchkeras.utils.validation import check_positive_int, invalid
 
 __all__ = [
     "BaseRNNCell",
-    "cell_layer_config",
     "fast_activation",
-    "forward_to_cell",
     "is_sigmoid",
     "is_tanh",
-    "make_cell",
 ]
 
 _FAST = {activations.tanh: torch.tanh, activations.sigmoid: torch.sigmoid, activations.relu: torch.relu}
@@ -48,39 +44,6 @@ def is_tanh(fn: Callable) -> bool:
 
 def is_sigmoid(fn: Callable) -> bool:
     return fn is activations.sigmoid or fn is torch.sigmoid
-
-
-def forward_to_cell(*names: str) -> Callable[[type], type]:
-    """Class decorator: read-only properties reading `self.cell.<name>` (Keras's LSTM.units etc.)."""
-
-    def decorate(cls: type) -> type:
-        for name in names:
-            setattr(
-                cls, name, property(lambda self, n=name: getattr(self.cell, n), doc=f"The cell's `{name}`.")
-            )
-        return cls
-
-    return decorate
-
-
-def make_cell(layer_class: str, name: str | None, factory: Callable[[], BaseRNNCell]) -> BaseRNNCell:
-    """Creates a layer's cell; an invalid argument is reported under the layer's name."""
-    try:
-        return factory()
-    except ValueError as error:
-        message = str(error).split(": ", 1)[-1]
-        raise ValueError(f"{layer_class} '{name or to_snake_case(layer_class)}': {message}") from None
-
-
-def cell_layer_config(rnn_config: dict, layer: Any) -> dict:
-    """Config of SimpleRNN / LSTM / GRU: the RNN's keys minus `cell`, plus the cell's arguments."""
-    config = {key: value for key, value in rnn_config.items() if key != "cell"}
-    cell_config = layer.cell.get_config()
-    for key in ("name", "trainable", "dtype"):
-        cell_config.pop(key)
-    config.update(cell_config)
-    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
-    return config
 
 
 def _check_dropout(value: Any, argument: str, owner: str) -> float:
@@ -261,11 +224,25 @@ class BaseRNNCell(Layer, DropoutRNNCell):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         raise NotImplementedError
 
+    def _run_fused(
+        self, kernel: Callable, inputs: torch.Tensor, hx: Any, batch_sizes: torch.Tensor | None, mode: str
+    ) -> tuple[torch.Tensor, ...]:
+        """Runs torch's fused `kernel` (`torch._VF.lstm`, ...; cuDNN `mode` `"LSTM"`, ...) on one
+        layer: `(outputs, *final states)`; `batch_sizes` for a packed, right-padded sequence."""
+        weights = self._kernel_weights(inputs, mode)
+        train = torch.is_grad_enabled()
+        if batch_sizes is None:
+            return kernel(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
+        return kernel(inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False)
+
     def _torch_weights(self) -> list[torch.Tensor]:
         """The weights as torch's RNN kernels take them: `[w_ih, w_hh, b_ih, b_hh]`."""
-        if self.bias is None:
-            return [self.kernel, self.recurrent_kernel]
-        return [self.kernel, self.recurrent_kernel, self.bias, self._zero_bias()]
+        weights = [self.kernel, self.recurrent_kernel]
+        return weights if self.bias is None else [*weights, *self._torch_biases()]
+
+    def _torch_biases(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """torch's `(b_ih, b_hh)`: Keras's one bias, then zeros."""
+        return self.bias, self._zero_bias()
 
     def _kernel_weights(self, inputs: torch.Tensor, mode: str) -> list[torch.Tensor]:
         """`_torch_weights()`, first moved into one cuDNN buffer when they run on CUDA."""
@@ -284,8 +261,11 @@ class BaseRNNCell(Layer, DropoutRNNCell):
             self.kernel.set_(copies[0])
             self.recurrent_kernel.set_(copies[1])
             if self.bias is not None:
-                self.bias.set_(copies[2])
-                self.__dict__["_zeros"] = copies[3]
+                self._adopt_flat_biases(copies[2], copies[3])
+
+    def _adopt_flat_biases(self, b_ih: torch.Tensor, b_hh: torch.Tensor) -> None:
+        self.bias.set_(b_ih)
+        self.__dict__["_zeros"] = b_hh
 
     def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> tuple[torch.Tensor, Any]:
         self._check_inputs(inputs)

@@ -9,18 +9,14 @@ import torch
 from torchkeras import activations
 from torchkeras.layers.rnn.base_rnn_cell import (
     BaseRNNCell,
-    cell_layer_config,
     fast_activation,
-    forward_to_cell,
     is_sigmoid,
     is_tanh,
-    make_cell,
 )
+from torchkeras.layers.rnn.base_rnn_layer import BaseRNNLayer, forward_to_cell
 from torchkeras.layers.rnn.gate_layout import GateLayout
 from torchkeras.layers.rnn.recurrence import StepFunction
-from torchkeras.layers.rnn.rnn import RNN
 from torchkeras.utils.registry import register_builtin
-from torchkeras.utils.validation import check_choice
 
 __all__ = ["GRU", "GRUCell"]
 
@@ -105,19 +101,13 @@ class GRUCell(BaseRNNCell):
             return None
         return self.bias[0] if self.reset_after else self.bias
 
-    def _torch_weights(self) -> list[torch.Tensor]:
-        if self.bias is None:
-            return [self.kernel, self.recurrent_kernel]
-        return [self.kernel, self.recurrent_kernel, self.bias[0], self.bias[1]]
+    def _torch_biases(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.bias[0], self.bias[1]
 
-    def _adopt_flat_weights(self, copies: list[torch.Tensor]) -> None:
-        with torch.no_grad():
-            self.kernel.set_(copies[0])
-            self.recurrent_kernel.set_(copies[1])
-            if self.bias is not None:  # both bias rows are one variable: they must be adjacent
-                b_ih, b_hh = copies[2], copies[3]
-                if b_hh.storage_offset() == b_ih.storage_offset() + b_ih.numel():
-                    self.bias.set_(b_ih.untyped_storage(), b_ih.storage_offset(), (2, b_ih.numel()))
+    def _adopt_flat_biases(self, b_ih: torch.Tensor, b_hh: torch.Tensor) -> None:
+        # both bias rows are one variable: they must be adjacent in the flat buffer
+        if b_hh.storage_offset() == b_ih.storage_offset() + b_ih.numel():
+            self.bias.set_(b_ih.untyped_storage(), b_ih.storage_offset(), (2, b_ih.numel()))
 
     def _step_function(self, training: bool, state: torch.Tensor) -> StepFunction:
         activation = fast_activation(self.activation)
@@ -171,13 +161,7 @@ class GRUCell(BaseRNNCell):
     def _fused(
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        hx = states[0].unsqueeze(0)
-        weights = self._kernel_weights(inputs, "GRU")
-        train = torch.is_grad_enabled()
-        if batch_sizes is None:
-            outputs, h = torch._VF.gru(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
-        else:
-            outputs, h = torch._VF.gru(inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False)
+        outputs, h = self._run_fused(torch._VF.gru, inputs, states[0].unsqueeze(0), batch_sizes, "GRU")
         return outputs, [h[0]]
 
     def get_config(self) -> dict:
@@ -189,13 +173,8 @@ class GRUCell(BaseRNNCell):
 
 
 @register_builtin
-@forward_to_cell(
-    "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-    "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
-    "reset_after", "seed",
-)  # fmt: skip
-class GRU(RNN):
+@forward_to_cell("recurrent_activation", "reset_after")
+class GRU(BaseRNNLayer):
     """Gated Recurrent Unit layer, on torch's fused GRU kernel (cuDNN on CUDA) when it applies.
 
     Takes `GRUCell`'s arguments plus `RNN`'s (`return_sequences`, `return_state`, `go_backwards`,
@@ -219,8 +198,6 @@ class GRU(RNN):
     y = gru(np.zeros((32, 10, 8)))  # shape (32, 10, 4)
     ```
     """
-
-    input_rank = 3
 
     def __init__(
         self,
@@ -250,32 +227,18 @@ class GRU(RNN):
         use_cudnn: Any = "auto",
         **kwargs: Any,
     ):
-        cell = make_cell(
-            "GRU",
-            kwargs.get("name"),
-            lambda: GRUCell(
-                units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
-                trainable=kwargs.get("trainable", True), name="gru_cell",
-                implementation=kwargs.pop("implementation", 2),
-            ),
+        cell_arguments = dict(
+            units=units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            reset_after=reset_after, seed=seed, implementation=kwargs.pop("implementation", 2),
         )  # fmt: skip
         super().__init__(
-            cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
+            GRUCell, cell_arguments, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
-        if not isinstance(use_cudnn, bool):
-            check_choice(use_cudnn, ("auto",), "use_cudnn", self._owner())
-        self.use_cudnn = use_cudnn
-
-    def get_config(self) -> dict:
-        return cell_layer_config(super().get_config(), self)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: Any = None) -> GRU:
-        return cls(**config)
+        self._set_use_cudnn(use_cudnn)

@@ -9,18 +9,14 @@ import torch
 from torchkeras import activations
 from torchkeras.layers.rnn.base_rnn_cell import (
     BaseRNNCell,
-    cell_layer_config,
     fast_activation,
-    forward_to_cell,
     is_sigmoid,
     is_tanh,
-    make_cell,
 )
+from torchkeras.layers.rnn.base_rnn_layer import BaseRNNLayer, forward_to_cell
 from torchkeras.layers.rnn.recurrence import StepFunction
-from torchkeras.layers.rnn.rnn import RNN
 from torchkeras.utils.nest import to_tensor
 from torchkeras.utils.registry import register_builtin
-from torchkeras.utils.validation import check_choice
 
 __all__ = ["LSTM", "LSTMCell"]
 
@@ -124,14 +120,7 @@ class LSTMCell(BaseRNNCell):
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
-        weights = self._kernel_weights(inputs, "LSTM")
-        train = torch.is_grad_enabled()
-        if batch_sizes is None:
-            outputs, h, c = torch._VF.lstm(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
-        else:
-            outputs, h, c = torch._VF.lstm(
-                inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False
-            )
+        outputs, h, c = self._run_fused(torch._VF.lstm, inputs, hx, batch_sizes, "LSTM")
         return outputs, [h[0], c[0]]
 
     def get_config(self) -> dict:
@@ -143,13 +132,8 @@ class LSTMCell(BaseRNNCell):
 
 
 @register_builtin
-@forward_to_cell(
-    "units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "kernel_initializer",
-    "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
-    "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-    "recurrent_dropout", "seed",
-)  # fmt: skip
-class LSTM(RNN):
+@forward_to_cell("recurrent_activation", "unit_forget_bias")
+class LSTM(BaseRNNLayer):
     """Long Short-Term Memory layer, on torch's fused LSTM kernel (cuDNN on CUDA) when it applies.
 
     Takes `LSTMCell`'s arguments plus `RNN`'s (`return_sequences`, `return_state`, `go_backwards`,
@@ -172,8 +156,6 @@ class LSTM(RNN):
     sequence, h, c = lstm(np.zeros((32, 10, 8)))  # (32, 10, 4), (32, 4), (32, 4)
     ```
     """
-
-    input_rank = 3
 
     def __init__(
         self,
@@ -203,32 +185,18 @@ class LSTM(RNN):
         use_cudnn: Any = "auto",
         **kwargs: Any,
     ):
-        cell = make_cell(
-            "LSTM",
-            kwargs.get("name"),
-            lambda: LSTMCell(
-                units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-                kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-                recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-                trainable=kwargs.get("trainable", True), name="lstm_cell",
-                implementation=kwargs.pop("implementation", 2),
-            ),
+        cell_arguments = dict(
+            units=units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed, implementation=kwargs.pop("implementation", 2),
         )  # fmt: skip
         super().__init__(
-            cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
+            LSTMCell, cell_arguments, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
-        if not isinstance(use_cudnn, bool):
-            check_choice(use_cudnn, ("auto",), "use_cudnn", self._owner())
-        self.use_cudnn = use_cudnn
-
-    def get_config(self) -> dict:
-        return cell_layer_config(super().get_config(), self)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: Any = None) -> LSTM:
-        return cls(**config)
+        self._set_use_cudnn(use_cudnn)

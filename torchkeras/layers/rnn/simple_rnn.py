@@ -7,16 +7,9 @@ from typing import Any
 import torch
 
 from torchkeras import activations
-from torchkeras.layers.rnn.base_rnn_cell import (
-    BaseRNNCell,
-    cell_layer_config,
-    fast_activation,
-    forward_to_cell,
-    is_tanh,
-    make_cell,
-)
+from torchkeras.layers.rnn.base_rnn_cell import BaseRNNCell, fast_activation, is_tanh
+from torchkeras.layers.rnn.base_rnn_layer import BaseRNNLayer
 from torchkeras.layers.rnn.recurrence import StepFunction
-from torchkeras.layers.rnn.rnn import RNN
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
@@ -69,24 +62,13 @@ class SimpleRNNCell(BaseRNNCell):
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         tanh = is_tanh(self.activation)
-        kernel = torch._VF.rnn_tanh if tanh else torch._VF.rnn_relu
-        hx = states[0].unsqueeze(0)
-        weights = self._kernel_weights(inputs, "RNN_TANH" if tanh else "RNN_RELU")
-        train = torch.is_grad_enabled()
-        if batch_sizes is None:
-            outputs, h = kernel(inputs, hx, weights, self.use_bias, 1, 0.0, train, False, True)
-        else:
-            outputs, h = kernel(inputs, batch_sizes, hx, weights, self.use_bias, 1, 0.0, train, False)
+        kernel, mode = (torch._VF.rnn_tanh, "RNN_TANH") if tanh else (torch._VF.rnn_relu, "RNN_RELU")
+        outputs, h = self._run_fused(kernel, inputs, states[0].unsqueeze(0), batch_sizes, mode)
         return outputs, [h[0]]
 
 
 @register_builtin
-@forward_to_cell(
-    "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
-    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
-    "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
-)  # fmt: skip
-class SimpleRNN(RNN):
+class SimpleRNN(BaseRNNLayer):
     """Fully-connected RNN whose output is fed back as its state; fused torch kernel for `tanh`/`relu`.
 
     Takes `SimpleRNNCell`'s arguments plus `RNN`'s (`return_sequences`, `return_state`,
@@ -108,8 +90,6 @@ class SimpleRNN(RNN):
     y = rnn(np.zeros((32, 10, 8)))  # shape (32, 4)
     ```
     """
-
-    input_rank = 3
 
     def __init__(
         self,
@@ -136,33 +116,21 @@ class SimpleRNN(RNN):
         seed: int | None = None,
         **kwargs: Any,
     ):
-        cell = make_cell(
-            "SimpleRNN",
-            kwargs.get("name"),
-            lambda: SimpleRNNCell(
-                units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-                recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-                trainable=kwargs.get("trainable", True), name="simple_rnn_cell",
-            ),
+        cell_arguments = dict(
+            units=units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed,
         )  # fmt: skip
         super().__init__(
-            cell, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, activity_regularizer=activity_regularizer, **kwargs,
+            SimpleRNNCell, cell_arguments, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
         )  # fmt: skip
 
-    @property
-    def seed(self) -> int | None:
-        return self.cell.seed
-
     def get_config(self) -> dict:
-        config = cell_layer_config(super().get_config(), self)
+        config = super().get_config()
         del config["seed"]  # Keras's SimpleRNN leaves the seed out of its config
         return config
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: Any = None) -> SimpleRNN:
-        return cls(**config)
