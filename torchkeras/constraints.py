@@ -10,14 +10,7 @@ import torch
 
 from torchkeras import config as _config
 from torchkeras.utils import nest
-from torchkeras.utils.registry import (
-    get_registered_name,
-    get_registered_object,
-    lookup,
-    register_builtin,
-    to_snake_case,
-)
-from torchkeras.utils.validation import invalid
+from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 
 __all__ = [
     "Constraint",
@@ -168,38 +161,22 @@ class MinMaxNorm(Constraint):
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
 _CLASSES = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
-ALL_OBJECTS_DICT: dict[str, type[Constraint]] = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT: dict[str, type[Constraint]] = class_names(_CLASSES)
 for _cls in _CLASSES:
     register_builtin(_cls)
 
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.constraints", "constraint")
+
+
 def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
     """Returns Keras's config dict: `{"module", "class_name", "config", "registered_name"}`."""
-    if constraint is None:
-        return None
-    cls = type(constraint)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.constraints" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": constraint.get_config(),
-        "registered_name": None if builtin else get_registered_name(cls),
-    }
+    return _TABLE.serialize(constraint)
 
 
 def deserialize(config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Returns the constraint described by a name (`"max_norm"`) or a Keras config dict."""
-    if isinstance(config, str):
-        target, inner = _resolve((config,), custom_objects), {}
-    elif isinstance(config, Mapping) and "class_name" in config:
-        names = (config.get("registered_name"), config["class_name"])
-        target, inner = _resolve(names, custom_objects), config.get("config") or {}
-    else:
-        raise invalid("constraint", "must be a name or a config dict with a 'class_name'", config)
-    if isinstance(target, type):
-        return target.from_config(inner) if hasattr(target, "from_config") else target(**inner)
-    return target
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Constraint | Callable[[torch.Tensor], torch.Tensor] | None:
@@ -211,26 +188,4 @@ def get(identifier: Any) -> Constraint | Callable[[torch.Tensor], torch.Tensor] 
     constraint = torchkeras.constraints.get("non_neg")
     ```
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        identifier = identifier()
-    if callable(identifier):
-        return identifier
-    raise invalid("constraint", "must be a name, a config dict, a Constraint or a callable", identifier)
-
-
-def _resolve(names: Sequence[str | None], custom_objects: Mapping[str, Any] | None) -> Any:
-    """Finds the first of `names` in user objects or this module's table (not other modules')."""
-    for name in names:
-        if not name:
-            continue
-        obj = get_registered_object(name, custom_objects, ALL_OBJECTS_DICT)
-        foreign = str(getattr(obj, "__module__", "")).startswith("torchkeras.") and not any(
-            obj is cls for cls in ALL_OBJECTS_DICT.values()
-        )
-        if obj is not None and not foreign:
-            return obj
-    return lookup(ALL_OBJECTS_DICT, names[-1], "constraint")
+    return _TABLE.get(identifier, "must be a name, a config dict, a Constraint or a callable")

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 
 from torchkeras import config as _config
-from torchkeras.utils.registry import (
-    get_registered_name,
-    get_registered_object,
-    lookup,
-    register_builtin,
-    to_snake_case,
-)
+from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 from torchkeras.utils.validation import check_choice, invalid
 
 __all__ = [
@@ -174,39 +168,23 @@ class OrthogonalRegularizer(Regularizer):
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
 _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
-ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})  # "l1", "l1l2", ...
+ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = class_names(_CLASSES)  # "L1", ..., "l1", "l1l2", ...
 ALL_OBJECTS_DICT["l1_l2"] = L1L2  # Keras's function alias
 for _cls in _CLASSES:
     register_builtin(_cls)
 
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.regularizers", "regularizer")
+
+
 def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
     """Returns Keras's config dict: `{"module", "class_name", "config", "registered_name"}`."""
-    if regularizer is None:
-        return None
-    cls = type(regularizer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.regularizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None if builtin else get_registered_name(cls),
-    }
+    return _TABLE.serialize(regularizer)
 
 
 def deserialize(config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Returns the regularizer described by a name (`"l2"`) or a Keras config dict."""
-    if isinstance(config, str):
-        target, inner = _resolve((config,), custom_objects), {}
-    elif isinstance(config, Mapping) and "class_name" in config:
-        names = (config.get("registered_name"), config["class_name"])
-        target, inner = _resolve(names, custom_objects), config.get("config") or {}
-    else:
-        raise invalid("regularizer", "must be a name or a config dict with a 'class_name'", config)
-    if isinstance(target, type):
-        return target.from_config(inner) if hasattr(target, "from_config") else target(**inner)
-    return target
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Regularizer | Callable[[torch.Tensor], torch.Tensor] | None:
@@ -218,26 +196,4 @@ def get(identifier: Any) -> Regularizer | Callable[[torch.Tensor], torch.Tensor]
     penalty = torchkeras.regularizers.get("l2")(torch.ones(3))  # 0.03
     ```
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        identifier = identifier()
-    if callable(identifier):
-        return identifier
-    raise invalid("regularizer", "must be a name, a config dict, a Regularizer or a callable", identifier)
-
-
-def _resolve(names: Sequence[str | None], custom_objects: Mapping[str, Any] | None) -> Any:
-    """Finds the first of `names` in user objects or this module's table (not other modules')."""
-    for name in names:
-        if not name:
-            continue
-        obj = get_registered_object(name, custom_objects, ALL_OBJECTS_DICT)
-        foreign = str(getattr(obj, "__module__", "")).startswith("torchkeras.") and not any(
-            obj is cls for cls in ALL_OBJECTS_DICT.values()
-        )
-        if obj is not None and not foreign:
-            return obj
-    return lookup(ALL_OBJECTS_DICT, names[-1], "regularizer")
+    return _TABLE.get(identifier, "must be a name, a config dict, a Regularizer or a callable")

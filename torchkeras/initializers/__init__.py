@@ -30,13 +30,7 @@ from torchkeras.initializers.random_initializers import (
     TruncatedNormal,
     VarianceScaling,
 )
-from torchkeras.utils.registry import (
-    get_registered_name,
-    get_registered_object,
-    lookup,
-    register_builtin,
-    to_snake_case,
-)
+from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 from torchkeras.utils.validation import invalid
 
 __all__ = [
@@ -97,8 +91,7 @@ _CLASSES = (
     LecunNormal, LecunUniform, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
 )  # fmt: skip
 
-ALL_OBJECTS_DICT: dict[str, type[Initializer]] = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT: dict[str, type[Initializer]] = class_names(_CLASSES)
 ALL_OBJECTS_DICT.update(
     {
         "IdentityInitializer": Identity,
@@ -114,32 +107,17 @@ for _cls in _CLASSES:
     register_builtin(_cls, "IdentityInitializer" if _cls is Identity else None)
 
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.initializers", "initializer")
+
+
 def serialize(initializer: Initializer | None) -> dict[str, Any] | None:
     """Returns Keras's config dict: `{"module", "class_name", "config", "registered_name"}`."""
-    if initializer is None:
-        return None
-    cls = type(initializer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.initializers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": initializer.get_config(),
-        "registered_name": None if builtin else get_registered_name(cls),
-    }
+    return _TABLE.serialize(initializer)
 
 
 def deserialize(config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Returns the initializer described by a name (`"he_normal"`) or a Keras config dict."""
-    if isinstance(config, str):
-        target, inner = _resolve((config,), custom_objects), {}
-    elif isinstance(config, Mapping) and "class_name" in config:
-        names = (config.get("registered_name"), config["class_name"])
-        target, inner = _resolve(names, custom_objects), config.get("config") or {}
-    else:
-        raise invalid("initializer", "must be a name or a config dict with a 'class_name'", config)
-    if isinstance(target, type):
-        return target.from_config(inner) if hasattr(target, "from_config") else target(**inner)
-    return target
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Initializer | Callable[..., torch.Tensor] | None:
@@ -152,19 +130,9 @@ def get(identifier: Any) -> Initializer | Callable[..., torch.Tensor] | None:
     kernel = init((3, 4))
     ```
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
     if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
         return _from_value(identifier)
-    if isinstance(identifier, type):
-        identifier = identifier()
-    if callable(identifier):
-        return identifier
-    raise invalid(
-        "initializer", "must be a name, a config dict, an Initializer, a callable or a tensor", identifier
-    )
+    return _TABLE.get(identifier, "must be a name, a config dict, an Initializer, a callable or a tensor")
 
 
 def _from_value(value: Any) -> Callable[..., torch.Tensor]:
@@ -177,17 +145,3 @@ def _from_value(value: Any) -> Callable[..., torch.Tensor]:
         return tensor.to(dtype=_config.torch_dtype(dtype), device=device, copy=True)
 
     return initialize
-
-
-def _resolve(names: Sequence[str | None], custom_objects: Mapping[str, Any] | None) -> Any:
-    """Finds the first of `names` in user objects or this module's table (not other modules')."""
-    for name in names:
-        if not name:
-            continue
-        obj = get_registered_object(name, custom_objects, ALL_OBJECTS_DICT)
-        foreign = str(getattr(obj, "__module__", "")).startswith("torchkeras.") and not any(
-            obj is cls for cls in ALL_OBJECTS_DICT.values()
-        )
-        if obj is not None and not foreign:
-            return obj
-    return lookup(ALL_OBJECTS_DICT, names[-1], "initializer")

@@ -50,10 +50,8 @@ from torchkeras.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from torchkeras.losses.segmentation import Dice, Tversky, dice, tversky
-from torchkeras.losses.serialization import deserialize_object, serialize_object
 from torchkeras.losses.similarity import Circle, circle
-from torchkeras.utils.registry import register_builtin
-from torchkeras.utils.validation import invalid
+from torchkeras.utils.registry import ObjectTable, register_builtin
 
 __all__ = [
     "BinaryCrossentropy",
@@ -144,6 +142,8 @@ ALL_OBJECTS_DICT.update(
 for _fn in _FUNCTIONS:
     register_builtin(_fn)
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.losses", "loss")
+
 
 def serialize(loss: Loss | Callable[..., Any] | None) -> dict[str, Any] | None:
     """Returns Keras's config dict for a `Loss` instance or a loss function.
@@ -156,13 +156,13 @@ def serialize(loss: Loss | Callable[..., Any] | None) -> dict[str, Any] | None:
     #  "registered_name": None}
     ```
     """
-    return serialize_object(loss, "keras.losses", ALL_OBJECTS_DICT)
+    return _TABLE.serialize(loss)
 
 
 def deserialize(config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Returns the loss described by `config`: a name (a class name gives an instance) or a
     Keras config dict. Unknown names raise `ValueError` with close matches."""
-    return deserialize_object(config, ALL_OBJECTS_DICT, "loss", custom_objects)
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: str | Mapping[str, Any] | Callable[..., Any] | None) -> Any:
@@ -171,11 +171,4 @@ def get(identifier: str | Mapping[str, Any] | Callable[..., Any] | None) -> Any:
     Names of classes (`"CategoricalCrossentropy"`) give default instances; function names and
     aliases (`"categorical_crossentropy"`, `"mse"`) give the function. `None` gives `None`.
     """
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, Mapping)) else identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise invalid("loss", "must be a name, a config dict, a `Loss`, a callable or None", identifier)
+    return _TABLE.get(identifier, "must be a name, a config dict, a `Loss`, a callable or None")

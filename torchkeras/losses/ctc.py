@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from torchkeras.losses.loss import Loss, LossFunctionWrapper
+from torchkeras.losses.loss import BuiltinLossWrapper
 from torchkeras.utils import nest
 
 __all__ = ["CTC", "ctc"]
@@ -46,7 +46,7 @@ def ctc(y_true: Any, y_pred: Any) -> torch.Tensor:
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="none")
 
 
-class CTC(LossFunctionWrapper):
+class CTC(BuiltinLossWrapper):
     """CTC loss between padded integer label sequences and per-step class logits (see `ctc`).
 
     Args:
@@ -56,7 +56,4 @@ class CTC(LossFunctionWrapper):
     """
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "ctc", dtype: Any = None):
-        super().__init__(ctc, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
+        super().__init__(ctc, reduction, name, dtype)

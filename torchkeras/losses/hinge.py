@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from torchkeras.losses.loss import Loss, LossFunctionWrapper
+from torchkeras.losses.loss import BuiltinLossWrapper
 from torchkeras.utils import nest
 
 __all__ = ["CategoricalHinge", "Hinge", "SquaredHinge", "categorical_hinge", "hinge", "squared_hinge"]
@@ -45,12 +45,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> torch.Tensor:
     return torch.clamp(neg - pos + 1.0, min=0.0)
 
 
-class _PlainWrapper(LossFunctionWrapper):
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
-
-
-class Hinge(_PlainWrapper):
+class Hinge(BuiltinLossWrapper):
     """Hinge loss; labels are -1/1 (0/1 labels are converted).
 
     Args:
@@ -60,10 +55,10 @@ class Hinge(_PlainWrapper):
     """
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "hinge", dtype: Any = None):
-        super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(hinge, reduction, name, dtype)
 
 
-class SquaredHinge(_PlainWrapper):
+class SquaredHinge(BuiltinLossWrapper):
     """Squared hinge loss; labels are -1/1 (0/1 labels are converted).
 
     Args:
@@ -75,10 +70,10 @@ class SquaredHinge(_PlainWrapper):
     def __init__(
         self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge", dtype: Any = None
     ):
-        super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(squared_hinge, reduction, name, dtype)
 
 
-class CategoricalHinge(_PlainWrapper):
+class CategoricalHinge(BuiltinLossWrapper):
     """Categorical hinge loss between one-hot labels and class scores.
 
     Args:
@@ -93,4 +88,4 @@ class CategoricalHinge(_PlainWrapper):
         name: str = "categorical_hinge",
         dtype: Any = None,
     ):
-        super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(categorical_hinge, reduction, name, dtype)

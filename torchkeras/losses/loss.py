@@ -8,11 +8,12 @@ from typing import Any
 import torch
 
 from torchkeras import config
-from torchkeras.losses.serialization import serialize_object
 from torchkeras.utils import nest
 from torchkeras.utils.naming import unique_name
+from torchkeras.utils.registry import serialize_object
 
 __all__ = [
+    "BuiltinLossWrapper",
     "Loss",
     "LossFunctionWrapper",
     "apply_mask",
@@ -318,3 +319,23 @@ class LossFunctionWrapper(Loss):
 
     def __repr__(self) -> str:
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
+
+
+class BuiltinLossWrapper(LossFunctionWrapper):
+    """The base of the built-in losses that wrap a loss function (`MeanSquaredError`, ...).
+
+    `kwargs` go to `fn` on every call; those named in `_config_keys` are also kept as attributes
+    and written after `name` and `reduction` in `get_config`, as Keras writes them.
+    """
+
+    _config_keys: tuple[str, ...] = ()
+
+    def __init__(
+        self, fn: Callable[..., torch.Tensor], reduction: str | None, name: str, dtype: Any, **kwargs: Any
+    ):
+        super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **kwargs)
+        for key in self._config_keys:
+            setattr(self, key, kwargs[key])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**Loss.get_config(self), **{key: getattr(self, key) for key in self._config_keys}}

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.losses.loss import Loss, LossFunctionWrapper, exact_integer_limit
+from torchkeras.losses.loss import BuiltinLossWrapper, exact_integer_limit
 from torchkeras.utils import nest
 
 __all__ = [
@@ -252,16 +252,7 @@ def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) ->
     return (1 - torch.pow(p, q)) / q
 
 
-class _CrossentropyBase(LossFunctionWrapper):
-    """Stores the shared cross-entropy arguments and lists them in `get_config`."""
-
-    _config_keys: tuple[str, ...] = ("from_logits", "label_smoothing", "axis")
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), **{key: getattr(self, key) for key in self._config_keys}}
-
-
-class BinaryCrossentropy(_CrossentropyBase):
+class BinaryCrossentropy(BuiltinLossWrapper):
     """Cross-entropy between binary targets and predicted probabilities (or logits).
 
     Args:
@@ -279,6 +270,8 @@ class BinaryCrossentropy(_CrossentropyBase):
     ```
     """
 
+    _config_keys = ("from_logits", "label_smoothing", "axis")
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -290,19 +283,16 @@ class BinaryCrossentropy(_CrossentropyBase):
     ):
         super().__init__(
             binary_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
+            reduction,
+            name,
+            dtype,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
 
-class BinaryFocalCrossentropy(_CrossentropyBase):
+class BinaryFocalCrossentropy(BuiltinLossWrapper):
     """Binary focal cross-entropy: down-weights easy examples by `(1 - p_t) ** gamma`.
 
     Args:
@@ -329,9 +319,9 @@ class BinaryFocalCrossentropy(_CrossentropyBase):
     ):
         super().__init__(
             binary_focal_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
+            reduction,
+            name,
+            dtype,
             apply_class_balancing=apply_class_balancing,
             alpha=alpha,
             gamma=gamma,
@@ -339,15 +329,9 @@ class BinaryFocalCrossentropy(_CrossentropyBase):
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.apply_class_balancing = apply_class_balancing
-        self.alpha = alpha
-        self.gamma = gamma
 
 
-class CategoricalCrossentropy(_CrossentropyBase):
+class CategoricalCrossentropy(BuiltinLossWrapper):
     """Cross-entropy between one-hot targets and predicted class probabilities (or logits).
 
     Args:
@@ -358,6 +342,8 @@ class CategoricalCrossentropy(_CrossentropyBase):
         name: defaults to `"categorical_crossentropy"`.
         dtype: see `Loss`.
     """
+
+    _config_keys = ("from_logits", "label_smoothing", "axis")
 
     def __init__(
         self,
@@ -370,19 +356,16 @@ class CategoricalCrossentropy(_CrossentropyBase):
     ):
         super().__init__(
             categorical_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
+            reduction,
+            name,
+            dtype,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
 
-class CategoricalFocalCrossentropy(_CrossentropyBase):
+class CategoricalFocalCrossentropy(BuiltinLossWrapper):
     """Categorical focal cross-entropy: down-weights well-classified examples.
 
     Args:
@@ -407,23 +390,18 @@ class CategoricalFocalCrossentropy(_CrossentropyBase):
     ):
         super().__init__(
             categorical_focal_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
+            reduction,
+            name,
+            dtype,
             alpha=alpha,
             gamma=gamma,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.alpha = alpha
-        self.gamma = gamma
 
 
-class SparseCategoricalCrossentropy(_CrossentropyBase):
+class SparseCategoricalCrossentropy(BuiltinLossWrapper):
     """Cross-entropy between integer labels and predicted class probabilities (or logits).
 
     Args:
@@ -455,15 +433,13 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
     ):
         super().__init__(
             sparse_categorical_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
+            reduction,
+            name,
+            dtype,
             from_logits=from_logits,
             ignore_class=ignore_class,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
 
     def _keeps_integer_labels(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> bool:
         # Integer labels reach `.long()` unchanged when every valid class id is exact in the loss
@@ -478,7 +454,7 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         return -rank <= axis < rank and y_pred.shape[axis] <= exact_integer_limit(y_pred.dtype)
 
 
-class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+class CategoricalGeneralizedCrossEntropy(BuiltinLossWrapper):
     """Generalized cross-entropy `(1 - p ** q) / q` for integer labels, robust to label noise.
 
     Args:
@@ -487,6 +463,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
         name: defaults to `"categorical_generalized_cross_entropy"`.
         dtype: see `Loss`.
     """
+
+    _config_keys = ("q",)
 
     def __init__(
         self,
@@ -497,16 +475,10 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     ):
         if not 0 < q < 1:
             raise ValueError(f"`q` must be in the interval (0, 1). Received: q={q!r}")
-        super().__init__(
-            categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q
-        )
-        self.q = q
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), "q": self.q}
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
 
 
-class KLDivergence(LossFunctionWrapper):
+class KLDivergence(BuiltinLossWrapper):
     """Kullback-Leibler divergence between target and predicted distributions (last axis).
 
     Args:
@@ -518,13 +490,10 @@ class KLDivergence(LossFunctionWrapper):
     def __init__(
         self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence", dtype: Any = None
     ):
-        super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
+        super().__init__(kl_divergence, reduction, name, dtype)
 
 
-class Poisson(LossFunctionWrapper):
+class Poisson(BuiltinLossWrapper):
     """Poisson loss `y_pred - y_true * log(y_pred)`, for count targets.
 
     Args:
@@ -536,7 +505,4 @@ class Poisson(LossFunctionWrapper):
     def __init__(
         self, reduction: str | None = "sum_over_batch_size", name: str = "poisson", dtype: Any = None
     ):
-        super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
+        super().__init__(poisson, reduction, name, dtype)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.losses.loss import Loss, LossFunctionWrapper, squeeze_or_expand_to_same_rank
+from torchkeras.losses.loss import BuiltinLossWrapper, squeeze_or_expand_to_same_rank
 from torchkeras.utils import nest
 
 __all__ = [
@@ -97,14 +97,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> torch.Tensor:
     return torch.mean(x + F.softplus(x * -2.0) - math.log(2.0), dim=-1)
 
 
-class _PlainWrapper(LossFunctionWrapper):
-    """A wrapper whose config is just `name` and `reduction`, as Keras writes it."""
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
-
-
-class MeanSquaredError(_PlainWrapper):
+class MeanSquaredError(BuiltinLossWrapper):
     """Mean of squares of errors between labels and predictions.
 
     Args:
@@ -119,10 +112,10 @@ class MeanSquaredError(_PlainWrapper):
         name: str = "mean_squared_error",
         dtype: Any = None,
     ):
-        super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(mean_squared_error, reduction, name, dtype)
 
 
-class MeanAbsoluteError(_PlainWrapper):
+class MeanAbsoluteError(BuiltinLossWrapper):
     """Mean of absolute errors between labels and predictions.
 
     Args:
@@ -137,10 +130,10 @@ class MeanAbsoluteError(_PlainWrapper):
         name: str = "mean_absolute_error",
         dtype: Any = None,
     ):
-        super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(mean_absolute_error, reduction, name, dtype)
 
 
-class MeanAbsolutePercentageError(_PlainWrapper):
+class MeanAbsolutePercentageError(BuiltinLossWrapper):
     """Mean absolute error relative to the labels, in percent.
 
     Args:
@@ -155,10 +148,10 @@ class MeanAbsolutePercentageError(_PlainWrapper):
         name: str = "mean_absolute_percentage_error",
         dtype: Any = None,
     ):
-        super().__init__(mean_absolute_percentage_error, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(mean_absolute_percentage_error, reduction, name, dtype)
 
 
-class MeanSquaredLogarithmicError(_PlainWrapper):
+class MeanSquaredLogarithmicError(BuiltinLossWrapper):
     """Mean squared error between `log(1 + y_true)` and `log(1 + y_pred)`.
 
     Args:
@@ -173,10 +166,10 @@ class MeanSquaredLogarithmicError(_PlainWrapper):
         name: str = "mean_squared_logarithmic_error",
         dtype: Any = None,
     ):
-        super().__init__(mean_squared_logarithmic_error, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(mean_squared_logarithmic_error, reduction, name, dtype)
 
 
-class CosineSimilarity(_PlainWrapper):
+class CosineSimilarity(BuiltinLossWrapper):
     """Negative cosine similarity between labels and predictions (minimizing aligns them).
 
     Args:
@@ -193,10 +186,10 @@ class CosineSimilarity(_PlainWrapper):
         name: str = "cosine_similarity",
         dtype: Any = None,
     ):
-        super().__init__(cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis)
+        super().__init__(cosine_similarity, reduction, name, dtype, axis=axis)
 
 
-class Huber(_PlainWrapper):
+class Huber(BuiltinLossWrapper):
     """Huber loss: `0.5 * e**2` for `|e| <= delta`, else `delta * (|e| - 0.5 * delta)`.
 
     Args:
@@ -213,10 +206,10 @@ class Huber(_PlainWrapper):
         name: str = "huber_loss",
         dtype: Any = None,
     ):
-        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
+        super().__init__(huber, reduction, name, dtype, delta=delta)
 
 
-class LogCosh(_PlainWrapper):
+class LogCosh(BuiltinLossWrapper):
     """Logarithm of the hyperbolic cosine of the prediction error.
 
     Args:
@@ -228,4 +221,4 @@ class LogCosh(_PlainWrapper):
     def __init__(
         self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh", dtype: Any = None
     ):
-        super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
+        super().__init__(log_cosh, reduction, name, dtype)

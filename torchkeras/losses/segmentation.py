@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import config
-from torchkeras.losses.loss import Loss, LossFunctionWrapper
+from torchkeras.losses.loss import BuiltinLossWrapper
 from torchkeras.utils import nest
 
 __all__ = ["Dice", "Tversky", "dice", "tversky"]
@@ -45,7 +45,7 @@ def tversky(
     return 1 - intersection / (intersection + fp * alpha + fn * beta + config.epsilon())
 
 
-class Dice(LossFunctionWrapper):
+class Dice(BuiltinLossWrapper):
     """Dice loss: one minus the soft Dice coefficient between labels and predictions.
 
     Args:
@@ -55,6 +55,8 @@ class Dice(LossFunctionWrapper):
         dtype: see `Loss`.
     """
 
+    _config_keys = ("axis",)
+
     def __init__(
         self,
         reduction: str | None = "sum_over_batch_size",
@@ -62,14 +64,10 @@ class Dice(LossFunctionWrapper):
         axis: int | tuple[int, ...] | None = None,
         dtype: Any = None,
     ):
-        super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), "axis": self.axis}
+        super().__init__(dice, reduction, name, dtype, axis=axis)
 
 
-class Tversky(LossFunctionWrapper):
+class Tversky(BuiltinLossWrapper):
     """Tversky loss: a Dice loss with separate weights for false positives and false negatives.
 
     Args:
@@ -81,6 +79,8 @@ class Tversky(LossFunctionWrapper):
         dtype: see `Loss`.
     """
 
+    _config_keys = ("alpha", "beta", "axis")
+
     def __init__(
         self,
         alpha: float = 0.5,
@@ -90,12 +90,4 @@ class Tversky(LossFunctionWrapper):
         axis: int | tuple[int, ...] | None = None,
         dtype: Any = None,
     ):
-        super().__init__(
-            tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha, beta=beta, axis=axis
-        )
-        self.alpha = alpha
-        self.beta = beta
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), "alpha": self.alpha, "beta": self.beta, "axis": self.axis}
+        super().__init__(tversky, reduction, name, dtype, alpha=alpha, beta=beta, axis=axis)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from torchkeras.losses.loss import Loss, LossFunctionWrapper
+from torchkeras.losses.loss import BuiltinLossWrapper
 from torchkeras.utils import nest
 
 __all__ = ["Circle", "circle"]
@@ -70,7 +70,7 @@ def circle(
     return loss
 
 
-class Circle(LossFunctionWrapper):
+class Circle(BuiltinLossWrapper):
     """Circle loss for metric learning on L2-normalized embeddings (see `circle`).
 
     Args:
@@ -82,6 +82,8 @@ class Circle(LossFunctionWrapper):
         dtype: see `Loss`.
     """
 
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
     def __init__(
         self,
         gamma: float = 80.0,
@@ -92,22 +94,5 @@ class Circle(LossFunctionWrapper):
         dtype: Any = None,
     ):
         super().__init__(
-            circle,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-            gamma=gamma,
-            margin=margin,
-            remove_diagonal=remove_diagonal,
+            circle, reduction, name, dtype, gamma=gamma, margin=margin, remove_diagonal=remove_diagonal
         )
-        self.gamma = gamma
-        self.margin = margin
-        self.remove_diagonal = remove_diagonal
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "gamma": self.gamma,
-            "margin": self.margin,
-            "remove_diagonal": self.remove_diagonal,
-        }

@@ -24,7 +24,6 @@ from torchkeras.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
-from torchkeras.losses.serialization import deserialize_object, serialize_object
 from torchkeras.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -79,8 +78,7 @@ from torchkeras.metrics.regression_metrics import (
     R2Score,
     RootMeanSquaredError,
 )
-from torchkeras.utils.registry import register_builtin, to_snake_case
-from torchkeras.utils.validation import invalid
+from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 
 __all__ = [
     "AUC",
@@ -181,8 +179,7 @@ _LOSS_FUNCTIONS = (
 
 # Keras's table: class names and their snake_case forms (`"binary_accuracy"` gives the class,
 # `get` then an instance), plus short aliases. The bare `"acc"` is not a name here, as in Keras.
-ALL_OBJECTS_DICT: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT: dict[str, Any] = class_names(_CLASSES)
 ALL_OBJECTS_DICT.update(
     {
         "bce": BinaryCrossentropy,
@@ -204,16 +201,18 @@ FUNCTIONS_DICT: dict[str, Callable[..., Any]] = {
 for _fn in _METRIC_FUNCTIONS:
     register_builtin(_fn)
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.metrics", "metric", functions=FUNCTIONS_DICT)
+
 
 def serialize(metric: Metric | Callable[..., Any] | None) -> dict[str, Any] | None:
     """Returns Keras's config dict for a `Metric` instance or a metric function."""
-    return serialize_object(metric, "keras.metrics", ALL_OBJECTS_DICT)
+    return _TABLE.serialize(metric)
 
 
 def deserialize(config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Returns the metric described by `config`: a name (a class name gives an instance) or a
     Keras config dict. Unknown names raise `ValueError` with close matches."""
-    return deserialize_object(config, ALL_OBJECTS_DICT, "metric", custom_objects, functions=FUNCTIONS_DICT)
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: str | Mapping[str, Any] | Callable[..., Any] | None) -> Any:
@@ -223,11 +222,4 @@ def get(identifier: str | Mapping[str, Any] | Callable[..., Any] | None) -> Any:
     `MeanSquaredError()`); the trainer, not `get`, maps `"accuracy"`/`"acc"` to the right
     accuracy for the model's outputs. `None` gives `None`.
     """
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, Mapping)) else identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise invalid("metric", "must be a name, a config dict, a `Metric`, a callable or None", identifier)
+    return _TABLE.get(identifier, "must be a name, a config dict, a `Metric`, a callable or None")

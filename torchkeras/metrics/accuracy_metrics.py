@@ -8,7 +8,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.losses.loss import exact_integer_limit, squeeze_or_expand_to_same_rank
-from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.metrics.reduction_metrics import BuiltinMetricWrapper
 from torchkeras.utils import nest
 
 __all__ = [
@@ -137,17 +137,10 @@ def _exact_labels(labels: torch.Tensor, num_classes: int, dtype: torch.dtype) ->
     return not labels.is_complex() and num_classes <= exact_integer_limit(dtype)
 
 
-class _AccuracyWrapper(MeanMetricWrapper):
-    """Accuracy metrics go up; their config is `name` and `dtype` plus their own arguments."""
+class _AccuracyWrapper(BuiltinMetricWrapper):
+    """Accuracy metrics go up."""
 
-    _config_keys: tuple[str, ...] = ()
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            **{key: getattr(self, key) for key in self._config_keys},
-        }
+    _direction = "up"
 
 
 class Accuracy(_AccuracyWrapper):
@@ -159,8 +152,7 @@ class Accuracy(_AccuracyWrapper):
     """
 
     def __init__(self, name: str = "accuracy", dtype: Any = None):
-        super().__init__(fn=accuracy, name=name, dtype=dtype)
-        self._direction = "up"
+        super().__init__(accuracy, name, dtype)
 
 
 class BinaryAccuracy(_AccuracyWrapper):
@@ -175,9 +167,7 @@ class BinaryAccuracy(_AccuracyWrapper):
     _config_keys = ("threshold",)
 
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
-        super().__init__(fn=binary_accuracy, name=name, dtype=dtype, threshold=threshold)
-        self.threshold = threshold
-        self._direction = "up"
+        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
         if self._fn is not binary_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
@@ -198,8 +188,7 @@ class CategoricalAccuracy(_AccuracyWrapper):
     """
 
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None):
-        super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
+        super().__init__(categorical_accuracy, name, dtype)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
         if self._fn is not categorical_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
@@ -220,8 +209,7 @@ class SparseCategoricalAccuracy(_AccuracyWrapper):
     """
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
-        super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
+        super().__init__(sparse_categorical_accuracy, name, dtype)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
         if self._fn is not sparse_categorical_accuracy or not _countable(y_true, y_pred, self._torch_dtype):
@@ -247,9 +235,7 @@ class TopKCategoricalAccuracy(_AccuracyWrapper):
     _config_keys = ("k",)
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None):
-        super().__init__(fn=top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
-        self._direction = "up"
+        super().__init__(top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(_AccuracyWrapper):
@@ -271,12 +257,8 @@ class SparseTopKCategoricalAccuracy(_AccuracyWrapper):
         dtype: Any = None,
         from_sorted_ids: bool = False,
     ):
-        super().__init__(
-            fn=sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, from_sorted_ids=from_sorted_ids
-        )
-        self.k = k
+        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=k, from_sorted_ids=from_sorted_ids)
         self.from_sorted_ids = from_sorted_ids
-        self._direction = "up"
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

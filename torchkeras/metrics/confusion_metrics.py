@@ -252,8 +252,10 @@ class SensitivitySpecificityBase(Metric):
 
     def _rates(self) -> dict[str, torch.Tensor]:
         tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
+        sensitivity = divide_no_nan(tp, tp + fn)
         return {
-            "sensitivity": divide_no_nan(tp, tp + fn),
+            "sensitivity": sensitivity,
+            "recall": sensitivity,
             "specificity": divide_no_nan(tn, tn + fp),
             "precision": divide_no_nan(tp, tp + fp),
         }
@@ -263,9 +265,31 @@ class SensitivitySpecificityBase(Metric):
         return torch.clamp(torch.amax(torch.where(feasible, dependent, 0.0)), min=0.0)
 
 
-def _check_unit_interval(value: float, argument: str) -> None:
-    if value < 0 or value > 1:
-        raise ValueError(f"`{argument}` must be in the range [0, 1]. Received: {argument}={value}")
+class _RateAtRate(SensitivitySpecificityBase):
+    """The best `_dependent` rate among thresholds whose `_constrained` rate reaches a value in
+    `[0, 1]`, which subclasses take (and configs carry) under the name `_constrained`."""
+
+    _constrained: str
+    _dependent: str
+
+    def __init__(self, value: float, num_thresholds: int, class_id: int | None, name: str | None, dtype: Any):
+        if value < 0 or value > 1:
+            argument = self._constrained
+            raise ValueError(f"`{argument}` must be in the range [0, 1]. Received: {argument}={value}")
+        setattr(self, self._constrained, value)
+        self.num_thresholds = num_thresholds
+        super().__init__(value, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def result(self) -> torch.Tensor:
+        rates = self._rates()
+        return self._find_max_under_constraint(rates[self._constrained], rates[self._dependent])
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            self._constrained: getattr(self, self._constrained),
+        }
 
 
 _AT_DOC = """The best {dependent} among thresholds where {constrained} is at least `{argument}`.
@@ -279,10 +303,11 @@ _AT_DOC = """The best {dependent} among thresholds where {constrained} is at lea
     """
 
 
-class SensitivityAtSpecificity(SensitivitySpecificityBase):
+class SensitivityAtSpecificity(_RateAtRate):
     __doc__ = _AT_DOC.format(
         dependent="sensitivity (recall)", constrained="specificity", argument="specificity"
     )
+    _constrained, _dependent = "specificity", "sensitivity"
 
     def __init__(
         self,
@@ -292,29 +317,14 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ):
-        _check_unit_interval(specificity, "specificity")
-        self.specificity = specificity
-        self.num_thresholds = num_thresholds
-        super().__init__(
-            specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
-        )
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["specificity"], rates["sensitivity"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "specificity": self.specificity,
-        }
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
 
-class SpecificityAtSensitivity(SensitivitySpecificityBase):
+class SpecificityAtSensitivity(_RateAtRate):
     __doc__ = _AT_DOC.format(
         dependent="specificity", constrained="sensitivity (recall)", argument="sensitivity"
     )
+    _constrained, _dependent = "sensitivity", "specificity"
 
     def __init__(
         self,
@@ -324,27 +334,12 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ):
-        _check_unit_interval(sensitivity, "sensitivity")
-        self.sensitivity = sensitivity
-        self.num_thresholds = num_thresholds
-        super().__init__(
-            sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
-        )
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"], rates["specificity"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "sensitivity": self.sensitivity,
-        }
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
 
-class PrecisionAtRecall(SensitivitySpecificityBase):
+class PrecisionAtRecall(_RateAtRate):
     __doc__ = _AT_DOC.format(dependent="precision", constrained="recall", argument="recall")
+    _constrained, _dependent = "recall", "precision"
 
     def __init__(
         self,
@@ -354,21 +349,12 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ):
-        _check_unit_interval(recall, "recall")
-        self.recall = recall
-        self.num_thresholds = num_thresholds
-        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"], rates["precision"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds, "recall": self.recall}
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
 
 
-class RecallAtPrecision(SensitivitySpecificityBase):
+class RecallAtPrecision(_RateAtRate):
     __doc__ = _AT_DOC.format(dependent="recall", constrained="precision", argument="precision")
+    _constrained, _dependent = "precision", "recall"
 
     def __init__(
         self,
@@ -378,17 +364,7 @@ class RecallAtPrecision(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ):
-        _check_unit_interval(precision, "precision")
-        self.precision = precision
-        self.num_thresholds = num_thresholds
-        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["precision"], rates["sensitivity"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds, "precision": self.precision}
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
 
 
 _CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}

@@ -8,7 +8,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.losses.loss import squeeze_or_expand_to_same_rank
-from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.metrics.reduction_metrics import BuiltinMetricWrapper
 from torchkeras.utils import nest
 
 __all__ = ["ConcordanceCorrelation", "PearsonCorrelation", "concordance_correlation", "pearson_correlation"]
@@ -45,7 +45,14 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.T
     return torch.mean(2 * covar / (norm + config.epsilon()), dim=axis)
 
 
-class PearsonCorrelation(MeanMetricWrapper):
+class _CorrelationMetric(BuiltinMetricWrapper):
+    """Correlations go up; their config adds `axis`."""
+
+    _config_keys = ("axis",)
+    _direction = "up"
+
+
+class PearsonCorrelation(_CorrelationMetric):
     """Mean Pearson correlation coefficient, computed per sample along `axis`.
 
     Args:
@@ -55,15 +62,10 @@ class PearsonCorrelation(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "pearson_correlation", dtype: Any = None, axis: int = -1):
-        super().__init__(fn=pearson_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(pearson_correlation, name, dtype, axis=axis)
 
 
-class ConcordanceCorrelation(MeanMetricWrapper):
+class ConcordanceCorrelation(_CorrelationMetric):
     """Mean concordance correlation coefficient, computed per sample along `axis`.
 
     Args:
@@ -73,9 +75,4 @@ class ConcordanceCorrelation(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "concordance_correlation", dtype: Any = None, axis: int = -1):
-        super().__init__(fn=concordance_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(concordance_correlation, name, dtype, axis=axis)

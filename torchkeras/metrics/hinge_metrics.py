@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from torchkeras.losses.hinge import categorical_hinge, hinge, squared_hinge
-from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.metrics.reduction_metrics import BuiltinMetricWrapper
 
 __all__ = ["CategoricalHinge", "Hinge", "SquaredHinge"]
 
 
-class _HingeMetric(MeanMetricWrapper):
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
-
-
-class Hinge(_HingeMetric):
+class Hinge(BuiltinMetricWrapper):
     """Mean hinge loss; 0/1 labels are converted to -1/1.
 
     Args:
@@ -24,11 +19,10 @@ class Hinge(_HingeMetric):
     """
 
     def __init__(self, name: str = "hinge", dtype: Any = None):
-        super().__init__(fn=hinge, name=name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(hinge, name, dtype)
 
 
-class SquaredHinge(_HingeMetric):
+class SquaredHinge(BuiltinMetricWrapper):
     """Mean squared hinge loss; 0/1 labels are converted to -1/1.
 
     Args:
@@ -37,11 +31,10 @@ class SquaredHinge(_HingeMetric):
     """
 
     def __init__(self, name: str = "squared_hinge", dtype: Any = None):
-        super().__init__(fn=squared_hinge, name=name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(squared_hinge, name, dtype)
 
 
-class CategoricalHinge(_HingeMetric):
+class CategoricalHinge(BuiltinMetricWrapper):
     """Mean categorical hinge loss between one-hot labels and class scores.
 
     Args:
@@ -50,5 +43,4 @@ class CategoricalHinge(_HingeMetric):
     """
 
     def __init__(self, name: str = "categorical_hinge", dtype: Any = None):
-        super().__init__(fn=categorical_hinge, name=name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(categorical_hinge, name, dtype)

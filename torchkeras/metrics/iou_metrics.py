@@ -16,12 +16,39 @@ from torchkeras.utils import nest
 __all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"]
 
 
-class _IoUBase(Metric):
-    """Accumulates a `(num_classes, num_classes)` confusion matrix (rows: labels, columns: predictions)."""
+class IoU(Metric):
+    """Mean intersection-over-union, `TP / (TP + FP + FN)`, over the `target_class_ids`.
+
+    Accumulates a `(num_classes, num_classes)` confusion matrix (rows: labels, columns:
+    predictions). Classes absent from both labels and predictions are left out of the mean.
+
+    Args:
+        num_classes: number of classes (a confusion matrix of `num_classes**2` is kept).
+        target_class_ids: the class ids averaged over.
+        name: defaults to the snake_case class name.
+        dtype: dtype of the confusion matrix. Defaults to `"int32"`.
+        ignore_class: a label whose entries are skipped.
+        sparse_y_true: whether labels are class ids (else one-hot, arg-maxed on `axis`).
+        sparse_y_pred: whether predictions are class ids (else scores, arg-maxed on `axis`).
+        axis: the class axis for non-sparse inputs. Defaults to `-1`.
+    """
+
+    # The config, in Keras's order: each IoU metric lists the arguments it takes.
+    _config_keys: tuple[str, ...] = (
+        "name",
+        "dtype",
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
         num_classes: int,
+        target_class_ids: Sequence[int],
         name: str | None = None,
         dtype: Any = None,
         ignore_class: int | None = None,
@@ -42,6 +69,12 @@ class _IoUBase(Metric):
             dtype=self.dtype,
             name="total_confusion_matrix",
         )
+        if max(target_class_ids) >= num_classes:
+            raise ValueError(
+                f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes})."
+            )
+        self.target_class_ids = list(target_class_ids)
+        self._target_ids = torch.tensor(self.target_class_ids, dtype=torch.int64, device=self.total_cm.device)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         dtype = config.torch_dtype(self.dtype)
@@ -75,50 +108,6 @@ class _IoUBase(Metric):
     def reset_state(self) -> None:
         self.total_cm.assign(0)
 
-
-class IoU(_IoUBase):
-    """Mean intersection-over-union, `TP / (TP + FP + FN)`, over the `target_class_ids`.
-
-    Classes absent from both labels and predictions are left out of the mean.
-
-    Args:
-        num_classes: number of classes (a confusion matrix of `num_classes**2` is kept).
-        target_class_ids: the class ids averaged over.
-        name: defaults to the snake_case class name.
-        dtype: dtype of the confusion matrix. Defaults to `"int32"`.
-        ignore_class: a label whose entries are skipped.
-        sparse_y_true: whether labels are class ids (else one-hot, arg-maxed on `axis`).
-        sparse_y_pred: whether predictions are class ids (else scores, arg-maxed on `axis`).
-        axis: the class axis for non-sparse inputs. Defaults to `-1`.
-    """
-
-    def __init__(
-        self,
-        num_classes: int,
-        target_class_ids: Sequence[int],
-        name: str | None = None,
-        dtype: Any = None,
-        ignore_class: int | None = None,
-        sparse_y_true: bool = True,
-        sparse_y_pred: bool = True,
-        axis: int = -1,
-    ):
-        super().__init__(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-        if max(target_class_ids) >= num_classes:
-            raise ValueError(
-                f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes})."
-            )
-        self.target_class_ids = list(target_class_ids)
-        self._target_ids = torch.tensor(self.target_class_ids, dtype=torch.int64, device=self.total_cm.device)
-
     def to(self, device: torch.device | str) -> IoU:
         super().to(device)
         self._target_ids = self._target_ids.to(self.total_cm.device)  # kept beside the state
@@ -135,15 +124,7 @@ class IoU(_IoUBase):
         return iou.sum() / (valid.to(torch.float32).sum() + config.epsilon())
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        return {key: getattr(self, key) for key in self._config_keys}
 
 
 class BinaryIoU(IoU):
@@ -155,6 +136,8 @@ class BinaryIoU(IoU):
         name: defaults to `"binary_io_u"`.
         dtype: see `IoU`.
     """
+
+    _config_keys = ("target_class_ids", "threshold", "name", "dtype")
 
     def __init__(
         self,
@@ -171,14 +154,6 @@ class BinaryIoU(IoU):
         super().update_state(
             y_true, (y_pred >= self.threshold).to(config.torch_dtype(self.dtype)), sample_weight
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "target_class_ids": self.target_class_ids,
-            "threshold": self.threshold,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
 
 
 class MeanIoU(IoU):
@@ -197,6 +172,8 @@ class MeanIoU(IoU):
     ```
     """
 
+    _config_keys = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
+
     def __init__(
         self,
         num_classes: int,
@@ -207,27 +184,10 @@ class MeanIoU(IoU):
         sparse_y_pred: bool = True,
         axis: int = -1,
     ):
+        target_class_ids = list(range(num_classes))
         super().__init__(
-            num_classes=num_classes,
-            target_class_ids=list(range(num_classes)),
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
+            num_classes, target_class_ids, name, dtype, ignore_class, sparse_y_true, sparse_y_pred, axis
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
 
 
 class OneHotIoU(IoU):
@@ -237,6 +197,16 @@ class OneHotIoU(IoU):
         num_classes, target_class_ids, name, dtype, ignore_class, axis: see `IoU`.
         sparse_y_pred: whether predictions are class ids. Defaults to `False`.
     """
+
+    _config_keys = (
+        "num_classes",
+        "target_class_ids",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
@@ -248,27 +218,7 @@ class OneHotIoU(IoU):
         sparse_y_pred: bool = False,
         axis: int = -1,
     ):
-        super().__init__(
-            num_classes=num_classes,
-            target_class_ids=target_class_ids,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        super().__init__(num_classes, target_class_ids, name, dtype, ignore_class, False, sparse_y_pred, axis)
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -279,6 +229,8 @@ class OneHotMeanIoU(MeanIoU):
         sparse_y_pred: whether predictions are class ids. Defaults to `False`.
     """
 
+    _config_keys = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
+
     def __init__(
         self,
         num_classes: int,
@@ -288,22 +240,4 @@ class OneHotMeanIoU(MeanIoU):
         sparse_y_pred: bool = False,
         axis: int = -1,
     ):
-        super().__init__(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        super().__init__(num_classes, name, dtype, ignore_class, False, sparse_y_pred, axis)

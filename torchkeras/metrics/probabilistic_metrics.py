@@ -11,7 +11,7 @@ from torchkeras.losses.probabilistic import (
     poisson,
     sparse_categorical_crossentropy,
 )
-from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.metrics.reduction_metrics import BuiltinMetricWrapper
 
 __all__ = [
     "BinaryCrossentropy",
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-class KLDivergence(MeanMetricWrapper):
+class KLDivergence(BuiltinMetricWrapper):
     """Mean Kullback-Leibler divergence between target and predicted distributions.
 
     Args:
@@ -31,13 +31,10 @@ class KLDivergence(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "kl_divergence", dtype: Any = None):
-        super().__init__(fn=kl_divergence, name=name, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(kl_divergence, name, dtype)
 
 
-class Poisson(MeanMetricWrapper):
+class Poisson(BuiltinMetricWrapper):
     """Mean Poisson loss, `y_pred - y_true * log(y_pred)`.
 
     Args:
@@ -46,13 +43,10 @@ class Poisson(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "poisson", dtype: Any = None):
-        super().__init__(fn=poisson, name=name, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(poisson, name, dtype)
 
 
-class BinaryCrossentropy(MeanMetricWrapper):
+class BinaryCrossentropy(BuiltinMetricWrapper):
     """Mean binary cross-entropy between labels and predictions.
 
     Args:
@@ -62,6 +56,8 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: in `[0, 1]`; targets move towards 0.5 by this amount.
     """
 
+    _config_keys = ("from_logits", "label_smoothing")
+
     def __init__(
         self,
         name: str = "binary_crossentropy",
@@ -70,22 +66,11 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: float = 0,
     ):
         super().__init__(
-            binary_crossentropy, name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing
+            binary_crossentropy, name, dtype, from_logits=from_logits, label_smoothing=label_smoothing
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-        }
 
 
-class CategoricalCrossentropy(MeanMetricWrapper):
+class CategoricalCrossentropy(BuiltinMetricWrapper):
     """Mean categorical cross-entropy between one-hot labels and predictions.
 
     Args:
@@ -95,6 +80,8 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         label_smoothing: in `[0, 1]`; targets become `y * (1 - s) + s / num_classes`.
         axis: the class axis. Defaults to `-1`.
     """
+
+    _config_keys = ("from_logits", "label_smoothing", "axis")
 
     def __init__(
         self,
@@ -107,27 +94,14 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         super().__init__(
             categorical_crossentropy,
             name,
-            dtype=dtype,
+            dtype,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
-class SparseCategoricalCrossentropy(MeanMetricWrapper):
+class SparseCategoricalCrossentropy(BuiltinMetricWrapper):
     """Mean cross-entropy between integer labels and predictions.
 
     Args:
@@ -137,6 +111,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         ignore_class: a label whose entries are left out when sample weights are given (as in Keras).
         axis: the class axis. Defaults to `-1`.
     """
+
+    _config_keys = ("from_logits", "ignore_class", "axis")
 
     def __init__(
         self,
@@ -148,22 +124,9 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     ):
         super().__init__(
             sparse_categorical_crossentropy,
-            name=name,
-            dtype=dtype,
+            name,
+            dtype,
             from_logits=from_logits,
             ignore_class=ignore_class,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
-        self.axis = axis
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-            "axis": self.axis,
-        }

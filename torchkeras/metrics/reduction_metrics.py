@@ -15,11 +15,11 @@ from torchkeras.losses.loss import (
     scalar_tensor,
     squeeze_or_expand_to_same_rank,
 )
-from torchkeras.losses.serialization import serialize_object
 from torchkeras.metrics.metric import Metric
 from torchkeras.utils import nest
+from torchkeras.utils.registry import serialize_object
 
-__all__ = ["Mean", "MeanMetricWrapper", "Sum", "reduce_to_samplewise_values"]
+__all__ = ["BuiltinMetricWrapper", "Mean", "MeanMetricWrapper", "Sum", "reduce_to_samplewise_values"]
 
 
 def _reduce(fn: Callable[..., torch.Tensor], x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
@@ -249,3 +249,21 @@ class MeanMetricWrapper(Mean):
 
             config = {**config, "fn": deserialize(config["fn"])}
         return cls(**config)
+
+
+class BuiltinMetricWrapper(MeanMetricWrapper):
+    """The base of the built-in metrics that average a function (`MeanSquaredError`, `Accuracy`, ...).
+
+    `kwargs` go to `fn` on every update; those named in `_config_keys` are also kept as
+    attributes and written after `name` and `dtype` in `get_config`, as Keras writes them.
+    """
+
+    _config_keys: tuple[str, ...] = ()
+
+    def __init__(self, fn: Callable[..., torch.Tensor], name: str, dtype: Any, **kwargs: Any):
+        super().__init__(fn, name, dtype=dtype, **kwargs)
+        for key in self._config_keys:
+            setattr(self, key, kwargs[key])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**Metric.get_config(self), **{key: getattr(self, key) for key in self._config_keys}}

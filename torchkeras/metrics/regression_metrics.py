@@ -19,7 +19,7 @@ from torchkeras.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from torchkeras.metrics.metric import Metric
-from torchkeras.metrics.reduction_metrics import Mean, MeanMetricWrapper
+from torchkeras.metrics.reduction_metrics import BuiltinMetricWrapper, Mean
 from torchkeras.utils import nest
 
 __all__ = [
@@ -43,14 +43,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:
     return torch.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), dim=axis)
 
 
-class _ErrorMetric(MeanMetricWrapper):
-    """The mean of a per-sample error function; lower is better; config is `name` and `dtype`."""
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
-
-
-class MeanSquaredError(_ErrorMetric):
+class MeanSquaredError(BuiltinMetricWrapper):
     """Mean of squared errors between labels and predictions.
 
     Args:
@@ -59,11 +52,10 @@ class MeanSquaredError(_ErrorMetric):
     """
 
     def __init__(self, name: str = "mean_squared_error", dtype: Any = None):
-        super().__init__(fn=mean_squared_error, name=name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(mean_squared_error, name, dtype)
 
 
-class MeanAbsoluteError(_ErrorMetric):
+class MeanAbsoluteError(BuiltinMetricWrapper):
     """Mean of absolute errors between labels and predictions.
 
     Args:
@@ -72,11 +64,10 @@ class MeanAbsoluteError(_ErrorMetric):
     """
 
     def __init__(self, name: str = "mean_absolute_error", dtype: Any = None):
-        super().__init__(mean_absolute_error, name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(mean_absolute_error, name, dtype)
 
 
-class MeanAbsolutePercentageError(_ErrorMetric):
+class MeanAbsolutePercentageError(BuiltinMetricWrapper):
     """Mean absolute error relative to the labels, in percent.
 
     Args:
@@ -85,11 +76,10 @@ class MeanAbsolutePercentageError(_ErrorMetric):
     """
 
     def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None):
-        super().__init__(mean_absolute_percentage_error, name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(mean_absolute_percentage_error, name, dtype)
 
 
-class MeanSquaredLogarithmicError(_ErrorMetric):
+class MeanSquaredLogarithmicError(BuiltinMetricWrapper):
     """Mean squared error between `log(1 + y_true)` and `log(1 + y_pred)`.
 
     Args:
@@ -98,11 +88,10 @@ class MeanSquaredLogarithmicError(_ErrorMetric):
     """
 
     def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None):
-        super().__init__(mean_squared_logarithmic_error, name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(mean_squared_logarithmic_error, name, dtype)
 
 
-class CosineSimilarity(_ErrorMetric):
+class CosineSimilarity(BuiltinMetricWrapper):
     """Mean cosine similarity between labels and predictions (higher is better).
 
     Args:
@@ -111,12 +100,13 @@ class CosineSimilarity(_ErrorMetric):
         axis: the axis along which similarity is computed. Defaults to `-1`.
     """
 
+    _direction = "up"
+
     def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1):
-        super().__init__(cosine_similarity, name, dtype=dtype, axis=axis)
-        self._direction = "up"
+        super().__init__(cosine_similarity, name, dtype, axis=axis)
 
 
-class LogCoshError(_ErrorMetric):
+class LogCoshError(BuiltinMetricWrapper):
     """Mean logarithm of the hyperbolic cosine of the prediction error.
 
     Args:
@@ -125,8 +115,7 @@ class LogCoshError(_ErrorMetric):
     """
 
     def __init__(self, name: str = "logcosh", dtype: Any = None):
-        super().__init__(log_cosh, name, dtype=dtype)
-        self._direction = "down"
+        super().__init__(log_cosh, name, dtype)
 
 
 class RootMeanSquaredError(Mean):

@@ -20,7 +20,7 @@ from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.rmsprop import RMSprop
 from torchkeras.optimizers.sgd import SGD
-from torchkeras.utils.registry import CustomObjectScope, get_registered_name, get_registered_object, lookup
+from torchkeras.utils.registry import ObjectTable
 
 __all__ = [
     "SGD",
@@ -46,16 +46,12 @@ ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, 
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
+_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.optimizers", "optimizer", case_insensitive=True)
+
+
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """Returns Keras's serialized form: `{"module", "class_name", "config", "registered_name"}`."""
-    cls = type(optimizer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else get_registered_name(cls),
-    }
+    return _TABLE.serialize(optimizer)
 
 
 def deserialize(
@@ -67,23 +63,7 @@ def deserialize(
     Raises:
         ValueError: for an unknown name (with close suggestions).
     """
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, Mapping) or "class_name" not in config:
-        raise ValueError(f"Could not interpret optimizer config: {config!r}")
-    class_name = config["class_name"]
-    cls = None
-    registered = config.get("registered_name")
-    if registered and registered != class_name:
-        cls = get_registered_object(registered, custom_objects)
-    if cls is None and isinstance(class_name, str):
-        cls = ALL_OBJECTS_DICT.get(class_name.lower())
-    if cls is None:
-        cls = get_registered_object(class_name, custom_objects)
-    if not (isinstance(cls, type) and hasattr(cls, "from_config")):
-        cls = lookup(ALL_OBJECTS_DICT, class_name, "optimizer")
-    with CustomObjectScope(custom_objects):
-        return cls.from_config(dict(config.get("config") or {}))
+    return _TABLE.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> torch.optim.Optimizer | None:

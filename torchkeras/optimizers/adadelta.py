@@ -34,6 +34,8 @@ class Adadelta(Optimizer):
     ```
     """
 
+    _config_keys = ("rho", "epsilon")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -89,6 +91,3 @@ class Adadelta(Optimizer):
         torch._foreach_mul_(delta_averages, rho)
         torch._foreach_addcmul_(delta_averages, deltas, deltas, value=1 - rho)
         foreach_utils.add_scaled_(variables, deltas, learning_rate)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

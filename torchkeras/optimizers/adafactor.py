@@ -34,6 +34,8 @@ class Adafactor(Optimizer):
             see `keras.optimizers.Optimizer`.
     """
 
+    _config_keys = ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -117,13 +119,3 @@ class Adafactor(Optimizer):
         update = gradient / torch.sqrt(velocity)
         update = update / torch.clamp_min(_rms(update) / self.clip_threshold, 1.0)
         variable.sub_(scale * update)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_2_decay": self.beta_2_decay,
-            "epsilon_1": self.epsilon_1,
-            "epsilon_2": self.epsilon_2,
-            "clip_threshold": self.clip_threshold,
-            "relative_step": self.relative_step,
-        }

@@ -29,6 +29,8 @@ class Adagrad(Optimizer):
     ```
     """
 
+    _config_keys = ("initial_accumulator_value", "epsilon")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -76,10 +78,3 @@ class Adagrad(Optimizer):
         increments = torch._foreach_mul(grads, learning_rate)
         torch._foreach_div_(increments, denominators)
         torch._foreach_sub_(variables, increments)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "epsilon": self.epsilon,
-        }

@@ -38,6 +38,8 @@ class Adam(Optimizer):
     ```
     """
 
+    _config_keys = ("beta_1", "beta_2", "epsilon", "amsgrad")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -99,12 +101,3 @@ class Adam(Optimizer):
         denominators = torch._foreach_sqrt(velocities)
         torch._foreach_add_(denominators, self.epsilon)
         foreach_utils.addcdiv_scaled_(variables, momentums, denominators, -alpha)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }

@@ -7,14 +7,15 @@ from typing import Any
 import torch
 
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
+from torchkeras.optimizers.adam_variant import AdamVariant
+from torchkeras.optimizers.optimizer import Indices, LearningRate, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Adamax"]
 
 
 @register_builtin
-class Adamax(Optimizer):
+class Adamax(AdamVariant):
     """Adamax, a variant of Adam based on the infinity norm.
 
     With `t` the 1-based update index: `m = beta_1 * m + (1 - beta_1) * g`,
@@ -34,42 +35,6 @@ class Adamax(Optimizer):
     ```
     """
 
-    def __init__(
-        self,
-        learning_rate: Any = 0.001,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
-        weight_decay: float | None = None,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        global_clipnorm: float | None = None,
-        use_ema: bool = False,
-        ema_momentum: float = 0.99,
-        ema_overwrite_frequency: int | None = None,
-        loss_scale_factor: float | None = None,
-        gradient_accumulation_steps: int | None = None,
-        name: str | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            name=name,
-            **kwargs,
-        )
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-
     def _slot_groups(self) -> list[tuple[tuple[str, ...], Any]]:
         return [(("momentum", "norm"), "zeros")]
 
@@ -85,6 +50,3 @@ class Adamax(Optimizer):
         denominators = torch._foreach_add(norms, self.epsilon)
         torch._foreach_mul_(denominators, correction)
         foreach_utils.addcdiv_scaled_(variables, momentums, denominators, -learning_rate)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -30,6 +30,15 @@ class Ftrl(Optimizer):
             see `keras.optimizers.Optimizer`.
     """
 
+    _config_keys = (
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "l2_shrinkage_regularization_strength",
+        "beta",
+    )
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -101,14 +110,3 @@ class Ftrl(Optimizer):
         quadratic = new_power / learning_rate + 2 * l2
         variable.copy_((linear.clamp(-l1, l1) - linear) / quadratic)
         accumulator.copy_(new_accumulator)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "learning_rate_power": self.learning_rate_power,
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "l1_regularization_strength": self.l1_regularization_strength,
-            "l2_regularization_strength": self.l2_regularization_strength,
-            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
-            "beta": self.beta,
-        }

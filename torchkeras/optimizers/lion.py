@@ -35,6 +35,8 @@ class Lion(Optimizer):
     ```
     """
 
+    _config_keys = ("beta_1", "beta_2")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -87,6 +89,3 @@ class Lion(Optimizer):
         torch._foreach_sign_(directions)
         foreach_utils.add_scaled_(variables, directions, -learning_rate)
         torch._foreach_lerp_(momentums, grads, 1 - self.beta_2)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}

@@ -9,14 +9,15 @@ import torch
 
 from torchkeras import config as tk_config
 from torchkeras.optimizers import foreach_utils
-from torchkeras.optimizers.optimizer import Indices, LearningRate, Optimizer, TensorList
+from torchkeras.optimizers.adam_variant import AdamVariant
+from torchkeras.optimizers.optimizer import Indices, LearningRate, TensorList
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["Nadam"]
 
 
 @register_builtin
-class Nadam(Optimizer):
+class Nadam(AdamVariant):
     """Nadam, with Keras's update rule (momentum schedule `mu_t = beta_1 * (1 - 0.5 * 0.96**t)`).
 
     Args:
@@ -33,42 +34,7 @@ class Nadam(Optimizer):
     ```
     """
 
-    def __init__(
-        self,
-        learning_rate: Any = 0.001,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
-        weight_decay: float | None = None,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        global_clipnorm: float | None = None,
-        use_ema: bool = False,
-        ema_momentum: float = 0.99,
-        ema_overwrite_frequency: int | None = None,
-        loss_scale_factor: float | None = None,
-        gradient_accumulation_steps: int | None = None,
-        name: str | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            name=name,
-            **kwargs,
-        )
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self._u_product_host = 1.0
+    _u_product_host = 1.0  # the host copy of `u_product`, tracked from `build` on
 
     def _slot_groups(self) -> list[tuple[tuple[str, ...], Any]]:
         return [(("momentum", "velocity"), "zeros")]
@@ -112,6 +78,3 @@ class Nadam(Optimizer):
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
         foreach_utils.addcdiv_scaled_(variables, momentum_hats, denominators, -learning_rate)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -74,6 +74,10 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         name: name of the optimizer, used in variable paths.
     """
 
+    # A subclass's own constructor arguments, kept as attributes of the same names and written
+    # after the common ones in `get_config`, in Keras's order.
+    _config_keys: tuple[str, ...] = ()
+
     def __init__(
         self,
         learning_rate: float | lr_schedules.LearningRateSchedule | Callable[[], Any],
@@ -620,6 +624,7 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **{key: getattr(self, key) for key in self._config_keys},
         }
 
     @classmethod

@@ -36,6 +36,8 @@ class RMSprop(Optimizer):
     ```
     """
 
+    _config_keys = ("rho", "momentum", "epsilon", "centered")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -107,12 +109,3 @@ class RMSprop(Optimizer):
             torch._foreach_sub_(variables, momentums)
         else:
             torch._foreach_sub_(variables, increments)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }

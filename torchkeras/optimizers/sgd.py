@@ -36,6 +36,8 @@ class SGD(Optimizer):
     ```
     """
 
+    _config_keys = ("momentum", "nesterov")
+
     def __init__(
         self,
         learning_rate: Any = 0.01,
@@ -89,6 +91,3 @@ class SGD(Optimizer):
             torch._foreach_add_(variables, velocities, alpha=self.momentum)
         else:
             torch._foreach_add_(variables, velocities)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

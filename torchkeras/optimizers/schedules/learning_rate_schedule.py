@@ -9,13 +9,7 @@ from typing import Any
 import torch
 
 from torchkeras import config as tk_config
-from torchkeras.utils.registry import (
-    CustomObjectScope,
-    get_registered_name,
-    get_registered_object,
-    lookup,
-    register_builtin,
-)
+from torchkeras.utils.registry import ObjectTable, register_builtin
 from torchkeras.utils.validation import invalid
 
 __all__ = [
@@ -84,7 +78,42 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _BuiltinSchedule(LearningRateSchedule):
+    """A built-in schedule: its config is the attributes named in `_config_keys`, in Keras's order."""
+
+    _config_keys: tuple[str, ...] = ()
+
+    def get_config(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self._config_keys}
+
+
+class _TimeDecay(_BuiltinSchedule):
+    """Exponential and inverse-time decay: both decay with `step / decay_steps` (floored with
+    `staircase`) at the rate `decay_rate`."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int | float,
+        decay_rate: float,
+        staircase: bool,
+        name: str,
+    ):
+        _check_decay_steps(decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step: Any) -> torch.Tensor:
+        p = _float_step(step, self.initial_learning_rate) / self.decay_steps
+        return torch.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_TimeDecay):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
 
     Args:
@@ -103,30 +132,13 @@ class ExponentialDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "ExponentialDecay",
     ):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> torch.Tensor:
-        p = _float_step(step, self.initial_learning_rate) / self.decay_steps
-        if self.staircase:
-            p = torch.floor(p)
-        return self.initial_learning_rate * torch.pow(self.decay_rate, p)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate * torch.pow(self.decay_rate, self._progress(step))
 
 
-class PiecewiseConstantDecay(LearningRateSchedule):
+class PiecewiseConstantDecay(_BuiltinSchedule):
     """`values[0]` up to `boundaries[0]` (inclusive), `values[1]` up to `boundaries[1]`, ...
 
     Args:
@@ -140,6 +152,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     schedule = PiecewiseConstantDecay([100000, 110000], [1.0, 0.5, 0.1])
     ```
     """
+
+    _config_keys = ("boundaries", "values", "name")
 
     def __init__(self, boundaries: Sequence[float], values: Sequence[float], name: str = "PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
@@ -170,11 +184,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         index = torch.searchsorted(boundaries, step.reshape(1), right=False)
         return values[index].reshape(step.shape)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
-
-class PolynomialDecay(LearningRateSchedule):
+class PolynomialDecay(_BuiltinSchedule):
     """Decays from `initial_learning_rate` to `end_learning_rate` along `(1 - step / decay_steps) ** power`.
 
     Args:
@@ -185,6 +196,8 @@ class PolynomialDecay(LearningRateSchedule):
         cycle: if `True`, restart the decay every `decay_steps` (with a longer period each time).
         name: name of the schedule.
     """
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle", "name")
 
     def __init__(
         self,
@@ -215,18 +228,8 @@ class PolynomialDecay(LearningRateSchedule):
         span = self.initial_learning_rate - self.end_learning_rate
         return span * torch.pow(1 - p, self.power) + self.end_learning_rate
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "end_learning_rate": self.end_learning_rate,
-            "power": self.power,
-            "cycle": self.cycle,
-            "name": self.name,
-        }
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_TimeDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
@@ -245,27 +248,10 @@ class InverseTimeDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "InverseTimeDecay",
     ):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> torch.Tensor:
-        p = _float_step(step, self.initial_learning_rate) / self.decay_steps
-        if self.staircase:
-            p = torch.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 def _cosine(fraction: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -273,7 +259,7 @@ def _cosine(fraction: torch.Tensor, alpha: float) -> torch.Tensor:
     return (1 - alpha) * (0.5 * (1.0 + torch.cos(math.pi * fraction))) + alpha
 
 
-class CosineDecay(LearningRateSchedule):
+class CosineDecay(_BuiltinSchedule):
     """Optional linear warmup, then a cosine decay over `decay_steps`.
 
     Without `warmup_target`, decays from `initial_learning_rate` to
@@ -288,6 +274,15 @@ class CosineDecay(LearningRateSchedule):
         warmup_target: the rate reached at the end of the warmup; `None` disables the warmup.
         warmup_steps: number of warmup steps.
     """
+
+    _config_keys = (
+        "initial_learning_rate",
+        "decay_steps",
+        "alpha",
+        "name",
+        "warmup_target",
+        "warmup_steps",
+    )
 
     def __init__(
         self,
@@ -316,16 +311,6 @@ class CosineDecay(LearningRateSchedule):
         warmup = rise * (step / self.warmup_steps) + self.initial_learning_rate
         decay = self.warmup_target * _cosine((step - self.warmup_steps) / self.decay_steps, self.alpha)
         return torch.where(step < self.warmup_steps, warmup, decay)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "alpha": self.alpha,
-            "name": self.name,
-            "warmup_target": self.warmup_target,
-            "warmup_steps": self.warmup_steps,
-        }
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -399,34 +384,16 @@ for _cls in _SCHEDULES.values():
     register_builtin(_cls)
 
 
+_TABLE = ObjectTable(_SCHEDULES, "keras.optimizers.schedules", "learning rate schedule")
+
+
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict[str, Any]:
     """Returns Keras's serialized form: `{"module", "class_name", "config", "registered_name"}`."""
-    cls = type(learning_rate_schedule)
-    builtin = _SCHEDULES.get(cls.__name__) is cls
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None if builtin else get_registered_name(cls),
-    }
+    return _TABLE.serialize(learning_rate_schedule)
 
 
 def deserialize(
     config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None
 ) -> LearningRateSchedule:
     """Rebuilds a schedule from `serialize`'s output (or a class name), through the registry only."""
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, Mapping) or "class_name" not in config:
-        raise ValueError(f"Could not interpret learning rate schedule config: {config!r}")
-    class_name = config["class_name"]
-    cls = None
-    registered = config.get("registered_name")
-    if registered and registered != class_name:
-        cls = get_registered_object(registered, custom_objects)
-    if cls is None:
-        cls = get_registered_object(class_name, custom_objects, _SCHEDULES)
-    if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)):
-        cls = lookup(_SCHEDULES, class_name, "learning rate schedule")
-    with CustomObjectScope(custom_objects):
-        return cls.from_config(dict(config.get("config") or {}))
+    return _TABLE.deserialize(config, custom_objects)
