@@ -128,6 +128,19 @@ def hand_written_epoch(
     return float(loss_sum) / x.shape[0], float(correct) / x.shape[0]
 
 
+def hand_written_evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple:
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device)
+    with torch.no_grad():
+        for start in range(0, x.shape[0], batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            logits = model(xb)
+            loss_sum += torch.nn.functional.cross_entropy(logits, yb) * yb.shape[0]
+            correct += (logits.argmax(-1) == yb).sum()
+    return float(loss_sum) / x.shape[0], float(correct) / x.shape[0]
+
+
 def hand_written_predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> np.ndarray:
     model.eval()
     with torch.no_grad():
@@ -148,21 +161,33 @@ def best_time(function: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
+def _reset_peak_memory() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_memory_mib() -> float | None:
+    """Peak CUDA memory since the last reset (not measured on CPU, where torch keeps no stats)."""
+    return torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+
+
 def _synchronize() -> None:
     if torch.cuda.is_available():
         torch.cuda.synchronize()
 
 
-def run(workload: Workload, repeats: int, wrapped: bool, device: torch.device) -> dict[str, float]:
+def run(workload: Workload, repeats: int, wrapped: bool, device: torch.device) -> dict[str, object]:
     x = torch.as_tensor(workload.x, device=device)
     y = torch.as_tensor(workload.y, device=device)
+    size = workload.batch_size
     torch.manual_seed(0)
     reference = workload.make_torch().to(device)
     optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3, eps=1e-7, foreach=True)
-    torch_fit = best_time(
-        lambda: hand_written_epoch(reference, optimizer, x, y, workload.batch_size), repeats
-    )
-    torch_predict = best_time(lambda: hand_written_predict(reference, x, workload.batch_size), repeats)
+    _reset_peak_memory()
+    torch_fit = best_time(lambda: hand_written_epoch(reference, optimizer, x, y, size), repeats)
+    torch_peak = _peak_memory_mib()
+    torch_evaluate = best_time(lambda: hand_written_evaluate(reference, x, y, size), repeats)
+    torch_predict = best_time(lambda: hand_written_predict(reference, x, size), repeats)
 
     torch.manual_seed(0)
     model = keras.Model(workload.make_torch()) if wrapped else workload.make_keras()
@@ -172,20 +197,18 @@ def run(workload: Workload, repeats: int, wrapped: bool, device: torch.device) -
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    ours_fit = best_time(
-        lambda: model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0), repeats
-    )
-    ours_evaluate = best_time(
-        lambda: model.evaluate(x, y, batch_size=workload.batch_size, verbose=0), repeats
-    )
-    ours_predict = best_time(lambda: model.predict(x, batch_size=workload.batch_size, verbose=0), repeats)
+    _reset_peak_memory()
+    ours_fit = best_time(lambda: model.fit(x, y, batch_size=size, epochs=1, verbose=0), repeats)
+    ours_peak = _peak_memory_mib()
+    ours_evaluate = best_time(lambda: model.evaluate(x, y, batch_size=size, verbose=0), repeats)
+    ours_predict = best_time(lambda: model.predict(x, batch_size=size, verbose=0), repeats)
     return {
         "torch_fit": torch_fit,
         "fit": ours_fit,
         "fit_ratio": ours_fit / torch_fit,
-        "evaluate": ours_evaluate,
-        "predict": ours_predict,
+        "evaluate_ratio": ours_evaluate / torch_evaluate,
         "predict_ratio": ours_predict / torch_predict,
+        "peak_memory": (ours_peak, torch_peak),
     }
 
 
@@ -244,7 +267,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
-    print(f"{'workload':<18}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'predict ratio':>15}")
+    header = f"{'workload':<18}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'eval ratio':>12}"
+    print(header + f"{'predict ratio':>15}{'peak MiB ours/torch':>22}")
     for workload in workloads(args.quick):
         if args.only and workload.name not in args.only.split(","):
             continue
@@ -253,9 +277,11 @@ def main() -> None:
                 continue
             result = run(workload, repeats, wrapped, device)
             label = workload.name + (" (wrapped)" if wrapped else "")
+            ours_peak, torch_peak = result["peak_memory"]
+            peak = "n/a (cpu)" if ours_peak is None else f"{ours_peak:.1f}/{torch_peak:.1f}"
             print(
-                f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}"
-                f"{result['fit_ratio']:>11.3f}{result['predict_ratio']:>15.3f}"
+                f"{label:<18}{result['torch_fit']:>12.4f}{result['fit']:>12.4f}{result['fit_ratio']:>11.3f}"
+                f"{result['evaluate_ratio']:>12.3f}{result['predict_ratio']:>15.3f}{peak:>22}"
             )
 
 
