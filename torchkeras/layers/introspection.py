@@ -6,7 +6,19 @@ import inspect
 import json
 from typing import Any
 
-__all__ = ["capture_init_arguments", "inspect_call", "is_plain"]
+from torchkeras import config, mixed_precision
+
+__all__ = [
+    "EXTRA_INIT_KWARGS",
+    "capture_init_arguments",
+    "declared_input_shape",
+    "inspect_call",
+    "is_plain",
+    "policy_name",
+]
+
+# Keyword arguments every Keras layer accepts besides its own (Sequential reads the shapes).
+EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
 
 
 def inspect_call(cls: type) -> tuple[bool, bool, tuple[str, ...]]:
@@ -42,3 +54,25 @@ def capture_init_arguments(cls: type, args: tuple, kwargs: dict) -> dict | None:
         elif p.kind == p.VAR_POSITIONAL and name in arguments:
             return None
     return arguments if is_plain(arguments) else None
+
+
+def policy_name(dtype: Any) -> str:
+    """The dtype-policy name of a layer's `dtype` argument (name, torch dtype or Keras dict)."""
+    if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", dtype.get("name"))
+    if dtype is None:
+        return mixed_precision.global_policy().name
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return dtype
+    return config.standardize_dtype(dtype)
+
+
+def declared_input_shape(kwargs: dict) -> tuple | None:
+    """The sample shape declared through `input_shape` / `batch_input_shape` / `input_dim`."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[1:]
+    if kwargs.get("input_shape") is not None:
+        return tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs["input_dim"],)
+    return None

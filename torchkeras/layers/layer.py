@@ -20,15 +20,21 @@ import torch
 from torchkeras import config, constraints, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context
-from torchkeras.layers.introspection import capture_init_arguments, inspect_call
+from torchkeras.layers.introspection import (
+    EXTRA_INIT_KWARGS,
+    capture_init_arguments,
+    declared_input_shape,
+    inspect_call,
+    policy_name,
+)
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
 from torchkeras.layers.variable import Variable
 from torchkeras.layers.weight_lists import (
     assign_array,
+    child_weights,
     keras_numpy,
     keras_shape,
-    module_weights,
     unique_tensors,
     weight_name,
 )
@@ -37,8 +43,6 @@ from torchkeras.utils.nest import flatten, map_structure, to_tensor
 from torchkeras.utils.validation import invalid
 
 __all__ = ["Layer", "call_context"]
-
-_EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
 
 
 class Layer(torch.nn.Module):
@@ -102,7 +106,7 @@ class Layer(torch.nn.Module):
         name: str | None = None,
         **kwargs: Any,
     ):
-        unknown = set(kwargs) - _EXTRA_INIT_KWARGS
+        unknown = set(kwargs) - EXTRA_INIT_KWARGS
         if unknown:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -111,12 +115,12 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        self._set_policy(self._policy_name(dtype))
+        self._set_policy(policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.supports_masking = getattr(self, "supports_masking", False)
-        self._input_shape_arg = self._declared_input_shape(kwargs)
+        self._input_shape_arg = declared_input_shape(kwargs)
         self._initial_weights = kwargs.get("weights")
         self._losses: list[torch.Tensor] = []
         self._losses_generation = -1
@@ -126,26 +130,6 @@ class Layer(torch.nn.Module):
         self._keras_initialized = True
 
     # ------------------------------------------------------------------ construction helpers
-
-    @staticmethod
-    def _policy_name(dtype: Any) -> str:
-        if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
-            dtype = dtype.get("config", {}).get("name", dtype.get("name"))
-        if dtype is None:
-            return mixed_precision.global_policy().name
-        if isinstance(dtype, str) and dtype.startswith("mixed_"):
-            return dtype
-        return config.standardize_dtype(dtype)
-
-    @staticmethod
-    def _declared_input_shape(kwargs: dict) -> tuple | None:
-        if kwargs.get("batch_input_shape") is not None:
-            return tuple(kwargs["batch_input_shape"])[1:]
-        if kwargs.get("input_shape") is not None:
-            return tuple(kwargs["input_shape"])
-        if kwargs.get("input_dim") is not None:
-            return (kwargs["input_dim"],)
-        return None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Variable) and self._adopt_variable(name, value):
@@ -252,7 +236,7 @@ class Layer(torch.nn.Module):
         return trainable, non_trainable
 
     def _sub_weights(self, kind: str) -> list[torch.Tensor]:
-        return [w for child in self.children() for w in _child_weights(child, kind, self._trainable)]
+        return [w for child in self.children() for w in child_weights(child, kind, self._trainable, Layer)]
 
     @property
     def weights(self) -> list[torch.Tensor]:
@@ -545,43 +529,8 @@ class Layer(torch.nn.Module):
         return torch.device("cpu")
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
-        """Records a node: builds if needed, infers output shapes on fake tensors."""
-        kwargs = {k: v for k, v in kwargs.items() if k != "training" or v is not None}
-        first = args[0] if args else None
-        accepts_training, accepts_mask, _ = type(self)._call_spec
-        call_kwargs = dict(kwargs)
-        mask = getattr(first, "_keras_mask", None)
-        if accepts_mask and isinstance(mask, KerasTensor) and kwargs.get("mask") is None:
-            call_kwargs["mask"] = mask  # at run time the real mask travels on the tensor
-        if not self.built:
-            with symbolic.real_tensors():
-                self._build_from_call(args, call_kwargs)
-        if accepts_training:
-            call_kwargs.setdefault("training", False)
-        else:
-            call_kwargs.pop("training", None)
-        # Ops on real state inside the fake run would really execute: keep the buffers intact.
-        saved_buffers = [(buffer, buffer.detach().clone()) for buffer in self.buffers()]
-        try:
-            outputs = symbolic.compute_output_spec(self._call_for_spec, args, call_kwargs)
-        except NotImplementedError:
-            outputs = self._spec_from_output_shape(args)
-        except (ValueError, TypeError):
-            raise
-        except Exception as error:
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}) could not be called on inputs with "
-                f"shapes {shape_of(list(args))}: {error}"
-            ) from error
-        finally:
-            with torch.no_grad():
-                for buffer, value in saved_buffers:
-                    buffer.copy_(value)
-        node = Node(self, args, kwargs, outputs)
-        self._inbound_nodes.append(node)
-        for index, tensor in enumerate(node.output_tensors):
-            tensor._keras_history = (node, index)
-        return outputs
+        """Records a graph node: builds if needed, infers the outputs on fake tensors."""
+        return symbolic.record_call(self, args, kwargs)
 
     def _call_for_spec(self, *args: Any, **kwargs: Any) -> Any:
         training = kwargs.get("training", False)
@@ -666,19 +615,6 @@ class Layer(torch.nn.Module):
     def from_config(cls, config: dict) -> Layer:
         """Creates a layer from `get_config()`'s output."""
         return cls(**config)
-
-
-def _child_weights(module: torch.nn.Module, kind: str, parent_trainable: bool) -> list[torch.Tensor]:
-    """A sublayer's weights; containers holding layers (e.g. a ModuleList) are walked in order."""
-    if isinstance(module, Layer):
-        return getattr(module, kind)
-    children = list(module.children())
-    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)) or any(
-        isinstance(c, Layer) for c in children
-    ):
-        own = module_weights(module, kind, parent_trainable, recurse=False)
-        return own + [w for child in children for w in _child_weights(child, kind, parent_trainable)]
-    return module_weights(module, kind, parent_trainable)
 
 
 Layer._call_spec = inspect_call(Layer)

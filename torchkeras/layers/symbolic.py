@@ -9,12 +9,13 @@ import torch
 from torch._subclasses.fake_tensor import FakeTensorMode, unset_fake_temporarily
 
 from torchkeras import config
-from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.layers.keras_tensor import KerasTensor, Node
 from torchkeras.layers.variable import Variable
 from torchkeras.utils.nest import flatten, map_structure, pack_like
 
 __all__ = [
     "as_shape",
+    "record_call",
     "as_shape_structure",
     "compute_output_spec",
     "is_shape",
@@ -136,3 +137,44 @@ def jsonable_shape(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable_shape(v) for k, v in value.items()}
     return value
+
+
+def record_call(layer: Any, args: tuple, kwargs: dict) -> Any:
+    """Calls `layer` on symbolic arguments: builds it if needed, infers its outputs on fake
+    tensors, and records the call as a graph `Node`. Returns the output `KerasTensor`(s)."""
+    kwargs = {k: v for k, v in kwargs.items() if k != "training" or v is not None}
+    first = args[0] if args else None
+    accepts_training, accepts_mask, _ = type(layer)._call_spec
+    call_kwargs = dict(kwargs)
+    mask = getattr(first, "_keras_mask", None)
+    if accepts_mask and isinstance(mask, KerasTensor) and kwargs.get("mask") is None:
+        call_kwargs["mask"] = mask  # at run time the real mask travels on the tensor
+    if not layer.built:
+        with real_tensors():
+            layer._build_from_call(args, call_kwargs)
+    if accepts_training:
+        call_kwargs.setdefault("training", False)
+    else:
+        call_kwargs.pop("training", None)
+    # Ops on real state inside the fake run would really execute: keep the buffers intact.
+    saved_buffers = [(buffer, buffer.detach().clone()) for buffer in layer.buffers()]
+    try:
+        outputs = compute_output_spec(layer._call_for_spec, args, call_kwargs)
+    except NotImplementedError:
+        outputs = layer._spec_from_output_shape(args)
+    except (ValueError, TypeError):
+        raise
+    except Exception as error:
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) could not be called on inputs with "
+            f"shapes {shape_of(list(args))}: {error}"
+        ) from error
+    finally:
+        with torch.no_grad():
+            for buffer, value in saved_buffers:
+                buffer.copy_(value)
+    node = Node(layer, args, kwargs, outputs)
+    layer._inbound_nodes.append(node)
+    for index, tensor in enumerate(node.output_tensors):
+        tensor._keras_history = (node, index)
+    return outputs

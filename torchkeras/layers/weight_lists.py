@@ -7,7 +7,15 @@ import torch
 
 from torchkeras.layers.variable import Variable
 
-__all__ = ["assign_array", "keras_numpy", "keras_shape", "module_weights", "unique_tensors", "weight_name"]
+__all__ = [
+    "assign_array",
+    "child_weights",
+    "keras_numpy",
+    "keras_shape",
+    "module_weights",
+    "unique_tensors",
+    "weight_name",
+]
 
 
 def module_weights(
@@ -54,3 +62,20 @@ def assign_array(tensor: torch.Tensor, array: np.ndarray) -> None:
     else:
         with torch.no_grad():
             tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
+
+
+def child_weights(
+    module: torch.nn.Module, kind: str, parent_trainable: bool, layer_type: type
+) -> list[torch.Tensor]:
+    """A sublayer's `kind` weights; containers holding layers (e.g. a ModuleList) are walked in
+    order, so a model lists its layers' weights layer by layer, as Keras does."""
+    if isinstance(module, layer_type):
+        return getattr(module, kind)
+    children = list(module.children())
+    holds_layers = any(isinstance(child, layer_type) for child in children)
+    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)) or holds_layers:
+        own = module_weights(module, kind, parent_trainable, recurse=False)
+        return own + [
+            w for child in children for w in child_weights(child, kind, parent_trainable, layer_type)
+        ]
+    return module_weights(module, kind, parent_trainable)

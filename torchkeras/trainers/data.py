@@ -21,6 +21,12 @@ from torchkeras.utils.nest import flatten, map_structure, to_device, to_tensor
 __all__ = [
     "ArrayData",
     "IterableData",
+    "WithClassWeights",
+    "batch_size_of",
+    "class_weights_to_sample_weights",
+    "data_device",
+    "looks_like_arrays",
+    "single_batch",
     "make_data",
     "pack_x_y_sample_weight",
     "split_validation",
@@ -336,3 +342,57 @@ def warn_out_of_data(steps: int) -> None:
         "dataset or generator can produce `steps_per_epoch * epochs` batches.",
         stacklevel=3,
     )
+
+
+def batch_size_of(x: Any) -> int:
+    for leaf in flatten(x):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.shape[0] if leaf.ndim else 1
+    return 1
+
+
+def data_device(x: Any) -> torch.device | None:
+    if isinstance(x, torch.Tensor):
+        return x.device
+    for leaf in flatten(x):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device
+    return None
+
+
+def class_weights_to_sample_weights(y: Any, class_weight: dict) -> torch.Tensor:
+    if not isinstance(y, torch.Tensor):
+        raise ValueError("`class_weight` needs a single array of labels `y`.")
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
+    table = torch.ones(int(max(class_weight)) + 1, dtype=torch.float32, device=y.device)
+    for label, weight in class_weight.items():
+        table[int(label)] = float(weight)
+    return table[labels.long().clamp(0, table.shape[0] - 1)]
+
+
+def looks_like_arrays(value: Any) -> bool:
+    return all(v is None or _is_array_like(v) for v in value)
+
+
+def single_batch(x: Any, y: Any, sample_weight: Any, device: torch.device) -> tuple:
+    data = make_data(x, y, sample_weight, batch_size=None, shuffle=False, device=device)
+    data.batch_size = data.num_samples
+    data.num_batches = 1
+    return next(iter(data))
+
+
+class WithClassWeights:
+    """Wraps a data source so each batch carries `class_weight`-derived sample weights."""
+
+    def __init__(self, data: Any, class_weight: dict):
+        self.data = data
+        self.class_weight = class_weight
+        self.num_batches = data.num_batches
+
+    def __iter__(self) -> Iterator[tuple]:
+        for batch in self.data:
+            x, y, _ = unpack_x_y_sample_weight(batch)
+            yield x, y, class_weights_to_sample_weights(y, self.class_weight)
+
+    def on_epoch_end(self) -> None:
+        self.data.on_epoch_end()

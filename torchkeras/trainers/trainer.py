@@ -9,7 +9,7 @@ one place (`pythonify_logs`), when an epoch ends or a callback asks for them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import torch
@@ -21,7 +21,13 @@ from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context
 from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from torchkeras.trainers.data import (
+    WithClassWeights,
+    batch_size_of,
+    class_weights_to_sample_weights,
+    data_device,
+    looks_like_arrays,
     make_data,
+    single_batch,
     split_validation,
     unpack_x_y_sample_weight,
     warn_out_of_data,
@@ -31,32 +37,6 @@ from torchkeras.trainers.results import MetricResults
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
 __all__ = ["Trainer"]
-
-
-def _batch_size(x: Any) -> int:
-    for leaf in flatten(x):
-        if isinstance(leaf, torch.Tensor):
-            return leaf.shape[0] if leaf.ndim else 1
-    return 1
-
-
-def _data_device(x: Any) -> torch.device | None:
-    if isinstance(x, torch.Tensor):
-        return x.device
-    for leaf in flatten(x):
-        if isinstance(leaf, torch.Tensor):
-            return leaf.device
-    return None
-
-
-def _class_weights_to_sample_weights(y: Any, class_weight: dict) -> torch.Tensor:
-    if not isinstance(y, torch.Tensor):
-        raise ValueError("`class_weight` needs a single array of labels `y`.")
-    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
-    table = torch.ones(int(max(class_weight)) + 1, dtype=torch.float32, device=y.device)
-    for label, weight in class_weight.items():
-        table[int(label)] = float(weight)
-    return table[labels.long().clamp(0, table.shape[0] - 1)]
 
 
 class Trainer:
@@ -240,7 +220,7 @@ class Trainer:
         names = self._compile_loss.output_names
         if not self._output_loss_trackers:
             self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names]
-        size = _batch_size(x)
+        size = batch_size_of(x)
         for tracker, value in zip(self._output_loss_trackers, per_output):
             if value is not None:
                 tracker.update_state(value.detach(), sample_weight=size)
@@ -290,11 +270,11 @@ class Trainer:
     def train_step(self, data: Any) -> dict[str, Any]:
         """One optimization step on a batch; returns the metric results (tensors)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        device = _data_device(x) or self.device  # batches are already on the model's device
+        device = data_device(x) or self.device  # batches are already on the model's device
         with self._autocast(device):
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         self._apply_gradients(loss, device)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -317,17 +297,17 @@ class Trainer:
     def test_step(self, data: Any) -> dict[str, Any]:
         """Computes the loss and metrics of a batch without training."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with self._autocast(_data_device(x) or self.device):
+        with self._autocast(data_device(x) or self.device):
             y_pred = self(x, training=False)
             if self._compile_loss is not None or self._extra_losses():
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-                self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+                self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
         """Returns the model's outputs for a batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        with self._autocast(_data_device(x) or self.device):
+        with self._autocast(data_device(x) or self.device):
             return self(x, training=False)
 
     def _step_function(self, kind: str) -> Any:
@@ -387,7 +367,7 @@ class Trainer:
         device = self._training_device()
         data = make_data(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device)
         if class_weight is not None:
-            data = _WithClassWeights(data, class_weight)
+            data = WithClassWeights(data, class_weight)
         validation = self._validation_source(
             validation_data, validation_batch_size or batch_size, validation_steps, device
         )
@@ -481,7 +461,7 @@ class Trainer:
             isinstance(validation_data, (tuple, list))
             and len(validation_data) in (2, 3)
             and not hasattr(validation_data, "__next__")
-            and _looks_like_arrays(validation_data)
+            and looks_like_arrays(validation_data)
         ):
             x, y, sample_weight = unpack_x_y_sample_weight(tuple(validation_data))
             return make_data(x, y, sample_weight, batch_size, steps, False, device)
@@ -588,10 +568,10 @@ class Trainer:
         """Runs one training step on one batch; returns that batch's own loss and metrics."""
         self._assert_compiled("train_on_batch")
         device = self._training_device()
-        batch = _single_batch(x, y, sample_weight, device)
+        batch = single_batch(x, y, sample_weight, device)
         if class_weight is not None:
             x, y, _ = unpack_x_y_sample_weight(batch)
-            batch = (x, y, _class_weights_to_sample_weights(y, class_weight))
+            batch = (x, y, class_weights_to_sample_weights(y, class_weight))
         self.reset_metrics()
         self.train()
         try:
@@ -607,7 +587,7 @@ class Trainer:
     ) -> Any:
         """Evaluates one batch; returns its loss and metrics."""
         self._assert_compiled("test_on_batch")
-        batch = _single_batch(x, y, sample_weight, self._training_device())
+        batch = single_batch(x, y, sample_weight, self._training_device())
         self.reset_metrics()
         with torch.no_grad():
             logs = self._step_function("test")(batch)
@@ -616,36 +596,6 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Returns the outputs for one batch, as NumPy arrays."""
-        batch = _single_batch(x, None, None, self._training_device())
+        batch = single_batch(x, None, None, self._training_device())
         with torch.no_grad():
             return to_numpy(self._step_function("predict")(batch))
-
-
-def _looks_like_arrays(value: Any) -> bool:
-    from torchkeras.trainers.data import _is_array_like
-
-    return all(v is None or _is_array_like(v) for v in value)
-
-
-def _single_batch(x: Any, y: Any, sample_weight: Any, device: torch.device) -> tuple:
-    data = make_data(x, y, sample_weight, batch_size=None, shuffle=False, device=device)
-    data.batch_size = data.num_samples
-    data.num_batches = 1
-    return next(iter(data))
-
-
-class _WithClassWeights:
-    """Wraps a data source so each batch carries `class_weight`-derived sample weights."""
-
-    def __init__(self, data: Any, class_weight: dict):
-        self.data = data
-        self.class_weight = class_weight
-        self.num_batches = data.num_batches
-
-    def __iter__(self) -> Iterator[tuple]:
-        for batch in self.data:
-            x, y, _ = unpack_x_y_sample_weight(batch)
-            yield x, y, _class_weights_to_sample_weights(y, self.class_weight)
-
-    def on_epoch_end(self) -> None:
-        self.data.on_epoch_end()
