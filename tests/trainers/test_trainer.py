@@ -296,3 +296,13 @@ def test_mixed_bfloat16_policy_trains_under_autocast():
         assert model.layers[0].kernel.dtype == torch.float32
     finally:
         tk.mixed_precision.set_global_policy(None)
+
+
+def test_exhausted_generator_stops_training_with_a_warning():
+    x, y = _xor_like(16)
+    model = _classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    batches = ((x[i : i + 4], y[i : i + 4]) for i in range(0, 16, 4))
+    with pytest.warns(UserWarning, match="ran out of data at epoch 2"):
+        history = model.fit(batches, epochs=3, verbose=0)
+    assert history.epoch == [0]

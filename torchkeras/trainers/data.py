@@ -336,9 +336,10 @@ def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float
     return train, validation
 
 
-def warn_out_of_data(steps: int) -> None:
+def warn_out_of_data(epoch: int) -> None:
+    """Warns that a one-shot source (a generator) produced no batch for epoch `epoch`."""
     warnings.warn(
-        f"Your input ran out of data; interrupting training after {steps} steps. Make sure the "
+        f"Your input ran out of data at epoch {epoch + 1}; interrupting training. Make sure the "
         "dataset or generator can produce `steps_per_epoch * epochs` batches.",
         stacklevel=3,
     )
