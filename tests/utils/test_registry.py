@@ -24,7 +24,9 @@ def halve(x):
     return x / 2
 
 
-TABLE = registry.ObjectTable({"Doubler": Doubler, "doubler": Doubler, "halve": halve}, "keras.things", "thing")
+TABLE = registry.ObjectTable(
+    {"Doubler": Doubler, "doubler": Doubler, "halve": halve}, "keras.things", "thing"
+)
 
 
 def test_names_and_configs_resolve_only_from_the_table():
