@@ -306,3 +306,29 @@ def test_exhausted_generator_stops_training_with_a_warning():
     with pytest.warns(UserWarning, match="ran out of data at epoch 2"):
         history = model.fit(batches, epochs=3, verbose=0)
     assert history.epoch == [0]
+
+
+def test_regularizers_added_after_the_first_step_are_seen():
+    """The regularizer scan is cached per weight creation, so a layer built later still counts."""
+
+    class Growing(tk.Model):
+        def __init__(self):
+            super().__init__()
+            self.first = tk.layers.Dense(2)
+            self.late = None
+
+        def call(self, x):
+            out = self.first(x)
+            return out if self.late is None else self.late(out)
+
+    x, y = _xor_like(16)
+    model = Growing()
+    model.compile("sgd", tk.losses.SparseCategoricalCrossentropy(from_logits=True))
+    plain = model.evaluate(x, y, verbose=0)
+    model.late = tk.layers.Dense(2, kernel_regularizer=tk.regularizers.L2(10.0), kernel_initializer="ones")
+    model(x[:1])  # builds the new layer
+    penalty = 10.0 * 2 * 2  # L2(10) on a (2, 2) kernel of ones
+    with torch.no_grad():
+        data_loss = float(tk.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x)))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(data_loss + penalty, rel=1e-5)
+    assert plain > 0

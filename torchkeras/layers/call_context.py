@@ -1,4 +1,5 @@
-"""The state shared by nested layer calls: training flag, depth, and the losses' generation."""
+"""The state shared by nested layer calls: training flag, depth, the losses' generation, and a
+count of the weights created so far (so callers can cache facts about a model's weights)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class CallContext:
         self.training: bool | None = None  # the training flag of the outermost call
         self.generation = 0  # incremented at each outermost call; dates `add_loss` losses
         self.loss_generation = -1  # the generation in which `add_loss` was last used
+        self.weights_created = 0  # incremented by every `add_weight`
 
 
 call_context = CallContext()

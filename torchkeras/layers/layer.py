@@ -212,6 +212,7 @@ class Layer(torch.nn.Module):
         else:
             self.register_buffer(key, variable)
         self.__dict__.setdefault("_unclaimed_keys", set()).add(key)
+        call_context.weights_created += 1
         return variable
 
     add_variable = add_weight

@@ -1,10 +1,15 @@
-"""Which device an unplaced model trains on."""
+"""Where and in which precision a model trains: device placement, autocast, gradient scaling."""
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import torch
 
-__all__ = ["default_device"]
+from torchkeras import mixed_precision
+
+__all__ = ["Placement", "default_device"]
 
 
 def default_device() -> torch.device:
@@ -15,3 +20,54 @@ def default_device() -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+class Placement:
+    """Mixin of `Trainer`: the model's device (an unplaced model moves to the best device once,
+    `model.to(...)` pins it) and the mixed-precision policy's autocast and gradient scaler."""
+
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        self._device_pinned = True
+        return super().to(*args, **kwargs)
+
+    def cuda(self, device: Any = None) -> Any:
+        self._device_pinned = True
+        return super().cuda(device)
+
+    def cpu(self) -> Any:
+        self._device_pinned = True
+        return super().cpu()
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's parameters live."""
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def _training_device(self) -> torch.device:
+        """The model's device; an unplaced model moves to the best available device first."""
+        device = self.device
+        if not self._device_pinned and device.type == "cpu":
+            best = default_device()
+            if best.type != "cpu":
+                torch.nn.Module.to(self, best)
+                device = best
+            self._device_pinned = True
+        return device
+
+    def _autocast(self, device: torch.device) -> Any:
+        dtype = mixed_precision.global_policy().autocast_dtype()
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device.type, dtype=dtype)
+
+    def _scaler(self, device: torch.device) -> Any:
+        policy = mixed_precision.global_policy()
+        if policy.name != "mixed_float16" or not self._auto_scale_loss:
+            return None
+        if self._grad_scaler is None:
+            self._grad_scaler = torch.amp.GradScaler(device.type)
+        return self._grad_scaler

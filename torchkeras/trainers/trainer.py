@@ -8,14 +8,13 @@ one place (`pythonify_logs`), when an epoch ends or a callback asks for them.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import MutableMapping
 from typing import Any
 
 import torch
 
 from torchkeras import metrics as metrics_module
-from torchkeras import mixed_precision, optimizers
+from torchkeras import optimizers
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context
@@ -32,14 +31,14 @@ from torchkeras.trainers.data import (
     unpack_x_y_sample_weight,
     warn_out_of_data,
 )
-from torchkeras.trainers.device import default_device
+from torchkeras.trainers.device import Placement
 from torchkeras.trainers.results import MetricResults
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
 __all__ = ["Trainer"]
 
 
-class Trainer:
+class Trainer(Placement):
     """Training and inference methods mixed into `Model`."""
 
     def __init__(self) -> None:
@@ -57,6 +56,7 @@ class Trainer:
         self._steps_per_execution = 1
         self._device_pinned = False
         self._grad_scaler: Any = None
+        self._auto_scale_loss = True
         self._step_functions: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------- compile
@@ -128,54 +128,6 @@ class Trainer:
         if not self.compiled:
             raise RuntimeError(f"You must call `compile()` before calling `{method}()`.")
 
-    # ------------------------------------------------------------------- device, precision
-
-    def to(self, *args: Any, **kwargs: Any) -> Any:
-        self._device_pinned = True
-        return super().to(*args, **kwargs)
-
-    def cuda(self, device: Any = None) -> Any:
-        self._device_pinned = True
-        return super().cuda(device)
-
-    def cpu(self) -> Any:
-        self._device_pinned = True
-        return super().cpu()
-
-    @property
-    def device(self) -> torch.device:
-        """Where the model's parameters live."""
-        for tensor in self.parameters():
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
-        return torch.device("cpu")
-
-    def _training_device(self) -> torch.device:
-        """The model's device; an unplaced model moves to the best available device first."""
-        device = self.device
-        if not self._device_pinned and device.type == "cpu":
-            best = default_device()
-            if best.type != "cpu":
-                torch.nn.Module.to(self, best)
-                device = best
-            self._device_pinned = True
-        return device
-
-    def _autocast(self, device: torch.device) -> Any:
-        dtype = mixed_precision.global_policy().autocast_dtype()
-        if dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(device.type, dtype=dtype)
-
-    def _scaler(self, device: torch.device) -> Any:
-        policy = mixed_precision.global_policy()
-        if policy.name != "mixed_float16" or not getattr(self, "_auto_scale_loss", True):
-            return None
-        if self._grad_scaler is None:
-            self._grad_scaler = torch.amp.GradScaler(device.type)
-        return self._grad_scaler
-
     # ------------------------------------------------------------------- losses, metrics
 
     def compute_loss(
@@ -204,15 +156,17 @@ class Trainer:
         return total
 
     def _extra_losses(self) -> list[torch.Tensor]:
-        if call_context.loss_generation != call_context.generation and not self._has_regularizers():
-            return []
-        return self.losses
+        return self.losses if self._has_extra_losses() else []
 
-    def _has_regularizers(self) -> bool:
+    def _has_extra_losses(self) -> bool:
+        """Whether a layer called `add_loss` in this call or any weight has a regularizer (the
+        regularizer scan is cached until a weight is created anywhere)."""
+        if call_context.loss_generation == call_context.generation:
+            return True
         cached = self.__dict__.get("_regularized_cache")
-        if cached is None or cached[0] is not self._parameters:
-            found = any(getattr(w, "regularizer", None) is not None for w in self.trainable_weights)
-            cached = (self._parameters, found)
+        if cached is None or cached[0] != call_context.weights_created:
+            found = any(getattr(w, "regularizer", None) is not None for w in self.weights)
+            cached = (call_context.weights_created, found)
             self.__dict__["_regularized_cache"] = cached
         return cached[1]
 
@@ -299,7 +253,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with self._autocast(data_device(x) or self.device):
             y_pred = self(x, training=False)
-            if self._compile_loss is not None or self._extra_losses():
+            if self._compile_loss is not None or self._has_extra_losses():
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
                 self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
