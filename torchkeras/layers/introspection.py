@@ -1,12 +1,16 @@
-"""What a layer class accepts: its `call` signature and its constructor arguments."""
+"""What a layer class accepts (its `call` signature and constructor arguments) and how its
+`build` is wrapped."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
 from torchkeras import config, mixed_precision
+from torchkeras.layers import symbolic
 
 __all__ = [
     "EXTRA_INIT_KWARGS",
@@ -14,6 +18,7 @@ __all__ = [
     "declared_input_shape",
     "inspect_call",
     "is_plain",
+    "marks_built",
     "policy_name",
 ]
 
@@ -76,3 +81,19 @@ def declared_input_shape(kwargs: dict) -> tuple | None:
     if kwargs.get("input_dim") is not None:
         return (kwargs["input_dim"],)
     return None
+
+
+def marks_built(build: Callable) -> Callable:
+    """Wraps a layer class's `build`: weights are created as real tensors (also during shape
+    inference), then the layer is marked built and its build shape recorded."""
+
+    @functools.wraps(build)
+    def wrapper(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        with symbolic.real_tensors():
+            result = build(layer, *args, **kwargs)
+        object.__setattr__(layer, "built", True)
+        if layer._build_shapes is None and args:
+            layer._build_shapes = {"input_shape": symbolic.jsonable_shape(args[0])}
+        return result
+
+    return wrapper

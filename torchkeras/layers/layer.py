@@ -9,7 +9,6 @@ so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on sy
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,14 +24,17 @@ from torchkeras.layers.introspection import (
     capture_init_arguments,
     declared_input_shape,
     inspect_call,
+    marks_built,
     policy_name,
 )
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
 from torchkeras.layers.variable import Variable
 from torchkeras.layers.weight_lists import (
+    adopt_variable,
     assign_array,
     child_weights,
+    free_key,
     keras_numpy,
     keras_shape,
     unique_tensors,
@@ -42,7 +44,7 @@ from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
 from torchkeras.utils.validation import invalid
 
-__all__ = ["Layer", "call_context"]
+__all__ = ["Layer"]
 
 
 class Layer(torch.nn.Module):
@@ -94,7 +96,7 @@ class Layer(torch.nn.Module):
         cls._call_spec = inspect_call(cls)  # read on every call: computed once per class
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         if "build" in cls.__dict__:
-            cls.build = _marks_built(cls.__dict__["build"])
+            cls.build = marks_built(cls.__dict__["build"])
 
     def __init__(
         self,
@@ -132,7 +134,7 @@ class Layer(torch.nn.Module):
     # ------------------------------------------------------------------ construction helpers
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Variable) and self._adopt_variable(name, value):
+        if isinstance(value, Variable) and adopt_variable(self, name, value):
             return
         if (
             isinstance(value, (list, tuple))
@@ -142,20 +144,6 @@ class Layer(torch.nn.Module):
         ):
             value = torch.nn.ModuleList(value)  # Keras tracks lists of layers; torch needs a ModuleList
         super().__setattr__(name, value)
-
-    def _adopt_variable(self, attribute: str, variable: Variable) -> bool:
-        """Re-keys a weight made by `add_weight` under the attribute it is assigned to."""
-        for table in (self._parameters, self._buffers):
-            for key, existing in table.items():
-                if existing is variable:
-                    if key != attribute and key in self.__dict__.get("_unclaimed_keys", ()):
-                        renamed = {(attribute if k == key else k): v for k, v in table.items()}
-                        table.clear()
-                        table.update(renamed)
-                        self._unclaimed_keys.discard(key)
-                        self.__dict__.pop(attribute, None)
-                    return key == attribute or attribute in table
-        return False
 
     # ------------------------------------------------------------------------------ weights
 
@@ -206,7 +194,7 @@ class Layer(torch.nn.Module):
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
         )
-        key = self._free_key(name)
+        key = free_key(self, name)
         if trainable:
             self.register_parameter(key, variable)
         else:
@@ -217,22 +205,14 @@ class Layer(torch.nn.Module):
 
     add_variable = add_weight
 
-    def _free_key(self, name: str) -> str:
-        key, index = name, 0
-        taken = (self._parameters, self._buffers, self._modules, self.__dict__)
-        while any(key in table for table in taken) or hasattr(type(self), key):
-            index += 1
-            key = f"{name}_{index}"
-        return key
-
     def _own_variables(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """(parameters, buffers that are weights: Variables or persistent floating tensors)."""
         trainable = [p for p in self._parameters.values() if p is not None]
+        skip = self._non_persistent_buffers_set
         non_trainable = [
             b
             for k, b in self._buffers.items()
-            if b is not None
-            and (isinstance(b, Variable) or k not in self._non_persistent_buffers_set)
-            and (b.is_floating_point() or isinstance(b, Variable))
+            if isinstance(b, Variable) or (b is not None and b.is_floating_point() and k not in skip)
         ]
         return trainable, non_trainable
 
@@ -495,10 +475,14 @@ class Layer(torch.nn.Module):
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         if type(self)._makes_masks or (previous_mask is not None and self.supports_masking):
-            mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
-            if mask is not None and isinstance(outputs, torch.Tensor):
-                outputs._keras_mask = mask
+            self._attach_mask(first, outputs, kwargs.get("mask", previous_mask))
         return outputs
+
+    def _attach_mask(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Sets the output mask (`compute_mask`) on a single output tensor, as Keras does."""
+        mask = self.compute_mask(inputs, previous_mask)
+        if mask is not None and isinstance(outputs, torch.Tensor):
+            outputs._keras_mask = mask
 
     def _add_activity_losses(self, outputs: Any) -> None:
         for output in flatten(outputs):
@@ -515,9 +499,7 @@ class Layer(torch.nn.Module):
         self._autocast_dtype = config.torch_dtype(policy.removeprefix("mixed_")) if mixed else None
 
     def _convert_input(self, value: Any) -> Any:
-        if isinstance(value, np.ndarray) or (
-            hasattr(value, "__array__") and not isinstance(value, torch.Tensor)
-        ):
+        if not isinstance(value, torch.Tensor) and hasattr(value, "__array__"):  # NumPy, pandas, ...
             tensor = to_tensor(value)
             if tensor.is_floating_point():
                 tensor = tensor.to(self._input_torch_dtype)
@@ -525,9 +507,8 @@ class Layer(torch.nn.Module):
         return value
 
     def _device_hint(self) -> torch.device:
-        for tensor in self.parameters():
-            return tensor.device
-        return torch.device("cpu")
+        first = next(self.parameters(), None)
+        return torch.device("cpu") if first is None else first.device
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         """Records a graph node: builds if needed, infers the outputs on fake tensors."""
@@ -543,9 +524,7 @@ class Layer(torch.nn.Module):
             call_context.training, call_context.depth = saved
         if self.supports_masking or type(self)._makes_masks:
             first = args[0] if args else None
-            mask = self.compute_mask(first, kwargs.get("mask", getattr(first, "_keras_mask", None)))
-            if mask is not None and isinstance(outputs, torch.Tensor):
-                outputs._keras_mask = mask
+            self._attach_mask(first, outputs, kwargs.get("mask", getattr(first, "_keras_mask", None)))
         return outputs
 
     def _spec_from_output_shape(self, args: tuple) -> Any:
@@ -575,22 +554,19 @@ class Layer(torch.nn.Module):
 
     # ----------------------------------------------------------------------- graph access
 
-    def _single_node(self, attribute: str) -> Any:
+    def _first_node(self, attribute: str) -> Node:
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called and has no `{attribute}`.")
-        node = self._inbound_nodes[0]
-        tensors = node.input_tensors if attribute == "input" else node.outputs
-        if attribute == "input":
-            return tensors[0] if len(tensors) == 1 else tensors
-        return tensors
+        return self._inbound_nodes[0]
 
     @property
     def input(self) -> Any:
-        return self._single_node("input")
+        tensors = self._first_node("input").input_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
 
     @property
     def output(self) -> Any:
-        return self._single_node("output")
+        return self._first_node("output").outputs
 
     # --------------------------------------------------------------------- serialization
 
@@ -621,16 +597,3 @@ class Layer(torch.nn.Module):
 Layer._call_spec = inspect_call(Layer)
 Layer._makes_masks = False
 _module_call = torch.nn.Module.__call__
-
-
-def _marks_built(build: Callable) -> Callable:
-    @functools.wraps(build)
-    def wrapper(self: Layer, *args: Any, **kwargs: Any) -> Any:
-        with symbolic.real_tensors():
-            result = build(self, *args, **kwargs)
-        object.__setattr__(self, "built", True)
-        if self._build_shapes is None and args:
-            self._build_shapes = {"input_shape": jsonable_shape(args[0])}
-        return result
-
-    return wrapper

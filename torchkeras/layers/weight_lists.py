@@ -1,4 +1,5 @@
-"""Helpers for lists of weights: Keras's split of torch modules' tensors, layouts, assignment."""
+"""Weight bookkeeping for layers: registration keys, Keras's split of torch modules' tensors,
+layouts, assignment."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import torch
 from torchkeras.layers.variable import Variable
 
 __all__ = [
+    "adopt_variable",
     "assign_array",
     "child_weights",
+    "free_key",
     "keras_numpy",
     "keras_shape",
     "module_weights",
@@ -79,3 +82,31 @@ def child_weights(
             w for child in children for w in child_weights(child, kind, parent_trainable, layer_type)
         ]
     return module_weights(module, kind, parent_trainable)
+
+
+def free_key(module: torch.nn.Module, name: str) -> str:
+    """A registration key for a new weight: `name`, or `name_1`, `name_2`, ... when taken."""
+    key, index = name, 0
+    taken = (module._parameters, module._buffers, module._modules, module.__dict__)
+    while any(key in table for table in taken) or hasattr(type(module), key):
+        index += 1
+        key = f"{name}_{index}"
+    return key
+
+
+def adopt_variable(module: torch.nn.Module, attribute: str, variable: Variable) -> bool:
+    """Re-keys a weight made by `add_weight` under the attribute it is assigned to
+    (`self.w = self.add_weight(name="kernel")` registers it once, as `w`). Returns whether
+    `variable` is already registered on `module`, so the assignment needs nothing more."""
+    for table in (module._parameters, module._buffers):
+        for key, existing in table.items():
+            if existing is variable:
+                unclaimed = module.__dict__.get("_unclaimed_keys", set())
+                if key != attribute and key in unclaimed:
+                    renamed = {(attribute if k == key else k): v for k, v in table.items()}
+                    table.clear()
+                    table.update(renamed)
+                    unclaimed.discard(key)
+                    module.__dict__.pop(attribute, None)
+                return key == attribute or attribute in table
+    return False

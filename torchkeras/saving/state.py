@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import torch
 
+from torchkeras.layers.weight_lists import keras_shape
 from torchkeras.saving.saveables import Saveable, walk
 
 __all__ = ["InMemory", "collect_state", "dtype_kind", "flat_key", "restore_state", "split_flat_key"]
@@ -91,10 +92,6 @@ def _optimizer_view(optimizer: Any, model: Any) -> tuple[list[torch.Tensor], lis
 def _to_keras(layouts: list[Any], key: str, value: torch.Tensor) -> torch.Tensor:
     layout = layouts[int(key)] if key.isdigit() and int(key) < len(layouts) else None
     return value if layout is None else layout.to_keras(value)
-
-
-def _keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
-    return tuple(getattr(tensor, "keras_shape", tensor.shape))
 
 
 def dtype_kind(dtype: torch.dtype) -> str:
@@ -180,7 +177,7 @@ def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[
         return f"{_describe(saveable)} {counts} ({', '.join(details)})"
     pairs = []
     for key, target in targets.items():
-        entry, expected = group[key], _keras_shape(target)
+        entry, expected = group[key], keras_shape(target)
         if tuple(entry.shape) != expected:
             return (
                 f"{_describe(saveable)}: weight {key} has shape {expected}, the file has {tuple(entry.shape)}"
