@@ -82,6 +82,18 @@ class ConvWindow(Layer):
             )
         return channels
 
+    def add_bias(self, size: int) -> None:
+        """Creates `self.bias` of `size` entries when `use_bias`, else sets it to None."""
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(size,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
     def check_call_inputs(self, inputs: torch.Tensor, channels: int) -> None:
         """Rejects inputs of the wrong rank, channel count or (with "valid") size."""
         check_inputs(inputs.shape, self.rank, self.data_format, channels, self.owner)
@@ -181,15 +193,7 @@ class BaseConv(ConvWindow):
             constraint=self.kernel_constraint,
             layout=torch_kernel_layout(self.rank),
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self.add_bias(self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         self.check_call_inputs(inputs, self.kernel.shape[1] * self.groups)

@@ -97,15 +97,7 @@ class BaseConvTranspose(ConvWindow):
             constraint=self.kernel_constraint,
             layout=torch_kernel_layout(self.rank),
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self.add_bias(self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         check_inputs(inputs.shape, self.rank, self.data_format, self.kernel.shape[0], self.owner)

@@ -104,15 +104,7 @@ class BaseDepthwiseConv(ConvWindow):
             constraint=self.depthwise_constraint,
             layout=depthwise_kernel_layout(self.rank),
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self.add_bias(channels * self.depth_multiplier)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         channels = self.kernel.shape[0]

@@ -114,15 +114,7 @@ class BaseSeparableConv(ConvWindow):
             constraint=self.pointwise_constraint,
             layout=torch_kernel_layout(self.rank),
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self.add_bias(self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         channels = self.depthwise_kernel.shape[0]
