@@ -1,0 +1,1 @@
+"""The training loop: data adapters, compile specs, device placement and the Trainer."""
