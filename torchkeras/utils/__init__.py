@@ -1,6 +1,7 @@
 """Utilities (`keras.utils`): data helpers, seeding, and the serialization registry."""
 
 from torchkeras.config import set_random_seed
+from torchkeras.utils.file_utils import get_file
 from torchkeras.utils.numerical_utils import normalize, to_categorical
 from torchkeras.utils.py_dataset import PyDataset, Sequence
 from torchkeras.utils.registry import (
@@ -19,6 +20,7 @@ __all__ = [
     "Sequence",
     "custom_object_scope",
     "get_custom_objects",
+    "get_file",
     "get_registered_name",
     "get_registered_object",
     "normalize",
