@@ -13,6 +13,7 @@ import torch
 
 from torchkeras import losses as losses_module
 from torchkeras import metrics as metrics_module
+from torchkeras.losses.torch_loss import TorchLoss, is_torch_loss
 from torchkeras.utils.nest import flatten
 
 __all__ = ["CompileLoss", "CompileMetrics", "match_outputs"]
@@ -81,12 +82,25 @@ def _resolve_loss(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -
             if is_sparse
             else losses_module.CategoricalCrossentropy()
         )
+    if is_torch_loss(identifier):
+        return TorchLoss(identifier)
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
         return loss
     if callable(loss):
         return losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
     raise ValueError(f"Could not interpret loss: {identifier!r}")
+
+
+def _check_loss(identifier: Any) -> None:
+    if identifier is None or (isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce")):
+        return
+    if is_torch_loss(identifier):
+        TorchLoss(identifier)  # raises for losses that cannot be compiled
+        return
+    loss = losses_module.get(identifier)
+    if not callable(loss):
+        raise ValueError(f"Could not interpret loss: {identifier!r}")
 
 
 def _check_sparse_labels(loss: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
@@ -128,8 +142,7 @@ class CompileLoss:
         self.weights: list[float] = []
         self.built = False
         for identifier in flatten(loss):
-            if isinstance(identifier, str) and identifier.lower() not in ("crossentropy", "ce"):
-                losses_module.get(identifier)  # unknown names fail at compile time, not in fit
+            _check_loss(identifier)  # bad specs fail at compile time, not in fit
 
     def build(self, y_true: Any, y_pred: Any) -> None:
         self.output_names = self._names_for(y_pred)
@@ -213,6 +226,10 @@ def _resolve_metric(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor)
 class CompileMetrics:
     """The compiled metrics, matched to outputs; results named `<output>_<metric>` when several.
 
+    As in Keras, it is one entry of `model.metrics` (named `"compile_metrics"`), so a custom
+    `train_step` that updates every metric of `self.metrics` with `(y, y_pred)` updates these too;
+    it builds itself on its first update. `result()` is a dict of its metrics' results.
+
     Args:
         metrics: metric specs; as in Keras they ignore `sample_weight`.
         weighted_metrics: metric specs that receive `sample_weight`.
@@ -226,9 +243,14 @@ class CompileMetrics:
         self.per_output: list[list[Any]] = []
         self.weighted_per_output: list[list[Any]] = []
         self.built = False
+        self.name = "compile_metrics"
         for identifier in flatten([metrics, weighted_metrics]):
-            if isinstance(identifier, str) and identifier.lower() not in ("accuracy", "acc"):
-                metrics_module.get(identifier)
+            if identifier is None or (
+                isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")
+            ):
+                continue
+            if not callable(metrics_module.get(identifier)):
+                raise ValueError(f"Could not interpret metric: {identifier!r}")
 
     @property
     def metrics(self) -> list[Any]:
@@ -265,9 +287,19 @@ class CompileMetrics:
         self.weighted_per_output = self._expand(self.weighted_spec, trues, preds)
         self.built = True
 
+    def names_for(self, y_pred: Any) -> list[str]:
+        """The output names for these predictions (a dict's keys, `output_i` for other counts)."""
+        if isinstance(y_pred, dict):
+            return list(y_pred)
+        if isinstance(y_pred, (list, tuple)) and len(self.output_names) != len(y_pred):
+            return [f"output_{i}" for i in range(len(y_pred))]
+        return self.output_names
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if y_true is None:
             return
+        if not self.built:
+            self.build(y_true, y_pred, self.names_for(y_pred))
         tensors = isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor)
         if len(self.per_output) == 1 and tensors:
             for metric in self.per_output[0]:  # the common case
@@ -292,3 +324,6 @@ class CompileMetrics:
     def reset_state(self) -> None:
         for metric in self.metrics:
             metric.reset_state()
+
+    def result(self) -> dict[str, Any]:
+        return {metric.name: metric.result() for metric in self.metrics}

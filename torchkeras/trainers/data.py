@@ -362,13 +362,21 @@ def data_device(x: Any) -> torch.device | None:
 
 
 def class_weights_to_sample_weights(y: Any, class_weight: dict) -> torch.Tensor:
+    """Keras's rule: one-hot labels -> argmax, a trailing unit axis dropped, labels rounded;
+    classes missing from `class_weight` (negative or past its largest key too) weigh 1.0."""
     if not isinstance(y, torch.Tensor):
         raise ValueError("`class_weight` needs a single array of labels `y`.")
     labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
-    table = torch.ones(int(max(class_weight)) + 1, dtype=torch.float32, device=y.device)
+    if labels.is_floating_point():
+        labels = labels.round()
+    labels = labels.long()
+    size = int(max(class_weight)) + 1 if class_weight else 1
+    table = torch.ones(size, dtype=torch.float32, device=y.device)
     for label, weight in class_weight.items():
-        table[int(label)] = float(weight)
-    return table[labels.long().clamp(0, table.shape[0] - 1)]
+        if int(label) >= 0:
+            table[int(label)] = float(weight)
+    listed = (labels >= 0) & (labels < size)
+    return torch.where(listed, table[labels.clamp(0, size - 1)], 1.0)
 
 
 def looks_like_arrays(value: Any) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+from torchkeras.trainers.compile_utils import CompileMetrics
+
 __all__ = ["MetricResults"]
 
 
@@ -20,7 +22,12 @@ class MetricResults(MutableMapping):
     """
 
     def __init__(self, metrics: list[Any]):
-        self._metrics = {metric.name: metric for metric in metrics}
+        # A container of metrics (the compiled metrics) reports each of its metrics, as in Keras.
+        self._metrics = {
+            metric.name: metric
+            for entry in metrics
+            for metric in (entry.metrics if isinstance(entry, CompileMetrics) else [entry])
+        }
         self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:

@@ -8,6 +8,7 @@ one place (`pythonify_logs`), when an epoch ends or a callback asks for them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -90,14 +91,16 @@ class Trainer(Placement):
             raise ValueError(
                 f"`steps_per_execution` must be a positive integer. Received: {steps_per_execution!r}"
             )
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
+        # Everything is checked before anything is assigned: a compile that raises changes nothing.
+        resolved_optimizer = optimizers.get(optimizer)
         output_names = self._output_names()
-        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         has_metrics = metrics is not None or weighted_metrics is not None
-        self._compile_metrics = (
-            CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
-        )
+        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
+        self.optimizer = resolved_optimizer
+        self.loss = loss
+        self._compile_loss = compile_loss
+        self._compile_metrics = compile_metrics
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
         self._steps_per_execution = steps_per_execution
@@ -182,23 +185,17 @@ class Trainer(Placement):
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics with a batch; returns all current results (tensors)."""
         if self._compile_metrics is not None and y is not None:
-            if not self._compile_metrics.built:
-                names = self._compile_loss.output_names if self._compile_loss else self._output_names()
-                if isinstance(y_pred, dict):
-                    names = list(y_pred)
-                elif isinstance(y_pred, (list, tuple)) and len(names) != len(y_pred):
-                    names = [f"output_{i}" for i in range(len(y_pred))]
-                self._compile_metrics.build(y, y_pred, names)
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
+            self._compile_metrics.update_state(y, y_pred, sample_weight)  # builds on the first batch
         return self.get_metrics_result()
 
     @property
     def metrics(self) -> list[Any]:
-        """Every metric the model tracks: the loss, per-output losses, compiled and own metrics."""
+        """Every metric the model tracks: the loss, per-output losses, the compiled metrics (one
+        `"compile_metrics"` container, as in Keras) and the model's own metrics."""
         found = [self._loss_tracker] if self._loss_tracker is not None else []
         found += self._output_loss_trackers
         if self._compile_metrics is not None:
-            found += self._compile_metrics.metrics
+            found.append(self._compile_metrics)
         return found + [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -236,6 +233,9 @@ class Trainer(Placement):
         optimizer = self.optimizer
         if getattr(optimizer, "built", True) is False:
             optimizer.build(self.trainable_weights)
+        if not loss.requires_grad and not self.trainable_weights:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=3)  # as Keras
+            return
         optimizer.zero_grad(set_to_none=True)
         if getattr(optimizer, "loss_scale_factor", None) is not None:
             loss = optimizer.scale_loss(loss)
@@ -243,10 +243,25 @@ class Trainer(Placement):
         if scaler is None:
             loss.backward()
             optimizer.step()
-            return
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        if not isinstance(optimizer, optimizers.Optimizer):
+            self._apply_constraints()  # Keras optimizers apply them in their own step
+
+    def _apply_constraints(self) -> None:
+        """Applies the weights' constraints after a `torch.optim` optimizer's step, as Keras's do."""
+        constrained = self.__dict__.get("_constrained_cache")
+        if constrained is None or constrained[0] != call_context.weights_created:
+            found = [w for w in self.trainable_weights if callable(getattr(w, "constraint", None))]
+            constrained = (call_context.weights_created, found)
+            self.__dict__["_constrained_cache"] = constrained
+        with torch.no_grad():
+            for weight in constrained[1]:
+                weight.copy_(
+                    weight.constrained() if hasattr(weight, "constrained") else weight.constraint(weight)
+                )
 
     def test_step(self, data: Any) -> dict[str, Any]:
         """Computes the loss and metrics of a batch without training."""
@@ -328,7 +343,7 @@ class Trainer(Placement):
         verbose = 1 if verbose == "auto" else verbose
         callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
         self.stop_training = False
-        grad_enabled = torch.is_grad_enabled()
+        grad_enabled, modes = torch.is_grad_enabled(), self._module_modes()
         callbacks.on_train_begin()
         # A callback that restored a checkpoint (BackupAndRestore) sets where to resume, as in Keras.
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
@@ -354,12 +369,20 @@ class Trainer(Placement):
                 if self.stop_training:
                     break
         finally:
-            self.eval()
+            self._restore_module_modes(modes)
             torch.set_grad_enabled(grad_enabled)
         if hasattr(self.optimizer, "finalize_variable_values") and getattr(self.optimizer, "built", False):
             self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights, as Keras
         callbacks.on_train_end(logs=epoch_logs)
         return self.history
+
+    def _module_modes(self) -> list[tuple[torch.nn.Module, bool]]:
+        return [(module, module.training) for module in self.modules()]
+
+    def _restore_module_modes(self, modes: list[tuple[torch.nn.Module, bool]]) -> None:
+        """Puts every submodule back in the train / eval mode it had (fit leaves the model as found)."""
+        for module, training in modes:
+            module.training = training
 
     def _run_epoch(self, data: Any, callbacks: Any, mode: str, skip: int = 0) -> tuple[Any, int]:
         """Runs the `mode` step over one pass of `data`; returns the last logs and step count.
@@ -527,12 +550,13 @@ class Trainer(Placement):
             x, y, _ = unpack_x_y_sample_weight(batch)
             batch = (x, y, class_weights_to_sample_weights(y, class_weight))
         self.reset_metrics()
+        modes = self._module_modes()
         self.train()
         try:
             with torch.enable_grad():
                 logs = self._step_function("train")(batch)
         finally:
-            self.eval()
+            self._restore_module_modes(modes)
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 

@@ -1,0 +1,241 @@
+"""fit() for people who write PyTorch: torch losses and optimizers, models that return their loss,
+custom steps, and Keras's small rules on the paths a torch user walks first."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import torchkeras as tk
+from torchkeras.trainers.data import class_weights_to_sample_weights
+
+
+def _blobs(n=96, classes=3, features=4, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, size=n)
+    centers = rng.normal(0, 2, size=(classes, features))
+    x = (centers[y] + rng.normal(0, 1, size=(n, features))).astype("float32")
+    return x, y
+
+
+def _net(features=4, out=3, seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(features, 16), nn.ReLU(), nn.Linear(16, out))
+
+
+def _outputs(model, x):
+    with torch.no_grad():
+        return model(torch.as_tensor(x)).float()
+
+
+# ----------------------------------------------------------------------------- torch losses
+
+
+@pytest.mark.parametrize("labels", ["int32", "float32", "column"])
+def test_cross_entropy_module_is_called_torch_way(labels):
+    x, y = _blobs()
+    y_in = {"int32": y.astype("int32"), "float32": y.astype("float32"), "column": y[:, None]}[labels]
+    model = tk.Model(_net())
+    model.compile(tk.optimizers.Adam(0.05), loss=nn.CrossEntropyLoss(), metrics=["accuracy"])
+    history = model.fit(x, y_in, epochs=8, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    expected = F.cross_entropy(_outputs(model, x), torch.as_tensor(y)).item()
+    loss, accuracy = model.evaluate(x, y_in, batch_size=len(x), verbose=0)
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert accuracy > 0.8
+
+
+def test_bce_with_logits_gets_float_targets_shaped_like_the_output():
+    x, y = _blobs(classes=2)
+    model = tk.Model(_net(out=1))
+    model.compile(tk.optimizers.SGD(0.1), loss=nn.BCEWithLogitsLoss())
+    history = model.fit(x, y, epochs=4, batch_size=32, verbose=0)  # int64 labels of shape (N,)
+    assert min(history.history["loss"]) > 0  # the old (y_true, y_pred) call went negative
+    expected = F.binary_cross_entropy_with_logits(
+        _outputs(model, x), torch.as_tensor(y, dtype=torch.float32)[:, None]
+    )
+    assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_torch_losses_per_output_in_a_dict_and_functional():
+    x, y = _blobs()
+    target = x.sum(-1, keepdims=True)
+    inputs = tk.Input((4,))
+    hidden = tk.layers.Dense(8, activation="relu")(inputs)
+    outputs = {"cls": tk.layers.Dense(3, name="cls")(hidden), "reg": tk.layers.Dense(1, name="reg")(hidden)}
+    model = tk.Model(inputs, outputs)
+    model.compile(
+        "adam", loss={"cls": F.cross_entropy, "reg": nn.MSELoss()}, loss_weights={"cls": 1.0, "reg": 0.5}
+    )
+    model.fit(x, {"cls": y, "reg": target}, epochs=2, batch_size=32, verbose=0)
+    logs = model.evaluate(x, {"cls": y, "reg": target}, batch_size=len(x), verbose=0, return_dict=True)
+    with torch.no_grad():
+        predicted = model(torch.as_tensor(x))
+    cls_loss = F.cross_entropy(predicted["cls"], torch.as_tensor(y)).item()
+    reg_loss = F.mse_loss(predicted["reg"], torch.as_tensor(target)).item()
+    assert logs["cls_loss"] == pytest.approx(cls_loss, rel=1e-5)
+    assert logs["reg_loss"] == pytest.approx(reg_loss, rel=1e-5)
+    assert logs["loss"] == pytest.approx(cls_loss + 0.5 * reg_loss, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5]), ignore_index=1),
+        nn.CrossEntropyLoss(reduction="sum"),
+        nn.NLLLoss(),
+        F.cross_entropy,
+    ],
+    ids=["class-weights-ignore-index", "sum", "nll", "functional"],
+)
+def test_sample_weights_with_a_torch_loss_follow_its_reduction(loss):
+    x, y = _blobs(n=40)
+    model = tk.Model(nn.Sequential(_net(), nn.LogSoftmax(-1)) if isinstance(loss, nn.NLLLoss) else _net())
+    model.compile("sgd", loss=loss)
+    logits, labels = _outputs(model, x), torch.as_tensor(y)
+    unweighted = loss(logits, labels).item()
+    ones = np.ones(len(x), "float32")
+    assert model.evaluate(x, y, sample_weight=ones, batch_size=len(x), verbose=0) == pytest.approx(
+        unweighted, rel=1e-5
+    )
+    weights = np.random.default_rng(1).uniform(0, 2, len(x)).astype("float32")
+    per_sample = F.cross_entropy(logits, labels, reduction="none")
+    if isinstance(loss, nn.NLLLoss):
+        per_sample = F.nll_loss(logits, labels, reduction="none")
+    if getattr(loss, "weight", None) is not None:
+        per_sample = F.cross_entropy(logits, labels, weight=loss.weight, ignore_index=1, reduction="none")
+        denominator = (loss.weight[labels] * (labels != 1)).sum().item()
+    else:
+        denominator = 1.0 if getattr(loss, "reduction", "mean") == "sum" else len(x)
+    expected = (per_sample * torch.as_tensor(weights)).sum().item() / denominator
+    weighted = model.evaluate(x, y, sample_weight=weights, batch_size=len(x), verbose=0)
+    assert weighted == pytest.approx(expected, rel=1e-5)
+    history = model.fit(x, y, class_weight={0: 2.0, 2: 0.5}, epochs=1, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_torch_losses_that_cannot_compile_fail_at_compile_and_change_nothing():
+    model = tk.Model(_net())
+    model.compile("adam", loss=nn.CrossEntropyLoss(), metrics=["accuracy"])
+    before = (model.optimizer, model.loss, model._compile_loss, model._compile_metrics, model.compiled)
+    with pytest.raises(ValueError, match="reduction='none'"):
+        model.compile("sgd", loss=nn.CrossEntropyLoss(reduction="none"))
+    with pytest.raises(ValueError, match="MarginRankingLoss takes more arguments"):
+        model.compile("sgd", loss=nn.MarginRankingLoss())
+    with pytest.raises(ValueError, match="Did you mean"):
+        model.compile("sgd", loss="mse", metrics=["mea"])  # the optimizer and loss were fine
+    with pytest.raises(ValueError, match="`loss` must be a name"):
+        model.compile("sgd", loss=3)
+    after = (model.optimizer, model.loss, model._compile_loss, model._compile_metrics, model.compiled)
+    assert all(a is b for a, b in zip(before, after))
+
+
+# ------------------------------------------------------------------ custom steps, small rules
+
+
+def _keras_guide_model(library, base):
+    class CustomModel(base):
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            weights = list(self.trainable_weights)
+            with torch.no_grad():
+                self.optimizer.apply([w.value.grad for w in weights], weights)
+            return self._update(loss, y, y_pred)
+
+        def test_step(self, data):
+            x, y = data
+            y_pred = self(x, training=False)
+            return self._update(self.compute_loss(y=y, y_pred=y_pred), y, y_pred)
+
+        def _update(self, loss, y, y_pred):
+            for metric in self.metrics:  # Keras's documented torch pattern
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = library.Input((3,))
+    return CustomModel(inputs, library.layers.Dense(1)(inputs))
+
+
+def test_custom_steps_looping_over_self_metrics_see_compiled_metrics(keras):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]]) + 0.1).astype("float32")
+    ours, theirs = _keras_guide_model(tk, tk.Model), _keras_guide_model(keras, keras.Model)
+    ours.set_weights(theirs.get_weights())
+    for model, library in ((ours, tk), (theirs, keras)):
+        model.compile(library.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    h_ours = ours.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    h_theirs = theirs.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    assert set(h_ours) == set(h_theirs) == {"loss", "mae"}
+    for key in h_theirs:
+        np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=1e-5)
+    result = ours.evaluate(x, y, verbose=0)
+    assert isinstance(result, list) and len(result) == 2
+    np.testing.assert_allclose(result, theirs.evaluate(x, y, verbose=0), rtol=1e-5)
+    assert ours.metrics_names == theirs.metrics_names == ["loss", "compile_metrics"]
+
+
+def test_class_weight_rounds_labels_and_weighs_unlisted_classes_one(keras):
+    from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights
+
+    class_weight = {0: 0.5, 2: 3.0}
+    for labels in (
+        np.array([0, 1, 2, 3, 7, -1]),
+        np.array([0.4, 0.6, 1.5, 2.49, 2.51, 9.0], "float32"),
+        np.eye(4, dtype="float32")[[0, 1, 2, 3]],
+        np.array([[0], [2], [3]]),
+    ):
+        ours = class_weights_to_sample_weights(torch.as_tensor(labels), class_weight).numpy()
+        np.testing.assert_allclose(ours, class_weight_to_sample_weights(labels, class_weight))
+
+
+def test_fit_without_trainable_weights_warns_and_runs():
+    x, y = _blobs(n=32)
+    inputs = tk.Input((4,))
+    layer = tk.layers.Dense(3)
+    model = tk.Model(inputs, layer(inputs))
+    layer.trainable = False
+    model.compile("sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_fit_restores_the_train_or_eval_mode_of_every_submodule(training):
+    x, y = _blobs(n=32)
+    net = _net()
+    model = tk.Model(net)
+    model.compile("sgd", loss=nn.CrossEntropyLoss())
+    model.train(training)
+    net[1].eval()  # a submodule the user left in eval mode
+    modes = [m.training for m in model.modules()]
+    model.fit(x, y, epochs=1, batch_size=16, validation_split=0.25, verbose=0)
+    assert [m.training for m in model.modules()] == modes
+    model.train_on_batch(x[:8], y[:8])
+    assert [m.training for m in model.modules()] == modes
+
+
+def test_constraints_apply_after_a_torch_optimizer_step():
+    x, y = _blobs(n=64)
+    inputs = tk.Input((4,))
+    dense = tk.layers.Dense(3, kernel_constraint=tk.constraints.NonNeg())
+    model = tk.Model(inputs, dense(inputs))
+    model.compile(torch.optim.SGD(model.parameters(), lr=0.5), loss="sparse_categorical_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert dense.kernel.detach().min() >= 0
+    assert dense.kernel.detach().max() > 0
