@@ -57,7 +57,8 @@ def load_data(
     x_test, y_test = drop_long(shift(x_test, start_char, index_from), y_test, maxlen)
     if maxlen and (not x_train or not x_test):
         raise ValueError(
-            f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was kept. Increase maxlen."
+            f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was kept. "
+            "Increase maxlen."
         )
     sequences = clip_vocabulary(x_train + x_test, num_words, skip_top, oov_char)
     labels = np.concatenate([y_train, y_test])

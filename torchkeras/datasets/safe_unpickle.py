@@ -4,10 +4,10 @@ CIFAR batches are pickled dicts, and the IMDB and Reuters `.npz` files hold NumP
 (ragged lists of word indices), which NumPy can only store as pickles. This module never calls
 the `pickle` machinery: it walks the opcodes with `pickletools.genops` (a decoder that executes
 nothing) and interprets the few that plain data needs. The only globals admitted are NumPy's
-array reconstruction (`_reconstruct`, `ndarray`, `dtype`) and `_codecs.encode` (how protocol 2
-spells bytes), plus NumPy's `_frombuffer` (protocol 5); each is replaced by a local builder that accepts only plain values. Any other
-global, any other callable and any opcode outside the list raises `ValueError`, so a hostile file
-is refused instead of run.
+array reconstruction (`_reconstruct`, `ndarray`, `dtype`, and `_frombuffer` for protocol 5) and
+`_codecs.encode` (how protocol 2 spells bytes); each is replaced by a local builder that accepts
+only plain values. Any other global, any other callable and any opcode outside the list raises
+`ValueError`, so a hostile file is refused instead of run.
 """
 
 from __future__ import annotations
