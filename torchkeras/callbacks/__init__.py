@@ -11,6 +11,7 @@ from torchkeras.callbacks.learning_rate_scheduler import LearningRateScheduler
 from torchkeras.callbacks.model_checkpoint import ModelCheckpoint
 from torchkeras.callbacks.progbar_logger import ProgbarLogger
 from torchkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from torchkeras.callbacks.tensorboard import TensorBoard
 from torchkeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

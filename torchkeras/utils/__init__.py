@@ -2,6 +2,7 @@
 
 from torchkeras.config import set_random_seed
 from torchkeras.utils.file_utils import get_file
+from torchkeras.utils.history_plot import plot_history
 from torchkeras.utils.numerical_utils import normalize, to_categorical
 from torchkeras.utils.py_dataset import PyDataset, Sequence
 from torchkeras.utils.registry import (
@@ -25,6 +26,7 @@ __all__ = [
     "get_registered_object",
     "normalize",
     "pad_sequences",
+    "plot_history",
     "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
