@@ -34,6 +34,7 @@ ROWS = [
     ("torchkeras.callbacks", 6),
     ("torchkeras.saving", 7),
     ("torchkeras.trainers", 8),
+    ("torchkeras.export", 8),
     ("torchkeras.models", 9),
 ]
 

@@ -270,3 +270,34 @@ def test_plain_values_round_trip():
         for a, b in zip(out["arrays"] + [out["fortran"]], value["arrays"] + [value["fortran"]]):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a, b)
+
+
+def test_offline_error_names_file_and_folder(tmp_path, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(OSError, match=r"mnist\.npz.*" + str(tmp_path / "datasets").replace("/", r"\/")):
+        datasets.mnist.load_data()
+
+
+def test_file_already_in_keras_cache_is_used(tmp_path, monkeypatch):
+    import urllib.request
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("the cached file must be used")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_download)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    rng = np.random.default_rng(5)
+    np.savez(tmp_path / "datasets" / "reuters.npz", x=_object_array([[1, 2, 3], [4, 5]]), y=np.array([3, 4]))
+    from torchkeras.datasets import reuters
+
+    monkeypatch.setattr(reuters, "_HASH", None)  # a stand-in file: skip the published hash
+    (x_train, y_train), (x_test, y_test) = reuters.load_data(test_split=0.5, seed=int(rng.integers(100)))
+    assert len(x_train) == 1 and len(x_test) == 1

@@ -24,3 +24,16 @@ def test_permuted_layout_round_trips_and_constrains_in_keras_axes():
     variable.assign(np.ones((2, 3)))
     assert torch.equal(variable.detach(), torch.ones(3, 2))
     assert variable.keras_view().requires_grad
+
+
+def test_numpy_called_torchs_way_returns_the_stored_tensor():
+    # torch's tools (the ONNX exporter) call `param.numpy(force=True)` and expect torch's layout.
+    import torchkeras as keras
+
+    layer = keras.layers.Conv2D(4, 3)
+    layer.build((None, 5, 5, 2))
+    kernel = layer.kernel
+    assert kernel.numpy().shape == (3, 3, 2, 4)  # Keras's layout
+    stored = kernel.numpy(force=True)
+    assert stored.shape == tuple(torch.Tensor(kernel).shape)
+    np.testing.assert_array_equal(stored, kernel.detach().cpu().numpy())

@@ -133,8 +133,14 @@ class Variable(torch.nn.Parameter):
         value = self.detach()
         return value if self._layout is None else self._layout.to_keras(value)
 
-    def numpy(self) -> np.ndarray:  # type: ignore[override]
-        """The value in Keras's layout as a NumPy array."""
+    def numpy(self, *, force: bool | None = None) -> np.ndarray:  # type: ignore[override]
+        """The value in Keras's layout as a NumPy array.
+
+        Called torch's way (`numpy(force=...)`, as torch's own tools such as the ONNX exporter
+        do), it returns the stored tensor in torch's layout, like `torch.Tensor.numpy`.
+        """
+        if force is not None:
+            return torch.Tensor.numpy(self.detach(), force=force)
         value = self.keras_value()
         if value.dtype == torch.bfloat16:
             value = value.float()

@@ -165,6 +165,35 @@ class Model(Trainer, Layer):
         """Loads weights saved by `save_weights` / `save` (or by Keras); every shape is checked first."""
         saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(
+        self,
+        filepath: Any,
+        format: str = "torch",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> str:
+        """Exports the model for inference without torchkeras.
+
+        Args:
+            filepath: `.pt2` for `format="torch"`, `.onnx` for `format="onnx"`.
+            format: `"torch"` writes a `torch.export` program that plain torch loads
+                (`torch.export.load(path).module()(x)`); `"onnx"` an ONNX model (the `onnx`
+                extra). The batch axis stays dynamic.
+            verbose: whether to print where the file went.
+            input_signature: the inputs' shapes and dtypes (`keras.InputSpec`s, KerasTensors,
+                shape tuples or example tensors); by default the model's `inputs`. Required
+                for models without symbolic inputs, such as a wrapped torch module.
+            **kwargs: for `"torch"`, passed to `torch.export.export` (`strict`,
+                `dynamic_shapes`, ...); for `"onnx"`, `opset_version`.
+
+        Returns:
+            The path written.
+        """
+        from torchkeras.export.model_export import export_model
+
+        return export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     def to_json(self, **kwargs: Any) -> str:
         """The model's config (no weights) as a JSON string; see `keras.models.model_from_json`."""
         return saving_lib.model_to_json(self, **kwargs)
