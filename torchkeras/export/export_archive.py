@@ -85,7 +85,8 @@ class ExportArchive:
         args, dynamic_shapes = sample_inputs(None, input_signature)
         endpoint = _Endpoint(fn, self._tracked)
         with inference_mode(endpoint):
-            program = exported_program(endpoint, args, dynamic_shapes, **kwargs)
+            varargs_shapes = None if all(axes is None for axes in dynamic_shapes) else (dynamic_shapes,)
+            program = exported_program(endpoint, args, varargs_shapes, **kwargs)
         self._endpoints[name] = program
         return program.module()
 
