@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
         loss_weights={"digit": 1.0, "even": 0.5},  # the total loss is a weighted sum
         metrics={"digit": ["accuracy"], "even": [keras.metrics.BinaryAccuracy(name="acc")]},
     )
-    history = model.fit(
-        inputs(x_train), targets(y_train), batch_size=32, epochs=epochs, validation_split=0.1
-    )
+    history = model.fit(inputs(x_train), targets(y_train), batch_size=32, epochs=epochs, validation_split=0.1)
     print("logged per epoch:", sorted(history.history))
 
     # evaluate(return_dict=True) names every value: the total loss, each output's loss and metrics.
