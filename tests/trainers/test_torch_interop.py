@@ -239,3 +239,160 @@ def test_constraints_apply_after_a_torch_optimizer_step():
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
     assert dense.kernel.detach().min() >= 0
     assert dense.kernel.detach().max() > 0
+
+
+# ---------------------------------------------------------------------------- torch optimizers
+
+
+def _torch_model(seed=0, lr=0.01):
+    net = _net(seed=seed)
+    optimizer = torch.optim.Adam(
+        [{"params": net[0].parameters()}, {"params": net[2].parameters(), "lr": lr / 2}], lr=lr
+    )
+    model = tk.Model(net)
+    model.compile(optimizer, loss=nn.CrossEntropyLoss(), metrics=["accuracy"])
+    return model, optimizer
+
+
+def test_keras_lr_callbacks_drive_every_param_group_with_keras_semantics(keras):
+    losses = [1.0, 0.9, 0.95, 0.95, 0.94, 0.97, 0.99, 0.5, 0.6, 0.7]
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    theirs.compile(keras.optimizers.SGD(0.01), "mse")
+    ours, optimizer = _torch_model(lr=0.01)
+    for make in (
+        lambda lib: lib.callbacks.ReduceLROnPlateau(
+            monitor="loss", factor=0.5, patience=1, cooldown=1, min_lr=2e-3
+        ),
+        lambda lib: lib.callbacks.LearningRateScheduler(lambda e, rate: rate if e < 2 else rate * 0.8),
+    ):
+        logs_ours, logs_theirs = [], []
+        for model, logs_list, library in ((ours, logs_ours, tk), (theirs, logs_theirs, keras)):
+            callback = make(library)
+            callback.set_model(model)
+            callback.on_train_begin()
+            for epoch, loss in enumerate(losses):
+                callback.on_epoch_begin(epoch)
+                logs = {"loss": loss}
+                callback.on_epoch_end(epoch, logs)
+                logs_list.append(logs["learning_rate"])
+        np.testing.assert_allclose(logs_ours, logs_theirs, rtol=1e-6)
+        first, second = (group["lr"] for group in optimizer.param_groups)
+        assert second == pytest.approx(first / 2, rel=1e-12)  # all groups scaled alike
+        for group, lr in zip(optimizer.param_groups, (0.01, 0.005)):
+            group["lr"] = lr
+        theirs.optimizer.learning_rate = 0.01
+
+
+@pytest.mark.parametrize("interval", ["epoch", "batch"])
+def test_torch_lr_scheduler_steps_per_epoch_or_batch(interval):
+    x, y = _blobs(n=32)
+    model, optimizer = _torch_model(lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    history = model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=8,
+        verbose=0,
+        callbacks=[tk.callbacks.TorchLRScheduler(scheduler, interval)],
+    )
+    steps = [0, 1, 2] if interval == "epoch" else [4, 8, 12]  # the rate in use at each epoch's end
+    np.testing.assert_allclose(history.history["learning_rate"], [0.1 * 0.5**s for s in steps])
+    assert optimizer.param_groups[1]["lr"] == pytest.approx(0.05 * 0.5 ** (3 if interval == "epoch" else 12))
+
+
+def test_reduce_lr_on_plateau_scheduler_gets_the_monitored_value():
+    x, y = _blobs(n=32)
+    model, optimizer = _torch_model(lr=0.1)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=0)
+    callback = tk.callbacks.TorchLRScheduler(scheduler, monitor="accuracy")
+    history = model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[callback])
+    reference_optimizer = torch.optim.SGD([torch.zeros(1)], lr=0.1)
+    reference = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        reference_optimizer, mode="max", factor=0.5, patience=0
+    )
+    expected = []
+    for value in history.history["accuracy"]:
+        expected.append(reference_optimizer.param_groups[0]["lr"])
+        reference.step(value)
+    np.testing.assert_allclose(history.history["learning_rate"], expected)
+    assert scheduler.best == max(history.history["accuracy"])
+    with pytest.warns(UserWarning, match="not available"):
+        model.fit(
+            x, y, epochs=1, verbose=0, callbacks=[tk.callbacks.TorchLRScheduler(scheduler, monitor="nope")]
+        )
+    with pytest.raises(ValueError, match="interval"):
+        tk.callbacks.TorchLRScheduler(scheduler, interval="step")
+
+
+class _Interrupt(tk.callbacks.Callback):
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at = (epoch, batch)
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise RuntimeError("interrupted")
+
+
+@pytest.mark.parametrize("interval, save_freq", [("epoch", "epoch"), ("batch", 3)])
+def test_backup_and_restore_resumes_torch_adam_and_scheduler_exactly(tmp_path, interval, save_freq):
+    x, y = _blobs(n=48)
+
+    def run(callbacks, epochs=4):
+        model, optimizer = _torch_model(seed=3, lr=0.05)
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.8)
+        driver = tk.callbacks.TorchLRScheduler(scheduler, interval)
+        model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0, callbacks=[*callbacks, driver])
+        return model, optimizer, scheduler
+
+    reference, ref_optimizer, ref_scheduler = run([])
+    backup = lambda: tk.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=save_freq)  # noqa: E731
+    with pytest.raises(RuntimeError, match="interrupted"):
+        run([backup(), _Interrupt(2, 4)])
+    resumed, optimizer, scheduler = run([backup()])
+    for a, b in zip(reference.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert scheduler.state_dict() == ref_scheduler.state_dict()
+    assert [g["lr"] for g in optimizer.param_groups] == [g["lr"] for g in ref_optimizer.param_groups]
+    for state, ref_state in zip(optimizer.state.values(), ref_optimizer.state.values()):
+        for key in ref_state:
+            np.testing.assert_allclose(state[key].numpy(), ref_state[key].numpy(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("filename", ["m.weights.safetensors", "m.weights.h5", "m.safetensors"])
+def test_torch_optimizer_state_is_saved_as_tensors_and_json(tmp_path, filename):
+    if filename.endswith(".h5"):
+        pytest.importorskip("h5py")
+    x, y = _blobs(n=32)
+    inputs = tk.Input((4,))
+    model = tk.Model(inputs, tk.layers.Dense(3)(tk.layers.Dense(8, activation="relu")(inputs)))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.02, betas=(0.8, 0.95))
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+    model.compile(optimizer, loss=nn.CrossEntropyLoss())
+    callbacks = [tk.callbacks.TorchLRScheduler(scheduler, monitor="loss")]
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=callbacks)
+    path = str(tmp_path / filename)
+    if filename == "m.safetensors":
+        with pytest.warns(UserWarning, match="not a Keras optimizer"):
+            model.save(path)
+        restored = tk.models.load_model(path)
+    else:
+        model.save_weights(path)
+        restored = tk.models.clone_model(model)
+    new_optimizer = torch.optim.AdamW(restored.parameters(), lr=1.0)
+    new_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(new_optimizer)
+    restored.compile(new_optimizer, loss=nn.CrossEntropyLoss())
+    tk.callbacks.TorchLRScheduler(new_scheduler, monitor="loss")
+    restored.load_weights(path)
+    assert new_optimizer.state_dict()["param_groups"] == optimizer.state_dict()["param_groups"]
+    assert new_scheduler.state_dict() == scheduler.state_dict()
+    for (_, ours), (_, theirs) in zip(
+        sorted(new_optimizer.state_dict()["state"].items()), sorted(optimizer.state_dict()["state"].items())
+    ):
+        for key in theirs:
+            assert torch.equal(ours[key], theirs[key])

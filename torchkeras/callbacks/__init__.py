@@ -13,6 +13,7 @@ from torchkeras.callbacks.progbar_logger import ProgbarLogger
 from torchkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from torchkeras.callbacks.tensorboard import TensorBoard
 from torchkeras.callbacks.terminate_on_nan import TerminateOnNaN
+from torchkeras.callbacks.torch_lr_scheduler import TorchLRScheduler
 
 __all__ = [
     "BackupAndRestore",
@@ -28,4 +29,5 @@ __all__ = [
     "ReduceLROnPlateau",
     "TensorBoard",
     "TerminateOnNaN",
+    "TorchLRScheduler",
 ]

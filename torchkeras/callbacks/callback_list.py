@@ -8,6 +8,7 @@ from torchkeras.callbacks.callback import Callback
 from torchkeras.callbacks.history import History
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.callbacks.progbar_logger import ProgbarLogger
+from torchkeras.callbacks.torch_lr_scheduler import TorchLRScheduler
 from torchkeras.utils.nest import flatten
 
 __all__ = ["CallbackList"]
@@ -59,6 +60,9 @@ class CallbackList(Callback):
     ) -> None:
         super().__init__()
         self.callbacks: list[Callback] = flatten(callbacks) if callbacks else []
+        # Schedulers step first, so callbacks that save (BackupAndRestore, ModelCheckpoint) store
+        # the schedule as it is after the epoch or batch that just ended.
+        self.callbacks.sort(key=lambda callback: not isinstance(callback, TorchLRScheduler))
         self._add_default_callbacks(add_history, add_progbar)
         self._refresh_numeric_hooks()
         self.set_model(model)

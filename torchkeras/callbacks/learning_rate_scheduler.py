@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from torchkeras.callbacks.callback import Callback
+from torchkeras.optimizers.torch_optim import get_learning_rate, set_learning_rate
 
 __all__ = ["LearningRateScheduler"]
 
@@ -16,7 +17,8 @@ class LearningRateScheduler(Callback):
 
     The new rate is `schedule(epoch, lr)` (or `schedule(epoch)` for one-argument
     functions), with `epoch` counted from 0 and `lr` the current rate; it must
-    return a float. The rate in use is added to the epoch logs as `"learning_rate"`.
+    return a float. With a `torch.optim` optimizer, `lr` is the first parameter group's and
+    every group is scaled by the same factor. The rate in use is added to the epoch logs as `"learning_rate"`.
 
     Args:
         schedule: function `(epoch, lr) -> new_lr`.
@@ -38,18 +40,17 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
-        if not hasattr(optimizer, "learning_rate"):
-            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        current = get_learning_rate(optimizer)  # a torch optimizer's first parameter group
         try:
-            learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, current)
         except TypeError:  # one-argument schedules, as older Keras allowed
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate}")
-        optimizer.learning_rate = learning_rate
+        set_learning_rate(optimizer, learning_rate)  # every torch parameter group scaled alike
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {learning_rate}.")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs["learning_rate"] = get_learning_rate(self.model.optimizer)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from torchkeras.callbacks.monitor_callback import MonitorCallback
+from torchkeras.optimizers.torch_optim import get_learning_rate, set_learning_rate
 from torchkeras.utils.validation import invalid
 
 __all__ = ["ReduceLROnPlateau"]
@@ -18,7 +19,8 @@ class ReduceLROnPlateau(MonitorCallback):
     After `patience` epochs without an improvement of at least `min_delta`, the
     optimizer's learning rate becomes `max(lr * factor, min_lr)`; then `cooldown`
     epochs pass before epochs count towards `patience` again. It also adds the
-    current learning rate to the epoch logs as `"learning_rate"`.
+    current learning rate to the epoch logs as `"learning_rate"`. With a `torch.optim`
+    optimizer, the first parameter group's rate is read and every group is scaled alike.
 
     Args:
         monitor: quantity to watch in the epoch logs. Defaults to `"val_loss"`.
@@ -68,7 +70,7 @@ class ReduceLROnPlateau(MonitorCallback):
         if self.monitor_op is None:
             self._set_monitor_op()  # late, so the model's metrics exist
         logs = logs or {}
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs["learning_rate"] = get_learning_rate(self.model.optimizer)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(
@@ -96,12 +98,12 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def _reduce_lr(self, epoch: int) -> bool:
         optimizer = self.model.optimizer
-        old_lr = float(optimizer.learning_rate)
+        old_lr = get_learning_rate(optimizer)
         # Compared in float32, the precision the learning rate is stored in.
         if old_lr <= np.float32(self.min_lr):
             return False
         new_lr = max(old_lr * self.factor, self.min_lr)
-        optimizer.learning_rate = new_lr
+        set_learning_rate(optimizer, new_lr)  # every torch parameter group scaled alike
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
         return True

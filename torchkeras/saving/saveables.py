@@ -21,6 +21,7 @@ import torch
 
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.torch_function import TorchFunction
+from torchkeras.optimizers.torch_optim import TorchOptimizerState, is_torch_optimizer
 from torchkeras.utils.registry import to_snake_case
 
 __all__ = ["Saveable", "walk"]
@@ -32,7 +33,8 @@ class Saveable:
     def __init__(self, path: str, obj: Any, kind: str):
         self.path = path
         self.obj = obj
-        self.kind = kind  # "layer", "module" (plain torch module) or "optimizer"
+        # "layer", "module" (plain torch module), "optimizer" or "torch_optimizer" (`torch.optim`)
+        self.kind = kind
 
     @property
     def name(self) -> str | None:
@@ -137,6 +139,9 @@ def walk(model: Any, include_optimizer: bool = True) -> list[Saveable]:
                 if include_optimizer and _is_optimizer(value) and id(value) not in visited:
                     visited.add(id(value))
                     found.append(Saveable(child_path, value, "optimizer"))
+                elif include_optimizer and is_torch_optimizer(value) and id(value) not in visited:
+                    visited.add(id(value))
+                    found.append(Saveable(child_path, TorchOptimizerState(value), "torch_optimizer"))
             elif _kind(value) is not None:
                 visit(value, child_path)
             elif isinstance(value, (list, tuple, dict, torch.nn.ModuleList, torch.nn.ModuleDict)):

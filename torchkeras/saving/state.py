@@ -104,7 +104,7 @@ def dtype_kind(dtype: torch.dtype) -> str:
 
 
 def _describe(saveable: Saveable) -> str:
-    what = {"layer": "layer", "module": "module", "optimizer": "optimizer"}[saveable.kind]
+    what = {"layer": "layer", "module": "module"}.get(saveable.kind, "optimizer")
     where = saveable.path or "the model itself"
     name = f" '{saveable.name}'" if saveable.name else ""
     return f"{what}{name} (at {where})"
@@ -121,12 +121,15 @@ def restore_state(
     """
     plan: list[tuple[torch.Tensor, Entry]] = []
     problems: list[str] = []
-    optimizer_state = None
+    optimizer_state = torch_optimizer = None
     for saveable in walk(model):
         group = store.get(saveable.path)
         if saveable.kind == "optimizer":
             if group:
                 optimizer_state = (saveable, group)
+            continue
+        if saveable.kind == "torch_optimizer":
+            torch_optimizer = _torch_optimizer_plan(saveable, group, source)
             continue
         targets = saveable.targets()
         if not targets:
@@ -165,6 +168,20 @@ def restore_state(
                 target.copy_(value.to(device=target.device, dtype=target.dtype))
     if optimizer_plan is not None:
         optimizer_plan[0].set_state_tensors(optimizer_values)  # applied at build when not built yet
+    if torch_optimizer is not None:
+        torch_optimizer[0].set_state_tensors(torch_optimizer[1])
+
+
+def _torch_optimizer_plan(saveable: Saveable, group: Any, source: str) -> tuple[Any, Any] | None:
+    """`(state, entries)` when the file's state fits the torch optimizer; otherwise `None`, with a
+    warning (as Keras skips optimizer state that does not fit)."""
+    if not group:
+        return None
+    problem = saveable.obj.check_state_tensors(dict(group))
+    if problem is not None:
+        warnings.warn(f"Skipping the optimizer state in {source!r}: {problem}.", stacklevel=4)
+        return None
+    return saveable.obj, dict(group)
 
 
 def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[str, Entry]) -> Any:
