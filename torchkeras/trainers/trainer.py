@@ -19,6 +19,7 @@ from torchkeras import optimizers
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context
+from torchkeras.trainers import distributed
 from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from torchkeras.trainers.data import (
     WithClassWeights,
@@ -59,6 +60,53 @@ class Trainer(Placement):
         self._grad_scaler: Any = None
         self._auto_scale_loss = True
         self._step_functions: dict[str, Any] = {}
+
+    # --------------------------------------------------------------------- distributed
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """During a distributed `fit`, a training call goes through `DistributedDataParallel`
+        (which then calls this model again, as its module) so gradients are averaged."""
+        state = self.__dict__
+        if state.get("_ddp_wanted") and not state.get("_in_ddp") and torch.is_grad_enabled():
+            ddp = state.get("_ddp") or self._make_ddp(args, kwargs)
+            state["_in_ddp"] = True
+            try:
+                return ddp(*args, **kwargs)
+            finally:
+                state["_in_ddp"] = False
+        return super().__call__(*args, **kwargs)
+
+    def _make_ddp(self, args: tuple = (), kwargs: dict | None = None) -> Any:
+        """Wraps the model in `DistributedDataParallel` (a collective: every rank does it at once).
+        A model not built yet is built first by one call on the given inputs."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        if not getattr(self, "built", True) and args:
+            with torch.no_grad():
+                super().__call__(*args, **{**(kwargs or {}), "training": False})
+        device = self.device
+        ddp = DistributedDataParallel(self, device_ids=[device] if device.type == "cuda" else None)
+        self.__dict__["_ddp"] = ddp
+        return ddp
+
+    def _start_distributed(self) -> bool:
+        """Under torchrun: the process group, this rank's device, and DDP wanted for training."""
+        if not distributed.initialize():
+            return False
+        device = distributed.local_device()
+        if self.device != device:
+            torch.nn.Module.to(self, device)
+        self._device_pinned = True
+        return True
+
+    def _set_shard_loss_scale(self, scale: float) -> None:
+        self.__dict__["_shard_loss_scale"] = scale
+
+    def _read_results(self, read: Any) -> Any:
+        """`read()` of the metrics' results, summed over ranks in a distributed run."""
+        if distributed.is_active():
+            return distributed.reduce_metric_results(self.metrics, read)
+        return read()
 
     # ------------------------------------------------------------------------- compile
 
@@ -237,6 +285,9 @@ class Trainer(Placement):
             warnings.warn("The model does not have any trainable weights.", stacklevel=3)  # as Keras
             return
         optimizer.zero_grad(set_to_none=True)
+        shard_scale = self.__dict__.get("_shard_loss_scale", 1.0)
+        if shard_scale != 1.0:  # this rank holds a smaller share of the global batch (its tail)
+            loss = loss * shard_scale
         if getattr(optimizer, "loss_scale_factor", None) is not None:
             loss = optimizer.scale_loss(loss)
         scaler = self._scaler(device)
@@ -333,6 +384,7 @@ class Trainer(Placement):
             raise ValueError("Pass either `class_weight` or `sample_weight` to `fit()`, not both.")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
+        sharded = self._start_distributed()
         device = self._training_device()
         data = make_data(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device)
         if class_weight is not None:
@@ -340,6 +392,12 @@ class Trainer(Placement):
         validation = self._validation_source(
             validation_data, validation_batch_size or batch_size, validation_steps, device
         )
+        if sharded:
+            data = distributed.ShardedData(data, set_loss_scale=self._set_shard_loss_scale)
+            validation = validation and distributed.ShardedData(validation)
+            self.__dict__["_ddp_wanted"] = True
+            if getattr(self, "built", True):
+                self._make_ddp()
         verbose = 1 if verbose == "auto" else verbose
         callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
         self.stop_training = False
@@ -355,12 +413,13 @@ class Trainer(Placement):
                 callbacks.on_epoch_begin(epoch)
                 self.train()
                 torch.set_grad_enabled(True)
-                logs, steps = self._run_epoch(data, callbacks, "train", skip_steps)
+                with distributed.joined(self.__dict__.get("_ddp")):
+                    logs, steps = self._run_epoch(data, callbacks, "train", skip_steps)
                 skip_steps = 0
                 if steps == 0:
                     warn_out_of_data(epoch)
                     break
-                epoch_logs = pythonify_logs(self._epoch_results(logs))
+                epoch_logs = self._read_results(lambda logs=logs: pythonify_logs(self._epoch_results(logs)))
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_source(validation, callbacks)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -371,6 +430,8 @@ class Trainer(Placement):
         finally:
             self._restore_module_modes(modes)
             torch.set_grad_enabled(grad_enabled)
+            for name in ("_ddp", "_ddp_wanted", "_shard_loss_scale"):
+                self.__dict__.pop(name, None)
         if hasattr(self.optimizer, "finalize_variable_values") and getattr(self.optimizer, "built", False):
             self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights, as Keras
         callbacks.on_train_end(logs=epoch_logs)
@@ -419,6 +480,8 @@ class Trainer(Placement):
     ) -> Any:
         if isinstance(callbacks, CallbackList):
             return callbacks
+        if not distributed.is_chief():  # only rank 0 prints and writes
+            verbose, callbacks = 0, distributed.callbacks_for_other_ranks(callbacks)
         return CallbackList(
             callbacks,
             add_history=add_history,
@@ -462,8 +525,11 @@ class Trainer(Placement):
         self._assert_compiled("evaluate")
         if kwargs:
             raise ValueError(f"Invalid keyword arguments for `evaluate()`: {sorted(kwargs)}")
+        self._start_distributed()
         device = self._training_device()
         data = make_data(x, y, sample_weight, batch_size, steps, False, device)
+        if distributed.is_active():
+            data = distributed.ShardedData(data)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
         logs = self._evaluate_source(data, callback_list)
@@ -477,7 +543,7 @@ class Trainer(Placement):
             self.reset_metrics()
             callbacks.on_test_begin()
             logs, _ = self._run_epoch(data, callbacks, "test")
-            logs = pythonify_logs(self._epoch_results(logs))
+            logs = self._read_results(lambda logs=logs: pythonify_logs(self._epoch_results(logs)))
         finally:
             self.train(was_training)
             torch.set_grad_enabled(grad_enabled)
@@ -504,11 +570,17 @@ class Trainer(Placement):
         steps: int | None = None,
         callbacks: list | None = None,
     ) -> Any:
-        """Returns the model's outputs for `x` as NumPy arrays (same nesting as the outputs)."""
+        """Returns the model's outputs for `x` as NumPy arrays (same nesting as the outputs).
+
+        Under torchrun each rank predicts its share and every rank returns the whole result,
+        in order."""
+        sharded = self._start_distributed()
         device = self._training_device()
         data = make_data(
             x, batch_size=batch_size, steps=steps, shuffle=False, device=device, allow_empty=True
         )
+        if sharded:
+            data = distributed.ShardedData(data, keep_empty=True)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
         was_training, grad_enabled = self.training, torch.is_grad_enabled()
@@ -526,6 +598,8 @@ class Trainer(Placement):
             self.train(was_training)
             torch.set_grad_enabled(grad_enabled)
         callback_list.on_predict_end()
+        if sharded:
+            outputs = distributed.gather_predictions(data.pieces, outputs)
         if not outputs:
             raise ValueError("`predict()` received no data: `x` produced no batches.")
         leaves = zip(*(flatten(batch_outputs) for batch_outputs in outputs))

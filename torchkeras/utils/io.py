@@ -26,6 +26,17 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _writes_here() -> bool:
+    """False on the ranks other than 0 of a distributed run: only rank 0 writes files."""
+    distributed = sys.modules.get("torch.distributed")
+    return not (
+        distributed is not None
+        and distributed.is_available()
+        and distributed.is_initialized()
+        and distributed.get_rank() != 0
+    )
+
+
 def atomic_write(filepath: str | os.PathLike, payload: BytesLike | Iterable[BytesLike]) -> None:
     """Writes `payload` (bytes, or a sequence of byte chunks) to `filepath` atomically.
 
@@ -34,10 +45,14 @@ def atomic_write(filepath: str | os.PathLike, payload: BytesLike | Iterable[Byte
     any failure (including `KeyboardInterrupt`) no temporary file remains and an existing file at
     `filepath` is unchanged.
 
+    In a distributed run only rank 0 writes; on the other ranks this returns at once.
+
     Raises:
         OSError: when the folder does not exist or cannot be written (naming the path).
     """
     path = os.fspath(filepath)
+    if not _writes_here():
+        return
     chunks = [payload] if isinstance(payload, (bytes, bytearray, memoryview)) else list(payload)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
