@@ -42,6 +42,13 @@ def _check_saving(result, output):
     assert result and all(result.values()), result
 
 
+def _check_distributed(result, output):
+    first, second = result["ranks"]
+    assert (first["world_size"], second["world_size"]) == (2, 2)
+    assert first["accuracy"] == second["accuracy"] > 0.3  # evaluate is reduced over the ranks
+    assert first["rows_predicted"] == second["rows_predicted"] == 360  # predict gathers every row
+
+
 CHECKS = {
     "01_quickstart": _check_quickstart,
     "02_functional_api": _check_functional,
@@ -49,6 +56,7 @@ CHECKS = {
     "04_fit_a_torch_module": _check_torch_module,
     "07_callbacks": _check_callbacks,
     "08_saving_and_keras_interop": _check_saving,
+    "10_distributed_training": _check_distributed,
 }
 
 
