@@ -40,11 +40,13 @@ class Stop(keras.callbacks.Callback):
             raise KeyboardInterrupt("interrupted on purpose")
 
 
-def build():
+def build(mode="train"):
     keras.utils.set_random_seed(3)
     inputs = keras.Input((5,))
     counter = RowCounter()
     x = keras.layers.Dense(7, activation="tanh")(counter(inputs))
+    if mode == "batchnorm":  # statistics of the global batch, synchronized over the ranks
+        x = keras.layers.BatchNormalization(synchronized=True)(x)
     outputs = keras.layers.Dense(2)(x)
     model = keras.Model(inputs, outputs)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
@@ -55,7 +57,7 @@ def main(out, mode):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(43, 5)).astype("float32")  # 43 rows, batch 8: a tail of 3 rows
     y = rng.normal(size=(43, 2)).astype("float32")
-    model, counter = build()
+    model, counter = build(mode)
     rank = int(os.environ.get("RANK", "0"))
     callbacks = [
         Stop(mode),
@@ -70,7 +72,7 @@ def main(out, mode):
             y,
             batch_size=8,
             epochs=3,
-            shuffle=mode != "train",
+            shuffle=mode not in ("train", "batchnorm"),
             validation_data=(x[:9], y[:9]),
             callbacks=callbacks,
             verbose=0,

@@ -130,3 +130,13 @@ def test_two_nodes_on_loopback_train_like_one_process(tmp_path, one_process):
     assert codes == [0, 0], [launcher.stderr.read()[-2000:] for launcher in launchers]
     for rank in (0, 1):
         _assert_same_training(single, _record(tmp_path, rank))
+
+
+def test_synchronized_batch_normalization_uses_global_batch_statistics(tmp_path):
+    single_out = tmp_path / "single"
+    single_out.mkdir()
+    single = _single(single_out, "batchnorm")
+    result = _torchrun(tmp_path, "batchnorm")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for rank in (0, 1):  # moving statistics and gradients as one process on the global batch
+        _assert_same_training(single, _record(tmp_path, rank))
