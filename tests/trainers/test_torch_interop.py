@@ -1,6 +1,8 @@
 """fit() for people who write PyTorch: torch losses and optimizers, models that return their loss,
 custom steps, and Keras's small rules on the paths a torch user walks first."""
 
+import collections
+import dataclasses
 import warnings
 
 import numpy as np
@@ -396,3 +398,111 @@ def test_torch_optimizer_state_is_saved_as_tensors_and_json(tmp_path, filename):
     ):
         for key in theirs:
             assert torch.equal(ours[key], theirs[key])
+
+
+# ------------------------------------------------------------------ models that return their loss
+
+
+@dataclasses.dataclass
+class _Output:
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    hidden: torch.Tensor | None = None
+
+
+_Pair = collections.namedtuple("_Pair", ["loss", "scores"])
+
+
+class _LossReturning(nn.Module):
+    """HuggingFace style: keyword inputs, labels optional, the loss computed inside."""
+
+    def __init__(self, kind="dataclass"):
+        super().__init__()
+        torch.manual_seed(0)
+        self.body, self.head, self.kind = nn.Linear(4, 16), nn.Linear(16, 3), kind
+
+    def forward(self, features, labels=None):
+        hidden = torch.relu(self.body(features))
+        logits = self.head(hidden)
+        loss = None if labels is None else F.cross_entropy(logits, labels.long())
+        if self.kind == "dict":
+            return {"loss": loss, "logits": logits}
+        if self.kind == "namedtuple":
+            return _Pair(loss, logits)
+        return _Output(loss, logits, hidden)
+
+
+@pytest.mark.parametrize("kind", ["dataclass", "dict", "namedtuple"])
+def test_model_returning_its_loss_trains_from_dict_batches(kind):
+    x, y = _blobs()
+    model = tk.Model(_LossReturning(kind))
+    model.compile(tk.optimizers.Adam(0.05), metrics=["accuracy"])  # no loss: the model has one
+    history = model.fit({"features": x, "labels": y}, epochs=6, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.8  # labels for metrics come from the batch
+    logits = model.predict({"features": x}, verbose=0)  # no labels: loss is None
+    assert logits.shape == (len(x), 3)
+    expected = F.cross_entropy(torch.as_tensor(logits), torch.as_tensor(y)).item()
+    loss, accuracy = model.evaluate({"features": x, "labels": y}, batch_size=len(x), verbose=0)
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert accuracy == pytest.approx(float((logits.argmax(-1) == y).mean()))
+
+
+def test_dict_batches_from_a_dataloader_feed_keyword_arguments():
+    x, y = _blobs(n=64)
+
+    class Records(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(x)
+
+        def __getitem__(self, i):
+            return {"features": torch.as_tensor(x[i]), "labels": torch.as_tensor(y[i])}
+
+    model = tk.Model(_LossReturning())
+    model.compile("adam")
+    history = model.fit(torch.utils.data.DataLoader(Records(), batch_size=16), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+
+
+def test_prediction_key_chooses_what_metrics_and_predict_see():
+    x, y = _blobs(n=32)
+    model = tk.Model(_LossReturning(), prediction_key="hidden")
+    model.compile("adam")
+    assert model.predict({"features": x}, verbose=0).shape == (32, 16)
+    model.prediction_key = "logits"
+    assert model.predict({"features": x}, verbose=0).shape == (32, 3)
+    model.prediction_key = "probabilities"
+    with pytest.raises(ValueError, match="prediction_key='probabilities'.*'hidden', 'logits', 'loss'"):
+        model.predict({"features": x}, verbose=0)
+    # With a compiled loss and labels y, the loss is the compiled one, on the predictions.
+    model.prediction_key = None
+    model.compile("sgd", loss=nn.CrossEntropyLoss())
+    logits = model.predict({"features": x}, verbose=0)
+    expected = F.cross_entropy(torch.as_tensor(logits), torch.as_tensor(y)).item()
+    assert model.evaluate({"features": x}, y, batch_size=32, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_batches_that_cannot_be_unpacked_say_how_they_were_read():
+    x, y = _blobs(n=32)
+    model = tk.Model(_net())
+    model.compile("adam", loss=nn.CrossEntropyLoss())
+    batches = [(x[:8], y[:8], np.ones(8, "float32"), np.ones(8, "float32"))]
+    with pytest.raises(ValueError, match=r"read as \(x, y, sample_weight\).*several inputs"):
+        model.fit(iter(batches), epochs=1, verbose=0)
+
+    class TwoInputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(8, 3)
+
+        def forward(self, a, b):
+            return self.linear(torch.cat([a, b], -1))
+
+    model = tk.Model(TwoInputs())
+    model.compile("adam", loss=nn.CrossEntropyLoss())
+    with pytest.raises(
+        TypeError, match=r"cannot take 1 positional input.*\(x, y, sample_weight\).*\(x1, x2\)"
+    ):
+        model.fit(iter([(x[:8], x[:8], y[:8])]), epochs=1, verbose=0)  # read as x, y, sample_weight
+    history = model.fit(iter([((x[:8], x[:8]), y[:8])]), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -48,8 +48,10 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
     if len(data) == 3:
         return data
     raise ValueError(
-        "Data batches must be `(x,)`, `(x, y)` or `(x, y, sample_weight)`. "
-        f"Received: a tuple of {len(data)} elements."
+        "Each batch is read as (x, y, sample_weight): a tuple or list of 1, 2 or 3 elements is split "
+        f"into x, y and sample_weight. Received: a batch of {len(data)} elements. To pass several "
+        "inputs, make x itself a tuple or dict: `fit((x1, x2), y)` or batches `((x1, x2), y)` / "
+        "`({'a': x1, 'b': x2}, y)`; a dict batch is x alone (labels inside it go to the model)."
     )
 
 

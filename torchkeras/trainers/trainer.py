@@ -34,6 +34,7 @@ from torchkeras.trainers.data import (
     warn_out_of_data,
 )
 from torchkeras.trainers.device import Placement
+from torchkeras.trainers.model_outputs import labels_from_inputs, predictions, returned_loss
 from torchkeras.trainers.results import MetricResults
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
@@ -60,6 +61,8 @@ class Trainer(Placement):
         self._grad_scaler: Any = None
         self._auto_scale_loss = True
         self._step_functions: dict[str, Any] = {}
+        # The output entry the compiled loss, metrics and `predict` use (see `model_outputs`).
+        self.prediction_key: str | None = None
 
     # --------------------------------------------------------------------- distributed
 
@@ -192,17 +195,19 @@ class Trainer(Placement):
         """The total loss of a batch: compiled losses plus the layers' added and weight losses."""
         total = None
         if self._compile_loss is not None and y is not None:
-            total, per_output = self._compile_loss(y, y_pred, sample_weight)
+            total, per_output = self._compile_loss(y, predictions(y_pred, self.prediction_key), sample_weight)
             if len(per_output) > 1:
                 self._track_output_losses(per_output, x)
+        else:
+            total = returned_loss(y_pred)  # a model that returns its own loss
         extra = self._extra_losses()
         if extra:
             added = torch.stack([loss.to(extra[0].dtype).reshape(()) for loss in extra]).sum()
             total = added if total is None else total + added
         if total is None:
             raise ValueError(
-                "No loss to compute: pass `loss=` to `compile()` and labels `y` to `fit()`, or "
-                "add losses with `add_loss()`."
+                "No loss to compute: pass `loss=` to `compile()` and labels `y` to `fit()`, return "
+                "a dict / dataclass with a `loss` entry from the model, or add losses with `add_loss()`."
             )
         return total
 
@@ -232,7 +237,10 @@ class Trainer(Placement):
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics with a batch; returns all current results (tensors)."""
+        if y is None:
+            y = labels_from_inputs(x, y_pred)
         if self._compile_metrics is not None and y is not None:
+            y_pred = predictions(y_pred, self.prediction_key)
             self._compile_metrics.update_state(y, y_pred, sample_weight)  # builds on the first batch
         return self.get_metrics_result()
 
@@ -319,7 +327,11 @@ class Trainer(Placement):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with self._autocast(data_device(x) or self.device):
             y_pred = self(x, training=False)
-            if self._compile_loss is not None or self._has_extra_losses():
+            if (
+                self._compile_loss is not None
+                or self._has_extra_losses()
+                or returned_loss(y_pred) is not None
+            ):
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
                 self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -328,7 +340,7 @@ class Trainer(Placement):
         """Returns the model's outputs for a batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
         with self._autocast(data_device(x) or self.device):
-            return self(x, training=False)
+            return predictions(self(x, training=False), self.prediction_key)
 
     def _step_function(self, kind: str) -> Any:
         """`<kind>_step`, or with `jit_compile=True` a function that runs the first step eagerly
