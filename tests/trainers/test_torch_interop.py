@@ -506,3 +506,29 @@ def test_batches_that_cannot_be_unpacked_say_how_they_were_read():
         model.fit(iter([(x[:8], x[:8], y[:8])]), epochs=1, verbose=0)  # read as x, y, sample_weight
     history = model.fit(iter([((x[:8], x[:8]), y[:8])]), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_model_checkpoint_keeps_torch_optimizer_state_and_keras_optimizers_skip_it(tmp_path):
+    x, y = _blobs(n=32)
+    model, optimizer = _torch_model()
+    path = str(tmp_path / "best.weights.safetensors")
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        verbose=0,
+        callbacks=[tk.callbacks.ModelCheckpoint(path, monitor="loss", save_weights_only=True)],
+    )
+    saved = {key: value.clone() for key, value in optimizer.state[next(iter(optimizer.state))].items()}
+    restored, new_optimizer = _torch_model(seed=5)
+    restored.load_weights(path)
+    for key, value in saved.items():
+        assert torch.equal(new_optimizer.state[next(iter(new_optimizer.state))][key], value)
+    keras_compiled = tk.Model(_net(seed=6))
+    keras_compiled.compile("adam", loss=nn.CrossEntropyLoss())
+    keras_compiled.fit(x, y, epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match="saved from a torch.optim optimizer"):
+        keras_compiled.load_weights(path)  # the weights load; the foreign optimizer state is skipped
+    for a, b in zip(keras_compiled.get_weights(), restored.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -18,6 +18,7 @@ import torch
 from torchkeras.optimizers.optimizer import Optimizer
 
 __all__ = [
+    "TORCH_STATE_KEY",
     "TorchOptimizerState",
     "attach_scheduler",
     "get_learning_rate",
@@ -25,7 +26,7 @@ __all__ = [
     "set_learning_rate",
 ]
 
-_JSON_KEY = "state_json"
+TORCH_STATE_KEY = "state_json"
 _SCHEDULERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -91,12 +92,12 @@ class TorchOptimizerState:
             "scheduler": None if scheduler is None else _encode(scheduler.state_dict(), tensors, "scheduler"),
         }
         text = json.dumps(document).encode("utf-8")
-        tensors[_JSON_KEY] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
+        tensors[TORCH_STATE_KEY] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
         return tensors
 
     def check_state_tensors(self, entries: dict[str, Any]) -> str | None:
         """Why stored state does not fit this optimizer, or `None` when it does."""
-        if _JSON_KEY not in entries:
+        if TORCH_STATE_KEY not in entries:
             keys = sorted(entries)[:5]
             return f"the file's optimizer state was not saved from a torch optimizer (keys {keys})"
         try:
@@ -118,22 +119,22 @@ class TorchOptimizerState:
     def set_state_tensors(self, entries: dict[str, Any]) -> None:
         """Loads the optimizer's (and its scheduler's) state; `check_state_tensors` first."""
         document = self._read_document(entries)
-        values = {key: entry.read() for key, entry in entries.items() if key != _JSON_KEY}
+        values = {key: entry.read() for key, entry in entries.items() if key != TORCH_STATE_KEY}
         self.optimizer.load_state_dict(_decode(document["optimizer"], values))
         scheduler = self.scheduler
         if scheduler is not None and document["scheduler"] is not None:
             scheduler.load_state_dict(_decode(document["scheduler"], values))
 
     def _read_document(self, entries: dict[str, Any]) -> dict[str, Any]:
-        raw = entries[_JSON_KEY].read()
+        raw = entries[TORCH_STATE_KEY].read()
         if raw.dtype != torch.uint8 or raw.ndim != 1:
-            raise ValueError(f"`{_JSON_KEY}` must be a 1-D uint8 tensor")
+            raise ValueError(f"`{TORCH_STATE_KEY}` must be a 1-D uint8 tensor")
         try:
             document = json.loads(bytes(raw.numpy()).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"`{_JSON_KEY}` is not valid JSON ({error})") from None
+            raise ValueError(f"`{TORCH_STATE_KEY}` is not valid JSON ({error})") from None
         if not isinstance(document, dict) or set(document) != {"optimizer", "scheduler"}:
-            raise ValueError(f"`{_JSON_KEY}` must hold 'optimizer' and 'scheduler'")
+            raise ValueError(f"`{TORCH_STATE_KEY}` must hold 'optimizer' and 'scheduler'")
         missing = [key for key in _tensor_keys(document) if key not in entries]
         if missing:
             raise ValueError(f"tensors {missing[:5]} are referenced but not stored")

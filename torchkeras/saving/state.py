@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import torch
 
 from torchkeras.layers.weight_lists import keras_shape
+from torchkeras.optimizers.torch_optim import TORCH_STATE_KEY
 from torchkeras.saving.saveables import Saveable, walk
 
 __all__ = ["InMemory", "collect_state", "dtype_kind", "flat_key", "restore_state", "split_flat_key"]
@@ -125,7 +126,13 @@ def restore_state(
     for saveable in walk(model):
         group = store.get(saveable.path)
         if saveable.kind == "optimizer":
-            if group:
+            if group and TORCH_STATE_KEY in group:
+                warnings.warn(
+                    f"Skipping the optimizer state in {source!r}: it was saved from a torch.optim "
+                    f"optimizer, the model's is a Keras optimizer ({saveable.obj.name}).",
+                    stacklevel=3,
+                )
+            elif group:
                 optimizer_state = (saveable, group)
             continue
         if saveable.kind == "torch_optimizer":
