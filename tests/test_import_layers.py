@@ -17,6 +17,7 @@ ROWS = [
     ("torchkeras.regularizers", 2),
     ("torchkeras.constraints", 2),
     ("torchkeras.layers", 3),  # files directly in layers/: the base
+    ("torchkeras.random", 3),  # its SeedGenerator state is a layer Variable
     ("torchkeras.layers.core", 4),
     ("torchkeras.layers.convolutional", 4),
     ("torchkeras.layers.pooling", 4),

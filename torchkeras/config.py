@@ -1,16 +1,38 @@
-"""Global settings: default float type, fuzz factor, image data format."""
+"""Global settings (`keras.config`): float type, fuzz factor, image format, debugging limits, switches."""
 
 from __future__ import annotations
+
+import os
+from typing import Any
 
 import torch
 
 __all__ = [
+    "backend",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "dtype_policy",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_traceback_filtering",
+    "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
     "image_data_format",
+    "is_flash_attention_enabled",
+    "is_interactive_logging_enabled",
+    "is_traceback_filtering_enabled",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "random_seed_resets",
+    "set_backend",
+    "set_dtype_policy",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
     "set_random_seed",
     "standardize_dtype",
     "torch_dtype",
@@ -21,6 +43,20 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
 _DATA_FORMATS = ("channels_first", "channels_last")
+# Debugging limits on fit / evaluate / predict, also read from the environment as in Keras.
+_LIMITS: dict[str, int | None] = {
+    "epochs": int(os.environ["KERAS_MAX_EPOCHS"]) if "KERAS_MAX_EPOCHS" in os.environ else None,
+    "steps_per_epoch": int(os.environ["KERAS_MAX_STEPS_PER_EPOCH"])
+    if "KERAS_MAX_STEPS_PER_EPOCH" in os.environ
+    else None,
+}
+# Switches: flash attention (None = torch picks the SDPA kernel), interactive logging, tracebacks.
+_SWITCHES: dict[str, Any] = {
+    "flash_attention": None,
+    "interactive_logging": True,
+    "traceback_filtering": True,
+}
+_RANDOM_SEED_RESETS = [0]
 
 
 def floatx() -> str:
@@ -90,3 +126,115 @@ def set_random_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+    _RANDOM_SEED_RESETS[0] += 1  # `keras.random`'s global SeedGenerator starts afresh
+
+
+def random_seed_resets() -> int:
+    """How many times `set_random_seed` ran (the global `SeedGenerator` is rebuilt after each)."""
+    return _RANDOM_SEED_RESETS[0]
+
+
+def backend() -> str:
+    """The name of the backend: always `"torch"`."""
+    return "torch"
+
+
+def set_backend(backend: str) -> None:
+    """Accepts `"torch"`, the only backend torchkeras runs on; any other name is an error."""
+    if backend != "torch":
+        raise ValueError(
+            "torchkeras runs on PyTorch only; use Keras itself for other backends. "
+            f"Received: backend={backend!r}"
+        )
+
+
+def _limit(name: str, value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"`max_{name}` must be a positive integer or None. Received: max_{name}={value!r}")
+    _LIMITS[name] = value
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Caps the epochs of every `fit` (a debugging aid; also `KERAS_MAX_EPOCHS`). `None` lifts it."""
+    _limit("epochs", max_epochs)
+
+
+def max_epochs() -> int | None:
+    """The cap on `fit`'s epochs, or None."""
+    return _LIMITS["epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Caps the steps of every epoch of `fit` / `evaluate` / `predict` (also
+    `KERAS_MAX_STEPS_PER_EPOCH`). `None` lifts it."""
+    _limit("steps_per_epoch", max_steps_per_epoch)
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap on steps per epoch, or None."""
+    return _LIMITS["steps_per_epoch"]
+
+
+def enable_flash_attention() -> None:
+    """Lets attention layers use torch's flash SDPA kernel where the inputs allow it (the default)."""
+    _SWITCHES["flash_attention"] = None
+
+
+def disable_flash_attention() -> None:
+    """Keeps attention layers created afterwards off torch's flash SDPA kernel."""
+    _SWITCHES["flash_attention"] = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """`False` when disabled; otherwise `None` (torch picks the kernel), as in Keras."""
+    return _SWITCHES["flash_attention"]
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars and messages go to stdout (the default)."""
+    _SWITCHES["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Messages go to Python's `logging` (logger `"torchkeras"`) instead of stdout."""
+    _SWITCHES["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether messages go to stdout (True) or to Python's `logging` (False)."""
+    return _SWITCHES["interactive_logging"]
+
+
+def enable_traceback_filtering() -> None:
+    """Records the wish to filter tracebacks. torchkeras never hides frames, so errors always show
+    the full traceback (what Keras shows with filtering disabled)."""
+    _SWITCHES["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Full tracebacks: what torchkeras always shows."""
+    _SWITCHES["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The value last set by `enable_` / `disable_traceback_filtering` (default True)."""
+    return _SWITCHES["traceback_filtering"]
+
+
+def enable_unsafe_deserialization() -> None:
+    """Accepted for Keras compatibility. torchkeras never deserializes code (no pickled lambdas):
+    a `Lambda` layer reloads only through a registered function, so there is nothing to unlock."""
+
+
+def set_dtype_policy(policy: Any) -> None:
+    """Sets the global dtype policy (`"float32"`, `"mixed_float16"`, ...); see `mixed_precision`."""
+    from torchkeras import mixed_precision
+
+    mixed_precision.set_global_policy(policy)
+
+
+def dtype_policy() -> Any:
+    """The global dtype policy."""
+    from torchkeras import mixed_precision
+
+    return mixed_precision.global_policy()

@@ -8,6 +8,7 @@ iterables yield batches that are moved to the device one at a time.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchkeras import config
 from torchkeras.utils.nest import flatten, map_structure, to_device, to_tensor
 
 __all__ = [
@@ -173,6 +175,9 @@ class ArrayData:
         return pack_x_y_sample_weight(*map_structure(take, self.data))
 
     def __iter__(self) -> Iterator[tuple]:
+        return itertools.islice(self._batches(), self.num_batches)  # `steps` may stop it early
+
+    def _batches(self) -> Iterator[tuple]:
         size = self.batch_size
         if not self.shuffle or self.num_samples == 0:
             for start in range(0, max(self.num_samples, 1), size):
@@ -288,6 +293,9 @@ def make_data(
     allow_empty: bool = False,
 ) -> ArrayData | IterableData:
     """Picks the right data source for `x` (arrays or an iterable of batches)."""
+    cap = config.max_steps_per_epoch()
+    if cap is not None and (steps is None or cap < steps):
+        steps = cap  # `keras.config.set_max_steps_per_epoch`, a debugging aid
     if _is_array_like(x):
         data = ArrayData(x, y, sample_weight, batch_size, shuffle, device, allow_empty)
         if steps is not None:

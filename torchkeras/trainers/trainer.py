@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
+from torchkeras import config, optimizers
 from torchkeras import metrics as metrics_module
-from torchkeras import optimizers
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context
@@ -390,6 +390,9 @@ class Trainer(Placement):
         averages over the epoch.
         """
         self._assert_compiled("fit")
+        if config.max_epochs() is not None and config.max_epochs() < epochs:
+            warnings.warn(f"Limiting epochs to {config.max_epochs()}", stacklevel=2)
+            epochs = config.max_epochs()
         if x is None:
             raise ValueError("`x` must be provided to `fit()`.")
         if class_weight is not None and sample_weight is not None:

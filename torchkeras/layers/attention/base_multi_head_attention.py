@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from torchkeras import constraints, initializers, regularizers
+from torchkeras import config, constraints, initializers, regularizers
 from torchkeras.layers.attention import attention_utils as attention
 from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.layer import Layer
@@ -83,7 +83,10 @@ class BaseMultiHeadAttention(SeededRandomness, Layer):
         self._sliding_window = sliding_window
         if flash_attention and self._dropout > 0:
             raise invalid("dropout", "must be 0 when flash attention is enabled", dropout, owner)
-        self._flash_attention = flash_attention
+        # `None` follows `keras.config.disable_flash_attention()` (False keeps torch off the flash kernel).
+        self._flash_attention = (
+            config.is_flash_attention_enabled() if flash_attention is None else flash_attention
+        )
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
