@@ -11,13 +11,16 @@ ROWS = [
     ("torchkeras.utils", 1),
     ("torchkeras.ops", 1),
     ("torchkeras.mixed_precision", 1),
+    ("torchkeras.tree", 1),
     ("torchkeras.datasets", 1),
     ("torchkeras.activations", 2),
     ("torchkeras.initializers", 2),
     ("torchkeras.regularizers", 2),
     ("torchkeras.constraints", 2),
     ("torchkeras.layers", 3),  # files directly in layers/: the base
-    ("torchkeras.random", 3),  # its SeedGenerator state is a layer Variable
+    ("torchkeras.random", 3),
+    ("torchkeras.backend", 3),  # the namespace re-exports is_keras_tensor
+    ("torchkeras.backend.dtypes", 1),  # its SeedGenerator state is a layer Variable
     ("torchkeras.layers.core", 4),
     ("torchkeras.layers.convolutional", 4),
     ("torchkeras.layers.pooling", 4),

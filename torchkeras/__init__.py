@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -24,6 +25,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from torchkeras.layers.input_layer import Input  # noqa: E402
@@ -36,6 +38,7 @@ __all__ = [
     "Sequential",
     "__version__",
     "activations",
+    "backend",
     "callbacks",
     "config",
     "constraints",
@@ -52,5 +55,6 @@ __all__ = [
     "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
 ]

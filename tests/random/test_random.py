@@ -7,13 +7,14 @@ import torch
 import torchkeras as tk
 from torchkeras import random as tkr
 
+LOGITS = [[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]]
 CALLS = {
     "normal": lambda r, seed: r.normal((3, 4), mean=1.0, stddev=2.0, seed=seed),
     "uniform": lambda r, seed: r.uniform((3, 4), minval=-2.0, maxval=5.0, seed=seed),
     "uniform_scalar": lambda r, seed: r.uniform((), seed=seed),
     "randint": lambda r, seed: r.randint((3, 4), 0, 10, seed=seed),
     "truncated_normal": lambda r, seed: r.truncated_normal((40, 3), stddev=0.5, seed=seed),
-    "categorical": lambda r, seed: r.categorical(torch.tensor([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]]), 5, seed),
+    "categorical": lambda r, seed: r.categorical(LOGITS, 5, seed=seed),
     "dropout": lambda r, seed: r.dropout(torch.ones(4, 6), 0.4, seed=seed),
     "dropout_noise_shape": lambda r, seed: r.dropout(torch.ones(4, 6), 0.5, noise_shape=(None, 1), seed=seed),
     "shuffle": lambda r, seed: r.shuffle(torch.arange(24.0).reshape(4, 6), seed=seed),
