@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> float:
     predictions = model.predict(x_test[:5], verbose=0)
     print("predicted:", np.argmax(predictions, axis=-1), "true:", y_test[:5])
 
-    path = os.path.join(tempfile.mkdtemp(), "digits.keras")
+    # One safetensors file: config + weights, no extra needed ("digits.keras", Keras's own format,
+    # needs the h5 extra: pip install -e ".[h5]").
+    path = os.path.join(tempfile.mkdtemp(), "digits.safetensors")
     model.save(path)
     restored = keras.saving.load_model(path)
     same = np.allclose(restored.predict(x_test[:5], verbose=0), predictions, atol=1e-6)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -147,3 +150,63 @@ def test_accepted_model_paths(path):
 @pytest.mark.parametrize("path", ["m.weights.h5", "m.weights.safetensors"])
 def test_accepted_weights_paths(path):
     assert ModelCheckpoint(path, save_weights_only=True).filepath == path
+
+
+def _tiny_fit_model(library):
+    model = library.Sequential([library.Input((3,)), library.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+
+
+@pytest.mark.parametrize(
+    "path, kwargs",
+    [("m.keras", {}), ("w.weights.h5", {"save_weights_only": True}), ("{epoch}.keras", {})],
+)
+def test_h5_paths_without_h5py_fail_before_the_first_epoch(path, kwargs, tmp_path, monkeypatch):
+    import torchkeras as tk
+
+    monkeypatch.setitem(sys.modules, "h5py", None)  # `import h5py` now raises ImportError
+    epochs = []
+    record = tk.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
+    checkpoint = ModelCheckpoint(str(tmp_path / path), **kwargs)
+    with pytest.raises(ImportError, match=re.escape('pip install -e ".[h5]"')):
+        _tiny_fit_model(tk).fit(*_data(), epochs=2, callbacks=[checkpoint, record], verbose=0)
+    assert epochs == [] and os.listdir(tmp_path) == []
+
+
+def test_wrapped_module_whole_model_checkpoint_fails_before_training(tmp_path):
+    import torchkeras as tk
+
+    model = tk.Model(torch.nn.Sequential(torch.nn.Linear(3, 1)))
+    model.compile(optimizer="sgd", loss="mse")
+    before = [w.detach().clone() for w in model.weights]
+    checkpoint = ModelCheckpoint(str(tmp_path / "m.safetensors"))
+    with pytest.raises(ValueError, match=r"save_weights\(\)`, .*`export\(\)`.*save_weights_only=True"):
+        model.fit(*_data(), epochs=1, callbacks=[checkpoint], verbose=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.weights)) and os.listdir(tmp_path) == []
+    weights = ModelCheckpoint(str(tmp_path / "w.weights.safetensors"), save_weights_only=True)
+    model.fit(*_data(), epochs=1, callbacks=[weights], verbose=0)
+    assert os.listdir(tmp_path) == ["w.weights.safetensors"]
+
+
+def test_destination_checked_before_the_first_epoch(tmp_path):
+    import torchkeras as tk
+
+    (tmp_path / "dir.safetensors").mkdir()
+    with pytest.raises(OSError, match="non-directory filepath"):
+        _tiny_fit_model(tk).fit(
+            *_data(), epochs=1, callbacks=[ModelCheckpoint(str(tmp_path / "dir.safetensors"))], verbose=0
+        )
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError, match="is not a folder"):
+        _tiny_fit_model(tk).fit(
+            *_data(),
+            epochs=1,
+            callbacks=[ModelCheckpoint(str(tmp_path / "file" / "m.safetensors"))],
+            verbose=0,
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import types
 
 import pytest
 import torch
@@ -106,12 +108,15 @@ def test_verbose_1_single_epoch_has_no_header(capsys):
     assert len(lines) == 1 and lines[0].startswith("3/3 ")
 
 
-def test_verbose_1_unknown_steps(capsys):
+def test_verbose_1_unknown_steps(monkeypatch, capsys):
+    monkeypatch.setattr(progbar_module, "_dynamic_display", lambda: True)
     callback = ProgbarLogger()
     fit(callback, 1, steps=None)
-    lines = final_lines(capsys.readouterr().out)
-    assert lines[1].startswith("3/Unknown ")
-    assert lines[3].startswith("3/3 ")  # the first epoch taught the bar its length
+    out = capsys.readouterr().out
+    assert "\r      0/Unknown " in out  # live, as Keras: the count padded to 7 characters
+    lines = final_lines(out)
+    assert lines[1].startswith("3/3 ")  # the final line and later epochs use the count found
+    assert lines[3].startswith("3/3 ")
     assert callback.target == 3
 
 
@@ -143,6 +148,7 @@ def test_verbose_1_reads_logs_only_when_redrawing(monkeypatch, capsys):
     """With 60 ms between batches and a 0.1 s redraw interval, every second batch redraws."""
     clock = FakeClock(0.06)
     monkeypatch.setattr(progbar_module, "time", clock)
+    monkeypatch.setattr(progbar_module, "_dynamic_display", lambda: True)
     reads = []
     real = progbar_module.pythonify_logs
     monkeypatch.setattr(progbar_module, "pythonify_logs", lambda logs: reads.append(logs) or real(logs))
@@ -156,7 +162,7 @@ def test_verbose_1_reads_logs_only_when_redrawing(monkeypatch, capsys):
     callback.on_epoch_end(0, {"loss": 9.0})
     assert [float(logs["loss"]) for logs in reads] == [1.0, 3.0, 5.0, 7.0, 9.0, 9.0]
     draws = capsys.readouterr().out.split("\r")
-    assert [draw.split("/")[0] for draw in draws[1:]] == ["0", "2", "4", "6", "8", "10", "10"]
+    assert [draw.split("/")[0].strip() for draw in draws[1:]] == ["0", "2", "4", "6", "8", "10", "10"]
 
 
 def test_through_callback_list_with_tensor_logs(capsys):
@@ -171,3 +177,107 @@ def test_through_callback_list_with_tensor_logs(capsys):
     callbacks.on_epoch_end(0, {"loss": 0.5})
     callbacks.on_train_end()
     assert re.fullmatch(r"2/2 - \d+s - \d+(us|ms|s)/step - loss: 0.5000\n", capsys.readouterr().out)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LONG_EPOCH_LOGS = {
+    **{f"output_{i}_accuracy": 0.5 for i in range(4)},
+    "loss": 0.3,
+    **{f"val_output_{i}_accuracy": 0.25 for i in range(4)},
+    "val_loss": 0.35,
+}
+
+
+def shown(out):
+    """What a reader sees: colors removed, the last state of each line after carriage returns."""
+    return [ANSI.sub("", line.replace("\b", "")).split("\r")[-1].rstrip() for line in out.split("\n")[:-1]]
+
+
+def without_clock(line):
+    return re.sub(r" \d+s \d+(us|ms|s)/step", " Ts T/step", line)
+
+
+@pytest.mark.parametrize("steps", [3, None])
+@pytest.mark.parametrize("run", [fit, evaluate])
+def test_verbose_1_line_matches_keras(run, steps, keras, capsys):
+    run(keras.callbacks.ProgbarLogger(), 1, steps=steps)
+    theirs = [without_clock(line) for line in shown(capsys.readouterr().out)]
+    run(ProgbarLogger(), 1, steps=steps)
+    ours = [without_clock(line) for line in shown(capsys.readouterr().out)]
+    assert ours == theirs
+    assert "━" * 20 in ours[-1] or "/Unknown" in ours[-1]
+
+
+def long_fit(callback, epochs=2, steps=3):
+    callback.set_params({"verbose": 1, "epochs": epochs, "steps": steps})
+    callback.on_train_begin()
+    for epoch in range(epochs):
+        callback.on_epoch_begin(epoch)
+        for batch in range(steps):
+            callback.on_train_batch_end(batch, {k: v for k, v in LONG_EPOCH_LOGS.items() if "val" not in k})
+        callback.on_epoch_end(epoch, dict(LONG_EPOCH_LOGS))
+    callback.on_train_end()
+
+
+def every_metric_in(line):
+    return all(f" - {key}: " in line for key in LONG_EPOCH_LOGS)
+
+
+def test_at_80_columns_the_final_line_shows_every_metric(monkeypatch, capsys):
+    clock = FakeClock(0.2)  # every batch redraws
+    monkeypatch.setattr(progbar_module, "time", clock)
+    monkeypatch.setattr(progbar_module, "_dynamic_display", lambda: True)
+    monkeypatch.setattr(progbar_module, "_terminal_width", lambda: 80)
+    callback = ProgbarLogger()
+    callback.set_params({"verbose": 1, "epochs": 1, "steps": 3})
+    callback.on_train_begin()
+    callback.on_epoch_begin(0)
+    for batch in range(3):
+        clock.now += clock.step
+        callback.on_train_batch_end(batch, {k: v for k, v in LONG_EPOCH_LOGS.items() if "val" not in k})
+    callback.on_epoch_end(0, dict(LONG_EPOCH_LOGS))
+    out = capsys.readouterr().out
+    live, final = out.split("\n")[0].split("\r")[1:-1], shown(out)[-1]
+    assert live and all(len(ANSI.sub("", draw).rstrip()) <= 79 for draw in live)  # redraws in place
+    assert every_metric_in(final) and len(final) > 80  # printed in full: the terminal wraps it
+
+
+@pytest.mark.parametrize("where", ["pipe", "notebook"])
+def test_without_a_terminal_size_every_metric_shows(where, monkeypatch, capsys):
+    if where == "notebook":
+        monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    long_fit(ProgbarLogger())
+    out = capsys.readouterr().out
+    lines = shown(out)
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert every_metric_in(lines[1]) and every_metric_in(lines[3])
+    if where == "pipe":
+        assert "\r" not in out and len(out.splitlines()) == 4  # one final line per epoch, no redraws
+
+
+def test_verbose_2_prints_every_metric_in_one_line_per_epoch(capsys):
+    callback = ProgbarLogger()
+    callback.set_params({"verbose": 2, "epochs": 2, "steps": 3})
+    callback.on_train_begin()
+    for epoch in range(2):
+        callback.on_epoch_begin(epoch)
+        callback.on_epoch_end(epoch, dict(LONG_EPOCH_LOGS))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and every_metric_in(lines[1]) and every_metric_in(lines[3])
+
+
+def test_fit_through_a_pipe_shows_validation_metrics(capsys):
+    import numpy as np
+
+    import torchkeras as tk
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.integers(0, 2, 32)
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=8, epochs=2, validation_split=0.25, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("Epoch")] == ["Epoch 1/2", "Epoch 2/2"]
+    for line in (lines[1], lines[3]):
+        metrics = r" - accuracy: \S+ - loss: \S+ - val_accuracy: \S+ - val_loss: \S+"
+        assert re.fullmatch(r"3/3 ━{20} \d+s \d+(us|ms|s)/step" + metrics, line)

@@ -422,3 +422,29 @@ def test_decay_argument_is_ignored_with_warning():
         warnings.simplefilter("always")
         Adam(decay=0.1)
     assert any("decay" in str(w.message) for w in caught)
+
+
+def test_keras_optimizers_skip_torch_methods_that_import_dynamo(monkeypatch):
+    """torch's `add_param_group` / `zero_grad` import torch._dynamo on first use (~0.7 s, paid by
+    the first epoch); a Keras optimizer builds its group and clears gradients itself."""
+    import torchkeras as tk
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a torch.optim.Optimizer method that imports torch._dynamo was called")
+
+    monkeypatch.setattr(torch.optim.Optimizer, "add_param_group", refuse)
+    monkeypatch.setattr(torch.optim.Optimizer, "zero_grad", refuse)
+    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    before = [w.detach().clone() for w in model.weights]
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert all(not torch.equal(a, b) for a, b in zip(before, model.weights))
+    assert all(w.grad is not None for w in model.trainable_weights)  # the last step's gradients
+    model.optimizer.zero_grad(set_to_none=False)
+    assert all(not w.grad.any() for w in model.trainable_weights)
+    model.optimizer.zero_grad()
+    assert all(w.grad is None for w in model.trainable_weights)
+    param_group = model.optimizer.param_groups[0]
+    assert [id(p) for p in param_group["params"]] == [id(w) for w in model.trainable_weights]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -11,7 +12,6 @@ import pytest
 import torch
 
 import torchkeras as tk
-from torchkeras.saving import h5_io
 from torchkeras.utils.registry import _CUSTOM
 
 MODEL_FORMATS = ["keras", "safetensors"]
@@ -311,14 +311,14 @@ def test_overwrite_false_asks_first(tmp_path, monkeypatch):
 
 
 def test_without_h5py(tmp_path, monkeypatch):
-    def missing(purpose):
-        raise ImportError(f"{purpose} needs the optional `h5py` package. Install torchkeras's `h5` extra")
-
-    monkeypatch.setattr(h5_io, "require_h5py", missing)
+    monkeypatch.setitem(sys.modules, "h5py", None)  # `import h5py` now raises ImportError
     model, data = _functional()
-    with pytest.warns(UserWarning, match="h5py is not installed"):
+    # A `.keras` file is never written in a form Keras cannot read: it raises first, writes nothing.
+    with pytest.raises(ImportError, match=re.escape('`h5` extra (`pip install -e ".[h5]"`')):
         model.save(tmp_path / "m.keras")
-    _assert_same_predictions(model, tk.models.load_model(tmp_path / "m.keras"), data)
+    assert list(tmp_path.iterdir()) == []
+    model.save(tmp_path / "m.safetensors")
+    _assert_same_predictions(model, tk.models.load_model(tmp_path / "m.safetensors"), data)
     with pytest.raises(ImportError, match=r"`h5` extra"):
         model.save_weights(tmp_path / "w.weights.h5")
     (tmp_path / "k.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from typing import Any
@@ -77,6 +78,50 @@ class ModelCheckpoint(MonitorCallback):
             what = "with `save_weights_only=True` " if save_weights_only else ""
             raise invalid(
                 "filepath", f"{what}must end in one of {suffixes}", self.filepath, "ModelCheckpoint"
+            )
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Checks, before the first epoch, everything a save will need: the optional h5py for
+        `.keras` / `.weights.h5` files, a destination that is not a directory, and (whole-model
+        saving) a model that has a config."""
+        if self.filepath.endswith((".keras", ".h5")):
+            try:
+                importlib.import_module("h5py")
+            except ImportError:
+                raise ImportError(
+                    f"ModelCheckpoint: saving to {self.filepath!r} needs the optional `h5py` package. "
+                    'Install torchkeras\'s `h5` extra (`pip install -e ".[h5]"` from a checkout) or '
+                    "`pip install h5py`, or save to a `.safetensors` path instead."
+                ) from None
+        if "{" not in self.filepath and os.path.isdir(self.filepath):
+            raise OSError(
+                "Please specify a non-directory filepath for ModelCheckpoint. "
+                f"Filepath used is an existing directory: {self.filepath}"
+            )
+        self._check_directory()
+        get_config = getattr(self.model, "get_config", None)
+        if not self.save_weights_only and get_config is not None:
+            try:
+                get_config()
+            except NotImplementedError as error:
+                raise ValueError(
+                    f"ModelCheckpoint cannot save the whole model: {error} Pass "
+                    "`save_weights_only=True` with a `.weights.safetensors` path."
+                ) from None
+
+    def _check_directory(self) -> None:
+        """The nearest existing folder of the (unformatted part of the) path must be writable."""
+        directory = os.path.dirname(self.filepath.split("{", 1)[0]) or "."
+        while not os.path.exists(directory):
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent or "."
+        if not os.path.isdir(directory):
+            raise OSError(f"ModelCheckpoint: {directory!r} in filepath={self.filepath!r} is not a folder.")
+        if not os.access(directory, os.W_OK):
+            raise PermissionError(
+                f"ModelCheckpoint: cannot write in {directory!r} (filepath={self.filepath!r})."
             )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

@@ -119,6 +119,13 @@ class Sequential(Model):
         if layers is None:
             layers = tuple(self.layers)  # cached until add / pop: `layers` builds a list each time
             object.__setattr__(self, "_run_layers", layers)
+        if self._layers and isinstance(self._layers[0], InputLayer):
+            expected = self._layers[0].batch_shape
+            if isinstance(inputs, torch.Tensor) and inputs.ndim != len(expected):
+                raise ValueError(
+                    f"Sequential '{self.name}' expects inputs of shape {tuple(expected)}. "
+                    f"Received: inputs.shape={tuple(inputs.shape)}."
+                )
         x = inputs
         for layer in layers:
             x = layer(x)

@@ -85,6 +85,6 @@ class WrappedModule(Model):
     def get_config(self) -> dict:
         raise NotImplementedError(
             f"Model '{self.name}' wraps a plain torch module ({type(self.module).__name__}), which has "
-            "no Keras config. Save its weights with `save_weights()`, or write it as a registered "
-            "Layer subclass to save the whole model."
+            "no Keras config. Save its weights with `save_weights()`, a self-contained program with "
+            "`export()`, or write it as a registered Layer subclass to save the whole model."
         )

@@ -32,7 +32,7 @@ def require_h5py(purpose: str) -> Any:
     except ImportError:
         raise ImportError(
             f"{purpose} needs the optional `h5py` package. Install torchkeras's `h5` extra "
-            "(`pip install -e '.[h5]'` from a checkout) or `pip install h5py`."
+            '(`pip install -e ".[h5]"` from a checkout) or `pip install h5py`.'
         ) from None
     return h5py
 

@@ -1,8 +1,8 @@
 """Saving and loading models and weights: the file formats, chosen by the file name.
 
 - `model.save("m.keras")`: Keras 3's archive (`config.json`, `metadata.json`, `model.weights.h5`),
-  which Keras itself loads. Without the optional h5py, the weights go in as
-  `model.weights.safetensors` (torchkeras reads it; Keras needs the h5 extra).
+  which Keras itself loads. It needs the optional h5py (the `h5` extra): without it, saving raises
+  before writing anything, so no `.keras` file is ever one that Keras cannot read.
 - `model.save("m.safetensors")`: one safetensors file; the config JSON is in its `__metadata__`.
 - `model.save_weights("w.weights.safetensors")` (native) or `"w.weights.h5"` (Keras's layout,
   needs h5py); `load_weights` also reads `.keras` archives and plain `state_dict()` safetensors.
@@ -19,7 +19,6 @@ import io
 import json
 import os
 import sys
-import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -100,17 +99,18 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
             "Invalid filepath extension for saving: use `.keras` (Keras 3's format) or `.safetensors` "
             f"(one safetensors file).{hint} Received: filepath={path}"
         )
+    if kind == "keras":
+        h5_io.require_h5py("Saving a `.keras` file (its weights are Keras's `model.weights.h5`)")
     if not _proceed(path, overwrite):
         return
     config_json = json.dumps(serialization.serialize_keras_object(model))
     groups, names = collect_state(model, include_optimizer)
     if kind == "keras":
-        weights_name, weights = _archive_weights(groups, names)
         payload: Any = keras_archive.write_archive(
             [
                 ("metadata.json", _metadata_json().encode()),
                 ("config.json", config_json.encode()),
-                (weights_name, weights),
+                ("model.weights.h5", h5_io.write_h5(groups, names)),
             ]
         )
     else:
@@ -132,20 +132,6 @@ def _metadata_json() -> str:
     return json.dumps(
         {"keras_version": _KERAS_FORMAT_VERSION, "torchkeras_version": version, "date_saved": date}
     )
-
-
-def _archive_weights(groups: dict, names: dict) -> tuple[str, bytes]:
-    try:
-        return "model.weights.h5", h5_io.write_h5(groups, names)
-    except ImportError:
-        warnings.warn(
-            "h5py is not installed: the .keras archive holds its weights as model.weights.safetensors, "
-            "which torchkeras reads but Keras does not. Install the `h5` extra for Keras-readable files.",
-            stacklevel=4,
-        )
-        return "model.weights.safetensors", b"".join(
-            bytes(chunk) for chunk in safetensors_io.encode(_flatten(groups))
-        )
 
 
 def _flatten(groups: Mapping[str, Mapping[str, torch.Tensor]]) -> dict[str, torch.Tensor]:

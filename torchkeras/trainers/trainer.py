@@ -24,6 +24,7 @@ from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from torchkeras.trainers.data import (
     WithClassWeights,
     batch_size_of,
+    check_loop_arguments,
     class_weights_to_sample_weights,
     data_device,
     looks_like_arrays,
@@ -395,13 +396,24 @@ class Trainer(Placement):
             epochs = config.max_epochs()
         if x is None:
             raise ValueError("`x` must be provided to `fit()`.")
+        check_loop_arguments(
+            epochs,
+            initial_epoch,
+            batch_size,
+            steps_per_epoch,
+            validation_steps,
+            validation_batch_size,
+            validation_freq,
+        )
         if class_weight is not None and sample_weight is not None:
             raise ValueError("Pass either `class_weight` or `sample_weight` to `fit()`, not both.")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         sharded = self._start_distributed()
         device = self._training_device()
-        data = make_data(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device)
+        data = make_data(
+            x, y, sample_weight, batch_size, steps_per_epoch, shuffle, device, keep_position=True
+        )
         if class_weight is not None:
             data = WithClassWeights(data, class_weight)
         validation = self._validation_source(
@@ -469,6 +481,7 @@ class Trainer(Placement):
         last = (data.num_batches or 0) - 1
         begin = getattr(callbacks, f"on_{mode}_batch_begin")
         end = getattr(callbacks, f"on_{mode}_batch_end")
+        ended = True
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
@@ -477,10 +490,13 @@ class Trainer(Placement):
                 begin(step)
             logs = self._step_function(mode)(batch)
             steps += 1
-            if (step + 1) % every == 0 or step == last:
+            ended = (step + 1) % every == 0 or step == last
+            if ended:
                 end(step, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
             if mode == "train" and self.stop_training:
                 break
+        if not ended:  # a source shorter than announced (or of unknown length) ended mid-group
+            end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
         return logs, steps
 
     def _epoch_results(self, logs: Any) -> dict[str, Any]:
@@ -512,9 +528,15 @@ class Trainer(Placement):
     ) -> Any:
         if validation_data is None:
             return None
+        if isinstance(validation_data, (tuple, list)) and not 1 <= len(validation_data) <= 3:
+            raise ValueError(
+                "`validation_data` must be `(x_val, y_val)`, `(x_val, y_val, sample_weight_val)` or a "
+                f"dataset / generator. Received: a {type(validation_data).__name__} of "
+                f"{len(validation_data)} elements."
+            )
         if (
             isinstance(validation_data, (tuple, list))
-            and len(validation_data) in (2, 3)
+            and len(validation_data) in (1, 2, 3)
             and not hasattr(validation_data, "__next__")
             and looks_like_arrays(validation_data)
         ):

@@ -57,6 +57,8 @@ def to_tensor(value: Any, dtype: torch.dtype | None = None, device: Any = None) 
         )
     if dtype is None and array.dtype == np.float64:
         dtype = config.torch_dtype(None)
+    if any(stride < 0 for stride in array.strides):  # torch cannot view negative strides (x[::-1])
+        array = array.copy()
     return torch.as_tensor(array, dtype=dtype, device=device)
 
 
