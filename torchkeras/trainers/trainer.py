@@ -19,7 +19,7 @@ from torchkeras import optimizers
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context, weight_count
-from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics, declared_output_names
 from torchkeras.trainers.data import (
     WithClassWeights,
     batch_size_of,
@@ -94,7 +94,7 @@ class Trainer(Placement):
             )
         # Everything is checked before anything is assigned: a compile that raises changes nothing.
         resolved_optimizer = optimizers.get(optimizer)
-        output_names = self._output_names()
+        output_names = declared_output_names(self)
         compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         has_metrics = metrics is not None or weighted_metrics is not None
         compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
@@ -121,13 +121,6 @@ class Trainer(Placement):
             "jit_compile": jit_compile,
         }
         self.compiled = True
-
-    def _output_names(self) -> list[str]:
-        names = getattr(self, "output_names", None)
-        try:
-            return list(names) if names else ["output"]
-        except (TypeError, AttributeError):
-            return ["output"]
 
     def _assert_compiled(self, method: str) -> None:
         if not self.compiled:
