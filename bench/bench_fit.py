@@ -7,11 +7,21 @@ through a plain loop. Reported: seconds per epoch for both and the ratio torchke
 
     python bench/bench_fit.py            # all workloads
     python bench/bench_fit.py --quick    # smaller, for CI smoke runs
+    python bench/bench_fit.py --jit      # also fit with `jit_compile=True` (torch.compile)
+
+Also reported: what `import torchkeras` adds to `import torch` (fresh subprocesses, bytecode
+cached) and the cost of one layer call against the same torch module call. On a shared machine
+single timings are noisy: ratios are of the same run, and `--jit` prints the range of the ratios
+of interleaved repeats.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,6 +133,31 @@ def lstm_torch(vocab: int) -> torch.nn.Module:
     return Net()
 
 
+def encoder_keras(vocab: int, steps: int) -> keras.Model:
+    """A one-block transformer encoder (post-norm, as `torch.nn.TransformerEncoderLayer`)."""
+    L = keras.layers
+    tokens = keras.Input((steps,), dtype="int64")
+    x = L.Embedding(vocab, 64)(tokens)
+    x = L.LayerNormalization(epsilon=1e-5)(L.Add()([x, L.MultiHeadAttention(4, 16)(x, x)]))
+    ffn = L.Dense(64)(L.Dense(128, activation="relu")(x))
+    x = L.LayerNormalization(epsilon=1e-5)(L.Add()([x, ffn]))
+    return keras.Model(tokens, L.Dense(2)(L.GlobalAveragePooling1D()(x)))
+
+
+def encoder_torch(vocab: int) -> torch.nn.Module:
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocab, 64)
+            self.block = torch.nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+            self.head = torch.nn.Linear(64, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.block(self.embedding(x)).mean(1))
+
+    return Net()
+
+
 def hand_written_epoch(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -177,6 +212,11 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def seconds(function: Callable[[], object]) -> float:
+    """Wall time of one call (device work included)."""
+    return timed(function)
+
+
 def best_time(function: Callable[[], object], repeats: int) -> float:
     return first_and_best_time(function, repeats)[1]
 
@@ -200,6 +240,78 @@ def _peak_memory_mib() -> float | None:
 def _synchronize() -> None:
     if torch.cuda.is_available():
         torch.cuda.synchronize()
+
+
+def ratio_range(
+    ours: Callable[[], object], theirs: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """(min, max) over `repeats` interleaved pairs of the ratio ours / theirs (after a warm-up)."""
+    ours()
+    theirs()
+    ratios = []
+    for _ in range(repeats):
+        ratios.append(seconds(ours) / seconds(theirs))
+    return min(ratios), max(ratios)
+
+
+def jit_fit_ratios(workload: Workload, repeats: int, device: torch.device) -> tuple[float, float]:
+    """`fit` with `jit_compile=True` against the eager hand-written loop: the range of ratios."""
+    x = torch.as_tensor(workload.x, device=device)
+    y = torch.as_tensor(workload.y, device=device)
+    size = workload.batch_size
+    torch.manual_seed(0)
+    reference = workload.make_torch().to(device)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3, eps=1e-7, foreach=True)
+    model = workload.make_keras()
+    model.to(device)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        jit_compile=True,
+    )
+    return ratio_range(
+        lambda: model.fit(x, y, batch_size=size, epochs=1, verbose=0),
+        lambda: hand_written_epoch(reference, optimizer, x, y, size),
+        repeats,
+    )
+
+
+def import_seconds(repeats: int) -> tuple[float, float]:
+    """(import torch, then what import torchkeras adds) in fresh interpreters, best of `repeats`, with
+    the bytecode cached (as in an installed package) in a private folder."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="tk-bench-pyc-"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    code = (
+        "import time; s = time.perf_counter(); import torch; t = time.perf_counter(); "
+        "import torchkeras; print(t - s, time.perf_counter() - t)"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    runs = []
+    for _ in range(repeats + 1):  # the first run writes the bytecode cache
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True)
+        runs.append(tuple(float(v) for v in out.stdout.split()))
+    return min(r[0] for r in runs[1:]), min(r[1] for r in runs[1:])
+
+
+def layer_call_microseconds(device: torch.device, calls: int = 2000) -> tuple[float, float]:
+    """One call of a built `Dense` against one call of the same `torch.nn.Linear` (microseconds):
+    the fixed cost of the layer call (per-thread context, training flag, dtype check)."""
+    dense = keras.layers.Dense(16)
+    x = torch.ones(8, 16, device=device)
+    dense(x)
+    dense.to(device)
+    linear = torch.nn.Linear(16, 16).to(device)
+
+    def loop(function: Callable[[torch.Tensor], object]) -> Callable[[], None]:
+        def run_calls() -> None:
+            with torch.no_grad():
+                for _ in range(calls):
+                    function(x)
+
+        return run_calls
+
+    return best_time(loop(dense), 3) / calls * 1e6, best_time(loop(linear), 3) / calls * 1e6
 
 
 def run(workload: Workload, repeats: int, wrapped: bool, device: torch.device) -> dict[str, object]:
@@ -285,6 +397,16 @@ def workloads(quick: bool) -> list[Workload]:
                 "lstm", lambda: lstm_keras(vocab, steps), lambda: lstm_torch(vocab), tokens, token_labels, 64
             )
         )
+    found.append(
+        Workload(
+            "transformer",
+            lambda: encoder_keras(vocab, 32),
+            lambda: encoder_torch(vocab),
+            tokens[:, :32],
+            token_labels,
+            64,
+        )
+    )
     return found
 
 
@@ -295,12 +417,17 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="comma-separated workload names")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--jit", action="store_true", help="also time fit with jit_compile=True")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
+    torch_import, with_torchkeras = import_seconds(repeats)
+    print(f"import torch {torch_import:.3f} s; import torchkeras adds {with_torchkeras:.3f} s")
+    ours_call, torch_call = layer_call_microseconds(device)
+    print(f"layer call {ours_call:.1f} us (Dense) vs {torch_call:.1f} us (torch.nn.Linear)")
     header = f"{'workload':<22}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'eval ratio':>12}"
     print(header + f"{'predict ratio':>15}{'1st epoch +s':>14}{'peak MiB ours/torch':>22}")
     for workload in workloads(args.quick):
@@ -319,6 +446,10 @@ def main() -> None:
                 f"{result['first_epoch_extra']:>14.3f}{peak:>22}",
                 flush=True,
             )
+        if args.jit and workload.name in ("mlp", "cnn", "transformer"):
+            low, high = jit_fit_ratios(workload, repeats, device)
+            label = workload.name + " (jit)"
+            print(f"{label:<18}{'':>24}{low:>6.3f}-{high:.3f}  (fit, jit_compile=True / torch)")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,22 @@
-"""Built-in activation functions, written with torch ops only.
+"""Built-in activation functions.
 
-Every function goes through `torch` / `torch.nn.functional` calls (never tensor methods or Python
-branches on values), so it also works on symbolic tensors that implement `__torch_function__`.
-Array-likes (lists, NumPy arrays) are converted to tensors first, as Keras does.
+Where `torchkeras.ops` has the function (softmax, sigmoid, gelu, ...), the activation calls it:
+one formula per concept, Keras's activation defaults on top. The others are written here with
+`torch` / `torch.nn.functional` calls (never tensor methods or Python branches on values), so
+they also work on symbolic tensors that implement `__torch_function__`. Array-likes (lists,
+NumPy arrays) are converted as `ops` converts them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from torchkeras.utils import nest
+from torchkeras.ops import nn as nn_ops
+from torchkeras.ops._convert import tensor as _tensor  # Keras's activations convert as ops do
 
 __all__ = [
     "celu",
@@ -53,28 +56,6 @@ __all__ = [
 Axis = int | Sequence[int] | None
 
 
-def _tensor(x: Any) -> Any:
-    """Returns `x` untouched if torch can dispatch on it, else `x` as a tensor (floatx for floats)."""
-    if isinstance(x, torch.Tensor) or hasattr(type(x), "__torch_function__"):
-        return x
-    return nest.to_tensor(x)
-
-
-def _over_axes(fn: Callable[..., Any], x: Any, axis: Axis) -> Any:
-    """Applies a `dim`-wise normalizer `fn` over one axis, several axes, or all axes (`None`)."""
-    if axis is None:
-        return torch.reshape(fn(torch.reshape(x, (-1,)), dim=-1), tuple(x.shape))
-    if isinstance(axis, int):
-        return fn(x, dim=axis)
-    reduced = sorted(a % x.ndim for a in axis)
-    kept = [d for d in range(x.ndim) if d not in reduced]
-    moved = torch.permute(x, (*kept, *reduced))
-    flat = torch.reshape(moved, (*[x.shape[d] for d in kept], -1))
-    out = torch.reshape(fn(flat, dim=-1), tuple(moved.shape))
-    order = kept + reduced
-    return torch.permute(out, tuple(sorted(range(x.ndim), key=order.__getitem__)))
-
-
 def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Any:
     """Rectified linear unit, with Keras's optional leak, cap and threshold.
 
@@ -106,12 +87,12 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
     """Leaky ReLU: `x` if `x >= 0`, else `negative_slope * x` (default slope 0.2, as Keras)."""
-    return F.leaky_relu(_tensor(x), negative_slope)
+    return nn_ops.leaky_relu(x, negative_slope)
 
 
 def relu6(x: Any) -> Any:
     """ReLU capped at 6: `min(max(x, 0), 6)`."""
-    return F.relu6(_tensor(x))
+    return nn_ops.relu6(x)
 
 
 def softmax(x: Any, axis: Axis = -1) -> Any:
@@ -119,17 +100,17 @@ def softmax(x: Any, axis: Axis = -1) -> Any:
 
     Each slice along `axis` becomes a probability distribution (values in `[0, 1]` summing to 1).
     """
-    return _over_axes(F.softmax, _tensor(x), axis)
+    return nn_ops.softmax(x, axis)
 
 
 def log_softmax(x: Any, axis: Axis = -1) -> Any:
     """Log of the softmax along `axis`, computed stably as `x - logsumexp(x)`."""
-    return _over_axes(F.log_softmax, _tensor(x), axis)
+    return nn_ops.log_softmax(x, axis)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
     """Exponential linear unit: `x` if `x > 0`, else `alpha * (exp(x) - 1)`."""
-    return F.elu(_tensor(x), alpha)
+    return nn_ops.elu(x, alpha)
 
 
 def selu(x: Any) -> Any:
@@ -137,7 +118,7 @@ def selu(x: Any) -> Any:
 
     Pair it with the `lecun_normal` initializer and `AlphaDropout`.
     """
-    return F.selu(_tensor(x))
+    return nn_ops.selu(x)
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
@@ -147,12 +128,12 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
 
 def softplus(x: Any) -> Any:
     """Softplus, `log(exp(x) + 1)`."""
-    return F.softplus(_tensor(x))
+    return nn_ops.softplus(x)
 
 
 def softsign(x: Any) -> Any:
     """Softsign, `x / (abs(x) + 1)`."""
-    return F.softsign(_tensor(x))
+    return nn_ops.softsign(x)
 
 
 def squareplus(x: Any, b: float = 4) -> Any:
@@ -170,7 +151,7 @@ def sparse_plus(x: Any) -> Any:
 
 def silu(x: Any) -> Any:
     """SiLU, also called swish: `x * sigmoid(x)`."""
-    return F.silu(_tensor(x))
+    return nn_ops.silu(x)
 
 
 def gelu(x: Any, approximate: bool = False) -> Any:
@@ -180,7 +161,7 @@ def gelu(x: Any, approximate: bool = False) -> Any:
         x: input tensor.
         approximate: if `True`, use the tanh approximation; by default the exact `erf` form.
     """
-    return F.gelu(_tensor(x), approximate="tanh" if approximate else "none")
+    return nn_ops.gelu(x, approximate)
 
 
 def glu(x: Any, axis: int = -1) -> Any:
@@ -220,12 +201,12 @@ def threshold(x: Any, threshold: float, default_value: float) -> Any:
 
 def sigmoid(x: Any) -> Any:
     """Sigmoid, `1 / (1 + exp(-x))`: values in `(0, 1)`."""
-    return torch.sigmoid(_tensor(x))
+    return nn_ops.sigmoid(x)
 
 
 def log_sigmoid(x: Any) -> Any:
     """Log of the sigmoid, `-softplus(-x)`, computed stably."""
-    return F.logsigmoid(_tensor(x))
+    return nn_ops.log_sigmoid(x)
 
 
 def sparse_sigmoid(x: Any) -> Any:
@@ -237,12 +218,12 @@ def sparse_sigmoid(x: Any) -> Any:
 
 def hard_sigmoid(x: Any) -> Any:
     """Hard sigmoid, a piecewise-linear sigmoid: `x / 6 + 0.5` clipped to `[0, 1]`."""
-    return F.hardsigmoid(_tensor(x))
+    return nn_ops.hard_sigmoid(x)
 
 
 def hard_silu(x: Any) -> Any:
     """Hard SiLU (hard swish): `x * hard_sigmoid(x)`, i.e. 0 below -3, `x` above 3."""
-    return F.hardswish(_tensor(x))
+    return nn_ops.hard_silu(x)
 
 
 def exponential(x: Any) -> Any:

@@ -1,20 +1,39 @@
-"""The state shared by nested layer calls: training flag, depth, the losses' generation, and a
-count of the weights created so far (so callers can cache facts about a model's weights)."""
+"""The state shared by nested layer calls, kept per thread.
+
+`call_context` holds what the layers of one (possibly nested) call need to agree on: how deep
+the call is and the training flag of the outermost call. It is a `threading.local`, so several
+threads may call one model at once (one training, others serving `predict`) without seeing
+each other's flags. `torch.compile` traces it like any object; nothing in it changes from one
+step to the next, so compiled steps are not recompiled.
+
+`weight_count` counts the weights created in the process, so callers can cache facts about a
+model's weights until a new one appears.
+"""
 
 from __future__ import annotations
 
-__all__ = ["CallContext", "call_context"]
+import threading
+
+__all__ = ["CallContext", "WeightCount", "call_context", "weight_count"]
 
 
-class CallContext:
-    """State of the current (possibly nested) layer call, shared by all layers."""
+class CallContext(threading.local):
+    """State of the current thread's layer call (each thread sees its own attributes)."""
 
     def __init__(self) -> None:
-        self.depth = 0  # how many layer calls are on the stack
+        self.depth = 0  # how many layer calls are on this thread's stack
         self.training: bool | None = None  # the training flag of the outermost call
-        self.generation = 0  # incremented at each outermost call; dates `add_loss` losses
-        self.loss_generation = -1  # the generation in which `add_loss` was last used
-        self.weights_created = 0  # incremented by every `add_weight`
+        # Whether a layer called `add_loss` in this thread (ever): only then does an outermost
+        # call clear the losses of its layers, and `fit` look for them.
+        self.losses_added = False
+
+
+class WeightCount:
+    """A process-wide count of the weights created by `add_weight` (any thread)."""
+
+    def __init__(self) -> None:
+        self.created = 0
 
 
 call_context = CallContext()
+weight_count = WeightCount()

@@ -18,7 +18,7 @@ import torch
 
 from torchkeras import config, constraints, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
-from torchkeras.layers.call_context import call_context
+from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.layers.introspection import (
     EXTRA_INIT_KWARGS,
     capture_init_arguments,
@@ -125,7 +125,6 @@ class Layer(torch.nn.Module):
         self._input_shape_arg = declared_input_shape(kwargs)
         self._initial_weights = kwargs.get("weights")
         self._losses: list[torch.Tensor] = []
-        self._losses_generation = -1
         self._inbound_nodes: list[Node] = []
         self._build_shapes: Any = None
         self._build_device: torch.device | None = None
@@ -200,7 +199,7 @@ class Layer(torch.nn.Module):
         else:
             self.register_buffer(key, variable)
         self.__dict__.setdefault("_unclaimed_keys", set()).add(key)
-        call_context.weights_created += 1
+        weight_count.created += 1
         return variable
 
     add_variable = add_weight
@@ -346,20 +345,22 @@ class Layer(torch.nn.Module):
     # ----------------------------------------------------------------------------- losses
 
     def add_loss(self, loss: Any) -> None:
-        """Adds a scalar loss (e.g. an activity penalty) for the current call."""
-        generation = call_context.generation
-        if self._losses_generation != generation:
-            self._losses = []
-            self._losses_generation = generation
+        """Adds a scalar loss (e.g. an activity penalty); kept until this layer's next outermost call."""
         self._losses.append(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
-        call_context.loss_generation = generation
+        call_context.losses_added = True
+
+    def _clear_losses(self) -> None:
+        """Forgets the losses added by this layer and its sublayers (at an outermost call, as Keras)."""
+        for module in self.modules():
+            if isinstance(module, Layer) and module._losses:
+                module._losses = []
 
     @property
     def losses(self) -> list[torch.Tensor]:
         """Losses added during the last call plus the weight-regularization penalties."""
         losses: list[torch.Tensor] = []
         for module in self.modules():
-            if isinstance(module, Layer) and module._losses_generation == call_context.generation:
+            if isinstance(module, Layer):
                 losses.extend(module._losses)
         for weight in self.trainable_weights:
             regularizer = getattr(weight, "regularizer", None)
@@ -459,8 +460,8 @@ class Layer(torch.nn.Module):
         if not self.built:
             self._build_from_call(args, kwargs)
         saved_training = context.training
-        if not context.depth:
-            context.generation += 1
+        if not context.depth and context.losses_added:
+            self._clear_losses()
         context.depth += 1
         context.training = bool(training)
         try:

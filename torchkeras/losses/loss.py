@@ -46,6 +46,8 @@ def scalar_tensor(value: float, dtype: torch.dtype) -> torch.Tensor:
     Wrapping a Python number in a tensor costs more than the tiny op it feeds, and a 0-d CPU
     tensor is accepted by ops on any device (as a scalar, with no copy and no sync).
     """
+    if torch.compiler.is_compiling():  # a compiled step would guard on the cache's contents
+        return torch.tensor(value, dtype=dtype)
     key = (value, dtype)
     tensor = _SCALARS.get(key)
     if tensor is None:

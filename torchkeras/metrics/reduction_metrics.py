@@ -162,6 +162,9 @@ class Mean(Metric):
     def _add_count(self, increment: float, as_tensor: torch.Tensor | None = None) -> None:
         """Adds a number known on the host to `count`, keeping track of the count's sign."""
         count = self.count
+        if torch.compiler.is_compiling():  # a compiled step cannot read versions: no note
+            count.add_(increment if as_tensor is None else as_tensor)
+            return
         note = getattr(count, "_sign_note", None)
         current = note is not None and note[0] == count._version
         if as_tensor is None:

@@ -16,7 +16,7 @@ from torchkeras import metrics as metrics_module
 from torchkeras.losses.torch_loss import TorchLoss, is_torch_loss
 from torchkeras.utils.nest import flatten
 
-__all__ = ["CompileLoss", "CompileMetrics", "match_outputs"]
+__all__ = ["CompileLoss", "CompileMetrics", "declared_output_names", "match_outputs", "output_names_for"]
 
 
 def _binary_or_sparse(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[bool, bool]:
@@ -27,6 +27,27 @@ def _binary_or_sparse(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[bool,
     is_binary = pred_last == 1
     is_sparse = true_rank < pred_rank or (true_last == 1 and pred_last > 1)
     return is_binary, is_sparse
+
+
+def declared_output_names(model: Any) -> list[str]:
+    """The output names a model declares (`model.output_names`), or `["output"]` when it has none."""
+    try:
+        names = getattr(model, "output_names", None)
+        return list(names) if names else ["output"]
+    except (TypeError, AttributeError):
+        return ["output"]
+
+
+def output_names_for(declared: list[str], y_pred: Any) -> list[str]:
+    """The names of the outputs in `y_pred`, the one rule for losses and metrics: a dict's keys;
+    the `declared` names when they count the outputs; else `"output"` for one output and
+    `"output_0"`, `"output_1"`, ... for several."""
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    count = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+    if len(declared) == count:
+        return list(declared)
+    return [f"output_{i}" for i in range(count)] if count > 1 else ["output"]
 
 
 def match_outputs(spec: Any, output_names: list[str], argument: str) -> list[Any]:
@@ -145,7 +166,7 @@ class CompileLoss:
             _check_loss(identifier)  # bad specs fail at compile time, not in fit
 
     def build(self, y_true: Any, y_pred: Any) -> None:
-        self.output_names = self._names_for(y_pred)
+        self.output_names = output_names_for(self.output_names, y_pred)
         specs = match_outputs(self.spec, self.output_names, "loss")
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")
@@ -162,14 +183,6 @@ class CompileLoss:
                 for w in match_outputs(self.loss_weights, self.output_names, "loss_weights")
             ]
         self.built = True
-
-    def _names_for(self, y_pred: Any) -> list[str]:
-        if isinstance(y_pred, dict):
-            return list(y_pred)
-        count = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
-        if len(self.output_names) == count:
-            return self.output_names
-        return [f"output_{i}" for i in range(count)] if count > 1 else ["output"]
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[torch.Tensor, list]:
         """Returns `(total_loss, per_output_losses)`; entries are None for outputs without loss."""
@@ -287,19 +300,11 @@ class CompileMetrics:
         self.weighted_per_output = self._expand(self.weighted_spec, trues, preds)
         self.built = True
 
-    def names_for(self, y_pred: Any) -> list[str]:
-        """The output names for these predictions (a dict's keys, `output_i` for other counts)."""
-        if isinstance(y_pred, dict):
-            return list(y_pred)
-        if isinstance(y_pred, (list, tuple)) and len(self.output_names) != len(y_pred):
-            return [f"output_{i}" for i in range(len(y_pred))]
-        return self.output_names
-
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if y_true is None:
             return
         if not self.built:
-            self.build(y_true, y_pred, self.names_for(y_pred))
+            self.build(y_true, y_pred, output_names_for(self.output_names, y_pred))
         tensors = isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor)
         if len(self.per_output) == 1 and tensors:
             for metric in self.per_output[0]:  # the common case

@@ -11,7 +11,6 @@ to the device one at a time. `DataSource` bounds every kind of source by `steps`
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Iterator

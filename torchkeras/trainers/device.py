@@ -7,8 +7,6 @@ from typing import Any
 
 import torch
 
-from torchkeras import mixed_precision
-
 __all__ = ["Placement", "default_device"]
 
 
@@ -24,7 +22,8 @@ def default_device() -> torch.device:
 
 class Placement:
     """Mixin of `Trainer`: the model's device (an unplaced model moves to the best device once,
-    `model.to(...)` pins it) and the mixed-precision policy's autocast and gradient scaler."""
+    `model.to(...)` pins it) and its dtype policy's autocast and gradient scaler (`compile()`
+    decides whether gradients are scaled: `"mixed_float16"` with `auto_scale_loss`)."""
 
     def to(self, *args: Any, **kwargs: Any) -> Any:
         self._device_pinned = True
@@ -59,14 +58,15 @@ class Placement:
         return device
 
     def _autocast(self, device: torch.device) -> Any:
-        dtype = mixed_precision.global_policy().autocast_dtype()
+        """The step's one autocast context, from the model's own dtype policy (resolved when the
+        policy was set, so nothing is looked up per step)."""
+        dtype = self._autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(device.type, dtype=dtype)
 
     def _scaler(self, device: torch.device) -> Any:
-        policy = mixed_precision.global_policy()
-        if policy.name != "mixed_float16" or not self._auto_scale_loss:
+        if not self._scale_gradients:
             return None
         if self._grad_scaler is None:
             self._grad_scaler = torch.amp.GradScaler(device.type)

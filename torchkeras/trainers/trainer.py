@@ -18,9 +18,9 @@ from torchkeras import config, optimizers
 from torchkeras import metrics as metrics_module
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
-from torchkeras.layers.call_context import call_context
+from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.trainers import distributed
-from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics, declared_output_names
 from torchkeras.trainers.data import (
     WithClassWeights,
     batch_size_of,
@@ -61,6 +61,7 @@ class Trainer(Placement):
         self._device_pinned = False
         self._grad_scaler: Any = None
         self._auto_scale_loss = True
+        self._scale_gradients = False
         self._step_functions: dict[str, Any] = {}
         # The output entry the compiled loss, metrics and `predict` use (see `model_outputs`).
         self.prediction_key: str | None = None
@@ -145,7 +146,7 @@ class Trainer(Placement):
             )
         # Everything is checked before anything is assigned: a compile that raises changes nothing.
         resolved_optimizer = optimizers.get(optimizer)
-        output_names = self._output_names()
+        output_names = declared_output_names(self)
         compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         has_metrics = metrics is not None or weighted_metrics is not None
         compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) if has_metrics else None
@@ -158,6 +159,7 @@ class Trainer(Placement):
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile is True
         self._auto_scale_loss = auto_scale_loss
+        self._scale_gradients = auto_scale_loss and self.dtype_policy == "mixed_float16"
         self._step_functions = {}
         self._grad_scaler = None
         self._compile_config = {
@@ -171,13 +173,6 @@ class Trainer(Placement):
             "jit_compile": jit_compile,
         }
         self.compiled = True
-
-    def _output_names(self) -> list[str]:
-        names = getattr(self, "output_names", None)
-        try:
-            return list(names) if names else ["output"]
-        except (TypeError, AttributeError):
-            return ["output"]
 
     def _assert_compiled(self, method: str) -> None:
         if not self.compiled:
@@ -216,14 +211,14 @@ class Trainer(Placement):
         return self.losses if self._has_extra_losses() else []
 
     def _has_extra_losses(self) -> bool:
-        """Whether a layer called `add_loss` in this call or any weight has a regularizer (the
-        regularizer scan is cached until a weight is created anywhere)."""
-        if call_context.loss_generation == call_context.generation:
+        """Whether a layer of this thread ever called `add_loss` or any weight has a regularizer
+        (the regularizer scan is cached until a weight is created anywhere)."""
+        if call_context.losses_added:
             return True
         cached = self.__dict__.get("_regularized_cache")
-        if cached is None or cached[0] != call_context.weights_created:
+        if cached is None or cached[0] != weight_count.created:
             found = any(getattr(w, "regularizer", None) is not None for w in self.weights)
-            cached = (call_context.weights_created, found)
+            cached = (weight_count.created, found)
             self.__dict__["_regularized_cache"] = cached
         return cached[1]
 
@@ -286,7 +281,11 @@ class Trainer(Placement):
         self._apply_gradients(loss, device)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
+    @torch._disable_dynamo  # torch.compiler.disable, importing Dynamo only when first called
     def _apply_gradients(self, loss: torch.Tensor, device: torch.device) -> None:
+        """Backward pass and optimizer update. Always eager: a compiled `train_step` is one graph
+        for the forward pass, loss and metrics, and runs this between (Dynamo cannot trace
+        `backward()`; the update's bookkeeping would be guarded on every step)."""
         optimizer = self.optimizer
         if getattr(optimizer, "built", True) is False:
             optimizer.build(self.trainable_weights)

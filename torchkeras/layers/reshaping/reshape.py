@@ -39,7 +39,7 @@ class Reshape(Layer):
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         sample_size = math.prod(inputs.shape[1:])
-        known = math.prod(d for d in self.target_shape if d != -1)
+        known = math.prod([d for d in self.target_shape if d != -1])  # a list: torch.compile traces it
         if (-1 in self.target_shape and sample_size % known) or (
             -1 not in self.target_shape and sample_size != known
         ):
