@@ -40,6 +40,7 @@ ROWS = [
     ("torchkeras.trainers", 8),
     ("torchkeras.export", 8),
     ("torchkeras.models", 9),
+    ("torchkeras.applications", 9),
 ]
 
 

@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -38,6 +39,7 @@ __all__ = [
     "Sequential",
     "__version__",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",

@@ -253,8 +253,8 @@ def _serialize_layer(layer: Layer) -> dict[str, Any]:
         module, registered = "keras.src.models.functional", "Functional"
     elif _is_builtin(cls) and cls.__name__ in ("Sequential", "Model"):
         module, registered = "keras", None
-    elif _is_builtin(cls):
-        module, registered = "keras.layers", None
+    elif _is_builtin(cls):  # an application's own layer names the Keras module that defines it
+        module, registered = getattr(cls, "_keras_module", "keras.layers"), None
     else:
         module, registered = cls.__module__, get_registered_name(cls)
         return {"module": module, "class_name": cls.__name__, "config": config, "registered_name": registered}
