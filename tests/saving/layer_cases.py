@@ -1,7 +1,8 @@
 """One small, built configuration per built-in layer class, for save/load round trips.
 
 Each case is `class name -> (constructor keyword arguments, input shapes without batch)`; a list
-of shapes means the layer takes a list of inputs. Integer inputs are marked with `"int"`.
+of shapes means the layer takes a list of inputs. Integer inputs are marked `("int", shape, upper
+bound)`, text inputs `("str", shape, words)`.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
         {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
         [_SEQUENCE, _SEQUENCE],
     ),
+    "HashedCrossing": ({"num_bins": 5}, [("int", (1,), 9), ("int", (1,), 9)]),
+    "Hashing": ({"num_bins": 7, "output_mode": "count"}, ("int", (3,), 50)),
     "Identity": ({}, (4,)),
+    "IntegerLookup": ({"vocabulary": [1, 2, 3], "mask_token": 0}, ("int", (3,), 5)),
     "LSTM": ({"units": 3}, _SEQUENCE),
     "LayerNormalization": ({"epsilon": 1e-4}, _SEQUENCE),
     "LeakyReLU": ({"negative_slope": 0.2}, (4,)),
@@ -100,7 +104,12 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "SpatialDropout2D": ({"rate": 0.2}, _IMAGE),
     "SpatialDropout3D": ({"rate": 0.2}, _VOLUME),
     "StackedRNNCells": None,  # a cell container: covered through "RNN" below
+    "StringLookup": ({"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, ("str", (3,), ["a", "b", "c"])),
     "Subtract": ({}, [(4,), (4,)]),
+    "TextVectorization": (
+        {"vocabulary": ["a", "b"], "output_sequence_length": 3},
+        ("str", (), ["a b", "c A"]),
+    ),
     "TimeDistributed": ({"layer": ("Dense", {"units": 2})}, _SEQUENCE),
     "UnitNormalization": ({}, (4,)),
     "UpSampling1D": ({"size": 2}, _SEQUENCE),

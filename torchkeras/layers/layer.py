@@ -494,12 +494,14 @@ class Layer(torch.nn.Module):
         self._dtype_policy = policy
         # Read on every call, so resolved once: floating inputs are cast to the weights' dtype,
         # except under a mixed policy, where the call runs in autocast instead.
-        self._input_torch_dtype = config.torch_dtype(self.variable_dtype)
+        self._input_torch_dtype = None if policy == "string" else config.torch_dtype(self.variable_dtype)
         mixed = policy.startswith("mixed_")
         self._autocast_dtype = config.torch_dtype(policy.removeprefix("mixed_")) if mixed else None
 
     def _convert_input(self, value: Any) -> Any:
         if not isinstance(value, torch.Tensor) and hasattr(value, "__array__"):  # NumPy, pandas, ...
+            if getattr(value, "dtype", None) is not None and value.dtype.kind in "OUS":
+                return value  # text stays a NumPy array: the string layers read it on the host
             tensor = to_tensor(value)
             if tensor.is_floating_point():
                 tensor = tensor.to(self._input_torch_dtype)

@@ -1,8 +1,8 @@
 """Saving and loading models and weights: the file formats, chosen by the file name.
 
-- `model.save("m.keras")`: Keras 3's archive (`config.json`, `metadata.json`, `model.weights.h5`),
-  which Keras itself loads. Without the optional h5py, the weights go in as
-  `model.weights.safetensors` (torchkeras reads it; Keras needs the h5 extra).
+- `model.save("m.keras")`: Keras 3's archive (`config.json`, `metadata.json`, `model.weights.h5`,
+  and `assets/...` files such as vocabularies), which Keras itself loads. Without the optional
+  h5py, the weights go in as `model.weights.safetensors` (torchkeras reads it; Keras needs the h5 extra).
 - `model.save("m.safetensors")`: one safetensors file; the config JSON is in its `__metadata__`.
 - `model.save_weights("w.weights.safetensors")` (native) or `"w.weights.h5"` (Keras's layout,
   needs h5py); `load_weights` also reads `.keras` archives and plain `state_dict()` safetensors.
@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.layer import Layer
-from torchkeras.saving import h5_io, keras_archive, safetensors_io, serialization
+from torchkeras.saving import assets, h5_io, keras_archive, safetensors_io, serialization
 from torchkeras.saving.state import collect_state, dtype_kind, flat_key, restore_state, split_flat_key
 from torchkeras.utils.io import ask_to_proceed_with_overwrite, atomic_write
 
@@ -104,6 +104,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
         return
     config_json = json.dumps(serialization.serialize_keras_object(model))
     groups, names = collect_state(model, include_optimizer)
+    asset_members = assets.collect_assets(model)
     if kind == "keras":
         weights_name, weights = _archive_weights(groups, names)
         payload: Any = keras_archive.write_archive(
@@ -111,6 +112,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
                 ("metadata.json", _metadata_json().encode()),
                 ("config.json", config_json.encode()),
                 (weights_name, weights),
+                *asset_members.items(),
             ]
         )
     else:
@@ -120,6 +122,8 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
             "config": config_json,
             "metadata": _metadata_json(),
         }
+        if asset_members:
+            metadata["assets"] = assets.encode_metadata(asset_members)
         payload = safetensors_io.encode(_flatten(groups), metadata)
     atomic_write(path, payload)
 
@@ -183,6 +187,7 @@ def load_model(
             config = serialization.parse_config_json(members["config.json"], f"{path!r} (config.json)")
             model = _model_from_config(config, custom_objects, compile, safe_mode)
             _restore_archive_weights(model, members, path, skip_mismatch=False)
+            assets.restore_assets(model, members)
             return model
         if kind == "safetensors":
             with safetensors_io.SafetensorsFile(path) as file:
@@ -193,6 +198,10 @@ def load_model(
                 config = serialization.parse_config_json(file.metadata["config"], f"{path!r} (config)")
                 model = _model_from_config(config, custom_objects, compile, safe_mode)
                 restore_state(model, _store(file.tensors, path), path)
+                origin = f"{path!r} (assets)"
+                assets.restore_assets(
+                    model, assets.decode_metadata(file.metadata.get("assets", "{}"), origin)
+                )
             return model
         raise ValueError(
             "unsupported file: `load_model` reads `.keras` and `.safetensors` files (legacy `.h5` models "
