@@ -18,6 +18,12 @@ _VOLUME = (4, 4, 4, 2)
 LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Activation": ({"activation": "tanh"}, (4,)),
     "ActivityRegularization": ({"l1": 0.01, "l2": 0.01}, (4,)),
+    "AdaptiveAveragePooling1D": ({"output_size": 3}, _SEQUENCE),
+    "AdaptiveAveragePooling2D": ({"output_size": (2, 3)}, _IMAGE),
+    "AdaptiveAveragePooling3D": ({"output_size": 2}, _VOLUME),
+    "AdaptiveMaxPooling1D": ({"output_size": 2}, _SEQUENCE),
+    "AdaptiveMaxPooling2D": ({"output_size": 4}, _IMAGE),
+    "AdaptiveMaxPooling3D": ({"output_size": (3, 2, 1)}, _VOLUME),
     "Add": ({}, [(4,), (4,)]),
     "AdditiveAttention": ({}, [_SEQUENCE, _SEQUENCE]),
     "AlphaDropout": ({"rate": 0.2}, (4,)),

@@ -78,6 +78,8 @@ class Layer(torch.nn.Module):
     ```
     """
 
+    _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
         # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
@@ -500,7 +502,7 @@ class Layer(torch.nn.Module):
 
     def _convert_input(self, value: Any) -> Any:
         if not isinstance(value, torch.Tensor) and hasattr(value, "__array__"):  # NumPy, pandas, ...
-            if getattr(value, "dtype", None) is not None and value.dtype.kind in "OUS":
+            if self._accepts_text and getattr(value, "dtype", None) is not None and value.dtype.kind in "OUS":
                 return value  # text stays a NumPy array: the string layers read it on the host
             tensor = to_tensor(value)
             if tensor.is_floating_point():

@@ -39,6 +39,8 @@ class HashedCrossing(Layer):
     ```
     """
 
+    _accepts_text = True
+
     def __init__(
         self,
         num_bins: int,

@@ -42,6 +42,8 @@ class Hashing(Layer):
     ```
     """
 
+    _accepts_text = True
+
     def __init__(
         self,
         num_bins: int,

@@ -51,6 +51,7 @@ class IndexLookup(Layer):
     """
 
     _string_tokens = True
+    _accepts_text = True
 
     def __init__(
         self,

@@ -61,6 +61,8 @@ class TextVectorization(Layer):
     ```
     """
 
+    _accepts_text = True
+
     def __init__(
         self,
         max_tokens: int | None = None,
