@@ -102,6 +102,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Rescaling": ({"scale": 0.5, "offset": 1.0}, (4,)),
     "Reshape": ({"target_shape": (2, 2)}, (4,)),
     "Resizing": ({"height": 3, "width": 3}, _IMAGE),
+    "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ("int", (5,), 10)),
     "SeparableConv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "SeparableConv2D": ({"filters": 3, "kernel_size": 2}, _IMAGE),
     "SimpleRNN": ({"units": 3, "return_sequences": True}, _SEQUENCE),
@@ -109,6 +110,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "SpatialDropout1D": ({"rate": 0.2}, _SEQUENCE),
     "SpatialDropout2D": ({"rate": 0.2}, _IMAGE),
     "SpatialDropout3D": ({"rate": 0.2}, _VOLUME),
+    "SpectralNormalization": ({"layer": ("Dense", {"units": 3}), "power_iterations": 2}, (4,)),
     "StackedRNNCells": None,  # a cell container: covered through "RNN" below
     "StringLookup": ({"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, ("str", (3,), ["a", "b", "c"])),
     "Subtract": ({}, [(4,), (4,)]),
@@ -137,6 +139,7 @@ NOT_SAVED_ALONE = {
     "Sequential",
     "Functional",
     "Lambda",
+    "Wrapper",  # abstract, as in Keras: its subclasses have cases
 }
 
 

@@ -42,6 +42,8 @@ from torchkeras.layers.core import (
     Identity,
     Lambda,
     Masking,
+    ReversibleEmbedding,
+    Wrapper,
 )
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import Layer
@@ -69,6 +71,7 @@ from torchkeras.layers.normalization import (
     GroupNormalization,
     LayerNormalization,
     RMSNormalization,
+    SpectralNormalization,
     UnitNormalization,
 )
 from torchkeras.layers.pooling import (
@@ -160,6 +163,30 @@ from torchkeras.layers.rnn import (
     StackedRNNCells,
     TimeDistributed,
 )
+from torchkeras.utils.registry import ObjectTable
+
+_TABLE = ObjectTable(
+    {name: obj for name, obj in dict(globals()).items() if isinstance(obj, type) and issubclass(obj, Layer)},
+    "keras.layers",
+    "layer",
+    instantiate_names=False,
+    any_builtin_class=True,  # models (Sequential, Functional) are layers too
+)
+
+
+def serialize(layer: Layer) -> dict:
+    """Returns Keras's config dict for `layer` (`module`, `class_name`, `config`, ...)."""
+    return _TABLE.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Returns the layer a Keras config dict describes; names resolve through `custom_objects`,
+    registered classes and the built-in layers, never through code in the config."""
+    layer = _TABLE.deserialize(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"`config` must describe a layer. Received a config of a {type(layer).__name__}.")
+    return layer
+
 
 __all__ = [
     "Activation",
@@ -271,6 +298,7 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "ReversibleEmbedding",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
@@ -281,6 +309,7 @@ __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "SpectralNormalization",
     "StackedRNNCells",
     "StringLookup",
     "Subtract",
@@ -290,15 +319,18 @@ __all__ = [
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
+    "Wrapper",
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]
