@@ -11,11 +11,13 @@ from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
 from torchkeras.layers.preprocessing.random_flip import RandomFlip
+from torchkeras.layers.preprocessing.random_invert import RandomInvert
 from torchkeras.layers.preprocessing.random_rotation import RandomRotation
 from torchkeras.layers.preprocessing.random_translation import RandomTranslation
 from torchkeras.layers.preprocessing.random_zoom import RandomZoom
 from torchkeras.layers.preprocessing.rescaling import Rescaling
 from torchkeras.layers.preprocessing.resizing import Resizing
+from torchkeras.layers.preprocessing.solarization import Solarization
 from torchkeras.layers.preprocessing.string_lookup import StringLookup
 from torchkeras.layers.preprocessing.text_vectorization import TextVectorization
 
@@ -31,11 +33,13 @@ __all__ = [
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
+    "RandomInvert",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "Solarization",
     "StringLookup",
     "TextVectorization",
 ]
