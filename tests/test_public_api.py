@@ -94,7 +94,6 @@ NOT_YET_BUILT = {
     },
     "layers": {
         "AugMix",
-        "AutoContrast",
         "ContrastLimitedAdaptiveHistogramEqualization",
         "ConvLSTM1D",
         "ConvLSTM2D",
@@ -112,10 +111,8 @@ NOT_YET_BUILT = {
         "RandomElasticTransform",
         "RandomErasing",
         "RandomGaussianBlur",
-        "RandomGrayscale",
         "RandomHue",
         "RandomPerspective",
-        "RandomPosterization",
         "RandomSaturation",
         "RandomSharpness",
         "RandomShear",
