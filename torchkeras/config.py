@@ -105,6 +105,8 @@ def standardize_dtype(dtype: str | torch.dtype | None) -> str:
     if isinstance(dtype, torch.dtype):
         return str(dtype).removeprefix("torch.")
     name = getattr(dtype, "name", dtype)  # numpy dtypes and dtype policies
+    if name == "string":
+        return name  # text inputs: NumPy arrays of strings, no torch dtype (see `torch_dtype`)
     if not isinstance(name, str) or not isinstance(getattr(torch, name, None), torch.dtype):
         raise ValueError(f"`dtype` must name a torch dtype. Received: dtype={dtype!r}")
     return name
@@ -112,7 +114,10 @@ def standardize_dtype(dtype: str | torch.dtype | None) -> str:
 
 def torch_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
     """Returns the `torch.dtype` for a Keras dtype name; `None` -> floatx."""
-    return getattr(torch, standardize_dtype(dtype))
+    name = standardize_dtype(dtype)
+    if name == "string":
+        raise ValueError("`dtype='string'` has no torch dtype: text flows as NumPy arrays of strings.")
+    return getattr(torch, name)
 
 
 def set_random_seed(seed: int) -> None:

@@ -1,7 +1,8 @@
 """One small, built configuration per built-in layer class, for save/load round trips.
 
 Each case is `class name -> (constructor keyword arguments, input shapes without batch)`; a list
-of shapes means the layer takes a list of inputs. Integer inputs are marked with `"int"`.
+of shapes means the layer takes a list of inputs. Integer inputs are marked `("int", shape, upper
+bound)`, text inputs `("str", shape, words)`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ _VOLUME = (4, 4, 4, 2)
 LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Activation": ({"activation": "tanh"}, (4,)),
     "ActivityRegularization": ({"l1": 0.01, "l2": 0.01}, (4,)),
+    "AdaptiveAveragePooling1D": ({"output_size": 3}, _SEQUENCE),
+    "AdaptiveAveragePooling2D": ({"output_size": (2, 3)}, _IMAGE),
+    "AdaptiveAveragePooling3D": ({"output_size": 2}, _VOLUME),
+    "AdaptiveMaxPooling1D": ({"output_size": 2}, _SEQUENCE),
+    "AdaptiveMaxPooling2D": ({"output_size": 4}, _IMAGE),
+    "AdaptiveMaxPooling3D": ({"output_size": (3, 2, 1)}, _VOLUME),
     "Add": ({}, [(4,), (4,)]),
     "AdditiveAttention": ({}, [_SEQUENCE, _SEQUENCE]),
     "AlphaDropout": ({"rate": 0.2}, (4,)),
     "Attention": ({}, [_SEQUENCE, _SEQUENCE]),
+    "AutoContrast": ({"value_range": (0, 1)}, _IMAGE),
     "Average": ({}, [(4,), (4,)]),
     "AveragePooling1D": ({"pool_size": 2}, _SEQUENCE),
     "AveragePooling2D": ({"pool_size": 2, "padding": "same"}, _IMAGE),
@@ -63,7 +71,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
         {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
         [_SEQUENCE, _SEQUENCE],
     ),
+    "HashedCrossing": ({"num_bins": 5}, [("int", (1,), 9), ("int", (1,), 9)]),
+    "Hashing": ({"num_bins": 7, "output_mode": "count"}, ("int", (3,), 50)),
     "Identity": ({}, (4,)),
+    "IntegerLookup": ({"vocabulary": [1, 2, 3], "mask_token": 0}, ("int", (3,), 5)),
     "LSTM": ({"units": 3}, _SEQUENCE),
     "LayerNormalization": ({"epsilon": 1e-4}, _SEQUENCE),
     "LeakyReLU": ({"negative_slope": 0.2}, (4,)),
@@ -84,6 +95,9 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "RandomContrast": ({"factor": 0.2}, _IMAGE),
     "RandomCrop": ({"height": 4, "width": 4}, _IMAGE),
     "RandomFlip": ({"mode": "horizontal"}, _IMAGE),
+    "RandomGrayscale": ({"factor": 0.5}, _IMAGE),
+    "RandomInvert": ({"factor": 0.5, "value_range": (0, 1)}, _IMAGE),
+    "RandomPosterization": ({"factor": 4, "value_range": (0, 1)}, _IMAGE),
     "RandomRotation": ({"factor": 0.1}, _IMAGE),
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1}, _IMAGE),
     "RandomZoom": ({"height_factor": 0.1}, _IMAGE),
@@ -92,15 +106,23 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Rescaling": ({"scale": 0.5, "offset": 1.0}, (4,)),
     "Reshape": ({"target_shape": (2, 2)}, (4,)),
     "Resizing": ({"height": 3, "width": 3}, _IMAGE),
+    "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ("int", (5,), 10)),
     "SeparableConv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "SeparableConv2D": ({"filters": 3, "kernel_size": 2}, _IMAGE),
     "SimpleRNN": ({"units": 3, "return_sequences": True}, _SEQUENCE),
     "Softmax": ({"axis": -1}, (4,)),
+    "Solarization": ({"addition_factor": 0.1, "threshold_factor": 0.5, "value_range": (0, 1)}, _IMAGE),
     "SpatialDropout1D": ({"rate": 0.2}, _SEQUENCE),
     "SpatialDropout2D": ({"rate": 0.2}, _IMAGE),
     "SpatialDropout3D": ({"rate": 0.2}, _VOLUME),
+    "SpectralNormalization": ({"layer": ("Dense", {"units": 3}), "power_iterations": 2}, (4,)),
     "StackedRNNCells": None,  # a cell container: covered through "RNN" below
+    "StringLookup": ({"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, ("str", (3,), ["a", "b", "c"])),
     "Subtract": ({}, [(4,), (4,)]),
+    "TextVectorization": (
+        {"vocabulary": ["a", "b"], "output_sequence_length": 3},
+        ("str", (), ["a b", "c A"]),
+    ),
     "TimeDistributed": ({"layer": ("Dense", {"units": 2})}, _SEQUENCE),
     "UnitNormalization": ({}, (4,)),
     "UpSampling1D": ({"size": 2}, _SEQUENCE),
@@ -122,6 +144,7 @@ NOT_SAVED_ALONE = {
     "Sequential",
     "Functional",
     "Lambda",
+    "Wrapper",  # abstract, as in Keras: its subclasses have cases
 }
 
 

@@ -22,6 +22,7 @@ from torchkeras.layers.convolutional import (
     Conv3D,
     Conv3DTranspose,
     Convolution1D,
+    Convolution1DTranspose,
     Convolution2D,
     Convolution2DTranspose,
     Convolution3D,
@@ -41,6 +42,8 @@ from torchkeras.layers.core import (
     Identity,
     Lambda,
     Masking,
+    ReversibleEmbedding,
+    Wrapper,
 )
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import Layer
@@ -68,9 +71,16 @@ from torchkeras.layers.normalization import (
     GroupNormalization,
     LayerNormalization,
     RMSNormalization,
+    SpectralNormalization,
     UnitNormalization,
 )
 from torchkeras.layers.pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
     AveragePooling1D,
     AveragePooling2D,
     AveragePooling3D,
@@ -97,19 +107,29 @@ from torchkeras.layers.pooling import (
     MaxPooling3D,
 )
 from torchkeras.layers.preprocessing import (
+    AutoContrast,
     CategoryEncoding,
     CenterCrop,
     Discretization,
+    HashedCrossing,
+    Hashing,
+    IntegerLookup,
     Normalization,
     RandomBrightness,
     RandomContrast,
     RandomCrop,
     RandomFlip,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
     RandomRotation,
     RandomTranslation,
     RandomZoom,
     Rescaling,
     Resizing,
+    Solarization,
+    StringLookup,
+    TextVectorization,
 )
 from torchkeras.layers.regularization import (
     ActivityRegularization,
@@ -148,14 +168,45 @@ from torchkeras.layers.rnn import (
     StackedRNNCells,
     TimeDistributed,
 )
+from torchkeras.utils.registry import ObjectTable
+
+_TABLE = ObjectTable(
+    {name: obj for name, obj in dict(globals()).items() if isinstance(obj, type) and issubclass(obj, Layer)},
+    "keras.layers",
+    "layer",
+    instantiate_names=False,
+    any_builtin_class=True,  # models (Sequential, Functional) are layers too
+)
+
+
+def serialize(layer: Layer) -> dict:
+    """Returns Keras's config dict for `layer` (`module`, `class_name`, `config`, ...)."""
+    return _TABLE.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Returns the layer a Keras config dict describes; names resolve through `custom_objects`,
+    registered classes and the built-in layers, never through code in the config."""
+    layer = _TABLE.deserialize(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"`config` must describe a layer. Received a config of a {type(layer).__name__}.")
+    return layer
+
 
 __all__ = [
     "Activation",
     "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "Add",
     "AdditiveAttention",
     "AlphaDropout",
     "Attention",
+    "AutoContrast",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -175,6 +226,7 @@ __all__ = [
     "Conv3D",
     "Conv3DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Convolution3D",
@@ -211,9 +263,12 @@ __all__ = [
     "GroupNormalization",
     "GroupQueryAttention",
     "GroupedQueryAttention",
+    "HashedCrossing",
+    "Hashing",
     "Identity",
     "Input",
     "InputLayer",
+    "IntegerLookup",
     "LSTM",
     "LSTMCell",
     "Lambda",
@@ -241,6 +296,9 @@ __all__ = [
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
@@ -249,6 +307,7 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "ReversibleEmbedding",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
@@ -256,25 +315,32 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
+    "Solarization",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "SpectralNormalization",
     "StackedRNNCells",
+    "StringLookup",
     "Subtract",
+    "TextVectorization",
     "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
+    "Wrapper",
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

@@ -63,6 +63,7 @@ class InputLayer(Layer):
             raise ValueError("InputLayer: `shape` is required (e.g. shape=(32,)).")
         if input_tensor is not None:
             raise ValueError("InputLayer: `input_tensor` is not supported; use `shape`.")
+        self._accepts_text = self.dtype == "string"
         self.batch_shape = batch_shape
         self.sparse = bool(sparse)
         self.optional = optional

@@ -78,6 +78,8 @@ class Layer(torch.nn.Module):
     ```
     """
 
+    _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
         # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
@@ -495,12 +497,14 @@ class Layer(torch.nn.Module):
         self._dtype_policy = policy
         # Read on every call, so resolved once: floating inputs are cast to the weights' dtype,
         # except under a mixed policy, where the call runs in autocast instead.
-        self._input_torch_dtype = config.torch_dtype(self.variable_dtype)
+        self._input_torch_dtype = None if policy == "string" else config.torch_dtype(self.variable_dtype)
         mixed = policy.startswith("mixed_")
         self._autocast_dtype = config.torch_dtype(policy.removeprefix("mixed_")) if mixed else None
 
     def _convert_input(self, value: Any) -> Any:
         if not isinstance(value, torch.Tensor) and hasattr(value, "__array__"):  # NumPy, pandas, ...
+            if self._accepts_text and getattr(value, "dtype", None) is not None and value.dtype.kind in "OUS":
+                return value  # text stays a NumPy array: the string layers read it on the host
             tensor = to_tensor(value)
             if tensor.is_floating_point():
                 tensor = tensor.to(self._input_torch_dtype)

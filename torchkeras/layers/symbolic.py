@@ -159,7 +159,7 @@ def record_call(layer: Any, args: tuple, kwargs: dict) -> Any:
     # Ops on real state inside the fake run would really execute: keep the buffers intact.
     saved_buffers = [(buffer, buffer.detach().clone()) for buffer in layer.buffers()]
     try:
-        outputs = compute_output_spec(layer._call_for_spec, args, call_kwargs)
+        outputs = layer.compute_output_spec(*args, **call_kwargs)
     except NotImplementedError:
         outputs = layer._spec_from_output_shape(args)
     except (ValueError, TypeError):

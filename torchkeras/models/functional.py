@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchkeras.layers.input_layer import InputLayer
@@ -172,6 +173,8 @@ class Functional(Model):
         return flat
 
     def _standardize(self, value: Any, spec: KerasTensor) -> Any:
+        if spec.dtype == "string" and not isinstance(value, torch.Tensor):
+            return _text_input(value, spec, self.name)
         if not isinstance(value, torch.Tensor):
             if value is None:
                 return None
@@ -217,3 +220,17 @@ class Functional(Model):
         if not functional_config.has_functional_constructor(type(self)):
             return Model.get_config(self)
         return functional_config.functional_get_config(self)
+
+
+def _text_input(value: Any, spec: KerasTensor, model_name: str) -> np.ndarray:
+    """Text for a `dtype="string"` input: a NumPy object array (read on the host by the string
+    layers), given a trailing axis of size 1 when the input declares one, as Keras does."""
+    array = np.asarray(value, dtype=object)
+    if array.ndim == len(spec.shape) - 1 and spec.shape[-1] == 1:
+        array = array[..., None]
+    if array.ndim != len(spec.shape):
+        raise ValueError(
+            f"Model '{model_name}': input '{spec.name}' expects shape {spec.shape}. "
+            f"Received: shape {array.shape}."
+        )
+    return array

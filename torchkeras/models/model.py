@@ -63,6 +63,7 @@ class Model(Trainer, Layer):
 
     # Whether `Cls(inputs, outputs)` makes a functional model (not for Sequential).
     _functional_init = True
+    _accepts_text = True  # string arrays go on to the layers, which accept or refuse them
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         if cls._functional_init and _is_functional_call(args, kwargs):

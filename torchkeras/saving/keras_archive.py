@@ -1,6 +1,7 @@
 """The `.keras` zip archive: written as Keras 3 writes it, read back under strict checks.
 
-Members are matched by exact name (`config.json`, `metadata.json` and one weights file), their
+Members are matched by exact name (`config.json`, `metadata.json`, one weights file, and asset
+files such as vocabularies under `assets/`), their
 declared and read sizes are bounded (zip bombs), nothing is extracted to disk, and the archive's
 byte layout is verified end to end: no unknown, duplicate or encrypted members, nothing before
 the first member, between members, or after the end record.
@@ -14,7 +15,7 @@ import struct
 import zipfile
 from collections.abc import Callable, Sequence
 
-__all__ = ["MEMBER_LIMITS", "read_archive", "write_archive"]
+__all__ = ["ASSET_LIMIT", "MAX_ASSETS", "MEMBER_LIMITS", "read_archive", "write_archive"]
 
 _CONFIG_LIMIT = 64 * 2**20
 MEMBER_LIMITS = {
@@ -23,6 +24,8 @@ MEMBER_LIMITS = {
     "model.weights.h5": 1 << 40,
     "model.weights.safetensors": 1 << 40,
 }
+ASSET_LIMIT = 256 * 2**20  # one asset file (e.g. a vocabulary), under `assets/<layer path>/`
+MAX_ASSETS = 10_000
 _WEIGHTS = ("model.weights.h5", "model.weights.safetensors")
 _MAX_EXPANSION = 100  # a member may not decompress to more than this many times its stored size...
 _BOMB_FLOOR = 64 * 2**20  # ...once it is larger than this
@@ -42,7 +45,8 @@ def read_archive(filepath: str | os.PathLike) -> dict[str, bytes]:
     """Reads a `.keras` archive's members into memory after checking its structure.
 
     Returns:
-        `{member name: bytes}` with `config.json`, optionally `metadata.json`, and one weights file.
+        `{member name: bytes}` with `config.json`, optionally `metadata.json`, one weights file, and
+        any `assets/...` files.
 
     Raises:
         ValueError: naming the path and the problem, for anything unexpected.
@@ -61,6 +65,8 @@ def read_archive(filepath: str | os.PathLike) -> dict[str, bytes]:
         names = [info.filename for info in infos]
         if len(set(names)) != len(names):
             raise fail("the archive lists a member twice")
+        if sum(name.startswith("assets/") for name in names) > MAX_ASSETS:
+            raise fail(f"the archive holds more than {MAX_ASSETS} asset files")
         for info in infos:
             _check_member(info, fail)
         if "config.json" not in names:
@@ -87,18 +93,19 @@ def _check_member(info: zipfile.ZipInfo, fail: Callable[[str], ValueError]) -> N
             "its weights are in Keras's experimental npz format, which stores pickled objects; "
             "torchkeras never unpickles. Re-save the model with Keras's default (h5) weights"
         )
-    if name.startswith("assets/") or name == "assets":
-        raise fail("the archive holds assets (e.g. text vocabularies), which torchkeras does not load")
-    if name not in MEMBER_LIMITS:
+    if name.startswith("assets/"):
+        parts = name.split("/")
+        if any(part in ("", ".", "..") for part in parts[1:]) or "\\" in name:
+            raise fail(f"unexpected asset member name {name[:200]!r}")
+    elif name not in MEMBER_LIMITS:
         raise fail(f"unexpected archive member {name[:200]!r}")
     if info.flag_bits & 0x1:
         raise fail(f"member {name!r} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise fail(f"member {name!r} uses an unsupported compression method")
-    if info.file_size > MEMBER_LIMITS[name]:
-        raise fail(
-            f"member {name!r} declares {info.file_size} bytes, over the limit of {MEMBER_LIMITS[name]}"
-        )
+    limit = MEMBER_LIMITS.get(name, ASSET_LIMIT)
+    if info.file_size > limit:
+        raise fail(f"member {name[:200]!r} declares {info.file_size} bytes, over the limit of {limit}")
     if info.file_size > _BOMB_FLOOR and info.file_size > _MAX_EXPANSION * max(info.compress_size, 1):
         raise fail(
             f"member {name!r} declares {info.file_size} bytes but stores {info.compress_size}; "

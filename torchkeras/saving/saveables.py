@@ -44,7 +44,7 @@ class Saveable:
     def tensors(self) -> dict[str, torch.Tensor]:
         """The state to save: Keras layouts for layers, `state_dict()` for torch modules."""
         if self.kind == "layer":
-            return {str(i): _keras_value(v) for i, v in enumerate(own_variables(self.obj))}
+            return {key: _keras_value(v) for key, v in layer_variables(self.obj).items()}
         if self.kind == "module":
             return {key: value.detach() for key, value in self.obj.state_dict().items()}
         return {key: value.detach() for key, value in self.obj.get_state_tensors().items()}
@@ -52,14 +52,28 @@ class Saveable:
     def targets(self) -> dict[str, torch.Tensor]:
         """The live tensors a load assigns, by key (not for optimizers)."""
         if self.kind == "layer":
-            return {str(i): v for i, v in enumerate(own_variables(self.obj))}
+            return layer_variables(self.obj)
         return dict(self.obj.state_dict(keep_vars=True))
+
+    def assets(self) -> dict[str, bytes]:
+        """Files Keras keeps beside the weights (e.g. a lookup layer's `vocabulary.txt`)."""
+        files = getattr(self.obj, "_asset_files", None)
+        return files() if self.kind == "layer" and files is not None else {}
 
 
 def own_variables(layer: Layer) -> list[torch.Tensor]:
     """A layer's own weights (not its sublayers'), trainable ones first, as Keras saves them."""
     trainable, non_trainable = layer._own_variables()
     return trainable + non_trainable
+
+
+def layer_variables(layer: Layer) -> dict[str, torch.Tensor]:
+    """A layer's own variables by their key in a file: `"0"`, `"1"`, ... unless the layer names
+    them itself (`_saved_variables`, as Keras's lookup layers name `idf_weights`)."""
+    named = getattr(layer, "_saved_variables", None)
+    if named is not None:
+        return named()
+    return {str(i): v for i, v in enumerate(own_variables(layer))}
 
 
 def _keras_value(tensor: torch.Tensor) -> torch.Tensor:

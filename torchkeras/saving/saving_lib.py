@@ -1,6 +1,7 @@
 """Saving and loading models and weights: the file formats, chosen by the file name.
 
-- `model.save("m.keras")`: Keras 3's archive (`config.json`, `metadata.json`, `model.weights.h5`),
+- `model.save("m.keras")`: Keras 3's archive (`config.json`, `metadata.json`, `model.weights.h5`,
+  and `assets/...` files such as vocabularies),
   which Keras itself loads. It needs the optional h5py (the `h5` extra): without it, saving raises
   before writing anything, so no `.keras` file is ever one that Keras cannot read.
 - `model.save("m.safetensors")`: one safetensors file; the config JSON is in its `__metadata__`.
@@ -25,7 +26,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.layer import Layer
-from torchkeras.saving import h5_io, keras_archive, safetensors_io, serialization
+from torchkeras.saving import assets, h5_io, keras_archive, safetensors_io, serialization
 from torchkeras.saving.state import collect_state, dtype_kind, flat_key, restore_state, split_flat_key
 from torchkeras.utils.io import ask_to_proceed_with_overwrite, atomic_write
 
@@ -105,12 +106,14 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
         return
     config_json = json.dumps(serialization.serialize_keras_object(model))
     groups, names = collect_state(model, include_optimizer)
+    asset_members = assets.collect_assets(model)
     if kind == "keras":
         payload: Any = keras_archive.write_archive(
             [
                 ("metadata.json", _metadata_json().encode()),
                 ("config.json", config_json.encode()),
                 ("model.weights.h5", h5_io.write_h5(groups, names)),
+                *asset_members.items(),
             ]
         )
     else:
@@ -120,6 +123,8 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
             "config": config_json,
             "metadata": _metadata_json(),
         }
+        if asset_members:
+            metadata["assets"] = assets.encode_metadata(asset_members)
         payload = safetensors_io.encode(_flatten(groups), metadata)
     atomic_write(path, payload)
 
@@ -169,6 +174,7 @@ def load_model(
             config = serialization.parse_config_json(members["config.json"], f"{path!r} (config.json)")
             model = _model_from_config(config, custom_objects, compile, safe_mode)
             _restore_archive_weights(model, members, path, skip_mismatch=False)
+            assets.restore_assets(model, members)
             return model
         if kind == "safetensors":
             with safetensors_io.SafetensorsFile(path) as file:
@@ -179,6 +185,10 @@ def load_model(
                 config = serialization.parse_config_json(file.metadata["config"], f"{path!r} (config)")
                 model = _model_from_config(config, custom_objects, compile, safe_mode)
                 restore_state(model, _store(file.tensors, path), path)
+                origin = f"{path!r} (assets)"
+                assets.restore_assets(
+                    model, assets.decode_metadata(file.metadata.get("assets", "{}"), origin)
+                )
             return model
         raise ValueError(
             "unsupported file: `load_model` reads `.keras` and `.safetensors` files (legacy `.h5` models "

@@ -94,10 +94,17 @@ def _is_array_like(value: Any) -> bool:
     return False
 
 
+def _is_text(value: Any) -> bool:
+    """A NumPy array of strings (or objects): fed as is to models whose input takes text."""
+    return isinstance(value, np.ndarray) and value.dtype.kind in "OUS"
+
+
 def _to_tensors(structure: Any, argument: str) -> Any:
     def convert(leaf: Any) -> Any:
         if leaf is None or _is_sparse(leaf):
             return leaf
+        if _is_text(leaf):
+            return np.asarray(leaf, dtype=object)  # text stays on the host for the string layers
         try:
             tensor = to_tensor(leaf)
         except (ValueError, TypeError) as error:
@@ -309,8 +316,10 @@ class ArrayData(DataSource):
         def take(leaf: Any) -> Any:
             if leaf is None:
                 return None
-            if _is_sparse(leaf):
-                rows = indices if isinstance(indices, slice) else indices.numpy()
+            if _is_sparse(leaf) or _is_text(leaf):
+                rows = indices if isinstance(indices, slice) else indices.cpu().numpy()
+                if _is_text(leaf):
+                    return leaf[rows]
                 return to_tensor(leaf.tocsr()[rows].toarray(), device=self.device)
             if isinstance(indices, slice):
                 part = leaf[indices]  # a view of pinned memory stays pinned

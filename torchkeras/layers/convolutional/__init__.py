@@ -1,7 +1,7 @@
 """Convolution layers: `Conv1D`-`Conv3D`, their transposes, depthwise and separable convolutions."""
 
 from torchkeras.layers.convolutional.conv1d import Conv1D, Convolution1D
-from torchkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
+from torchkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose, Convolution1DTranspose
 from torchkeras.layers.convolutional.conv2d import Conv2D, Convolution2D
 from torchkeras.layers.convolutional.conv2d_transpose import Conv2DTranspose, Convolution2DTranspose
 from torchkeras.layers.convolutional.conv3d import Conv3D, Convolution3D
@@ -19,6 +19,7 @@ __all__ = [
     "Conv3D",
     "Conv3DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Convolution3D",

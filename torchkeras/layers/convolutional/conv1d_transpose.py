@@ -7,7 +7,7 @@ from typing import Any
 from torchkeras.layers.convolutional.base_conv_transpose import BaseConvTranspose
 from torchkeras.utils.registry import register_builtin
 
-__all__ = ["Conv1DTranspose"]
+__all__ = ["Conv1DTranspose", "Convolution1DTranspose"]
 
 
 @register_builtin
@@ -92,3 +92,7 @@ class Conv1DTranspose(BaseConvTranspose):
             bias_constraint=bias_constraint,
             **kwargs,
         )
+
+
+Convolution1DTranspose = Conv1DTranspose
+register_builtin(Conv1DTranspose, "Convolution1DTranspose")

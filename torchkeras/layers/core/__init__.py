@@ -7,5 +7,17 @@ from torchkeras.layers.core.embedding import Embedding
 from torchkeras.layers.core.identity import Identity
 from torchkeras.layers.core.lambda_layer import Lambda
 from torchkeras.layers.core.masking import Masking
+from torchkeras.layers.core.reversible_embedding import ReversibleEmbedding
+from torchkeras.layers.core.wrapper import Wrapper
 
-__all__ = ["Activation", "Dense", "EinsumDense", "Embedding", "Identity", "Lambda", "Masking"]
+__all__ = [
+    "Activation",
+    "Dense",
+    "EinsumDense",
+    "Embedding",
+    "Identity",
+    "Lambda",
+    "Masking",
+    "ReversibleEmbedding",
+    "Wrapper",
+]

@@ -1,5 +1,11 @@
 """Pooling layers: max and average pooling over windows or over whole spatial axes."""
 
+from torchkeras.layers.pooling.adaptive_average_pooling1d import AdaptiveAveragePooling1D
+from torchkeras.layers.pooling.adaptive_average_pooling2d import AdaptiveAveragePooling2D
+from torchkeras.layers.pooling.adaptive_average_pooling3d import AdaptiveAveragePooling3D
+from torchkeras.layers.pooling.adaptive_max_pooling1d import AdaptiveMaxPooling1D
+from torchkeras.layers.pooling.adaptive_max_pooling2d import AdaptiveMaxPooling2D
+from torchkeras.layers.pooling.adaptive_max_pooling3d import AdaptiveMaxPooling3D
 from torchkeras.layers.pooling.average_pooling1d import AveragePooling1D, AvgPool1D
 from torchkeras.layers.pooling.average_pooling2d import AveragePooling2D, AvgPool2D
 from torchkeras.layers.pooling.average_pooling3d import AveragePooling3D, AvgPool3D
@@ -14,6 +20,12 @@ from torchkeras.layers.pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from torchkeras.layers.pooling.max_pooling3d import MaxPool3D, MaxPooling3D
 
 __all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",

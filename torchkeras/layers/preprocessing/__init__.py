@@ -1,31 +1,51 @@
-"""Preprocessing layers that run inside the model: numeric, image and categorical."""
+"""Preprocessing layers that run inside the model: numeric, image, categorical and text."""
 
+from torchkeras.layers.preprocessing.auto_contrast import AutoContrast
 from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.center_crop import CenterCrop
 from torchkeras.layers.preprocessing.discretization import Discretization
+from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
+from torchkeras.layers.preprocessing.hashing import Hashing
+from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
 from torchkeras.layers.preprocessing.normalization import Normalization
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
 from torchkeras.layers.preprocessing.random_flip import RandomFlip
+from torchkeras.layers.preprocessing.random_grayscale import RandomGrayscale
+from torchkeras.layers.preprocessing.random_invert import RandomInvert
+from torchkeras.layers.preprocessing.random_posterization import RandomPosterization
 from torchkeras.layers.preprocessing.random_rotation import RandomRotation
 from torchkeras.layers.preprocessing.random_translation import RandomTranslation
 from torchkeras.layers.preprocessing.random_zoom import RandomZoom
 from torchkeras.layers.preprocessing.rescaling import Rescaling
 from torchkeras.layers.preprocessing.resizing import Resizing
+from torchkeras.layers.preprocessing.solarization import Solarization
+from torchkeras.layers.preprocessing.string_lookup import StringLookup
+from torchkeras.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = [
+    "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
     "Discretization",
+    "HashedCrossing",
+    "Hashing",
+    "IntegerLookup",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "Solarization",
+    "StringLookup",
+    "TextVectorization",
 ]
