@@ -4,12 +4,29 @@ Weights are created in `build(input_shape)` through `add_weight`, which register
 weights as parameters and non-trainable ones as buffers. The first call builds the layer from its
 input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`,
 so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
-`KerasTensor`s, a layer records a graph node instead of computing.
+`KerasTensor`s, a layer records a graph node instead of computing (`symbolic.record_call`).
+
+Three class hooks make a Keras subclass an ordinary module without asking anything of it:
+- `__new__` runs `torch.nn.Module.__init__` before the subclass's `__init__`, so a subclass may
+  assign sublayers before calling `super().__init__()`, as Keras allows; it also captures the
+  constructor arguments for the automatic `get_config` (`_capture_init_arguments`).
+- `__init_subclass__` runs once per subclass: `forward` becomes `call` (torch calls `forward`),
+  the class's `CallSpec` (does `call` take `training`, `mask`?) is read once (`call_spec.py`),
+  and an overridden `build` is wrapped (`_marks_built`) so that it creates real tensors even
+  during shape inference, then marks the layer built and records its build shape.
+- `__setattr__` tracks what is assigned: `Variable`s are re-keyed under their attribute, and
+  a list of layers becomes a `ModuleList` (`tracking.py`).
+
+Where the rest lives: `tracking.py` (what a layer owns and in which order), `variable.py`
+(weights and their Keras view), `call_spec.py`, `call_context.py` (state shared by nested calls),
+`symbolic.py` and `keras_tensor.py` (shape inference and the functional graph).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,27 +36,11 @@ import torch
 from torchkeras import config, constraints, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context
-from torchkeras.layers.introspection import (
-    EXTRA_INIT_KWARGS,
-    capture_init_arguments,
-    declared_input_shape,
-    inspect_call,
-    marks_built,
-    policy_name,
-)
+from torchkeras.layers.call_spec import call_spec, shapes_by_argument
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
-from torchkeras.layers.variable import Variable
-from torchkeras.layers.weight_lists import (
-    adopt_variable,
-    assign_array,
-    child_weights,
-    free_key,
-    keras_numpy,
-    keras_shape,
-    unique_tensors,
-    weight_name,
-)
+from torchkeras.layers.tracking import adopt_variable, child_weights, free_key, unique_tensors
+from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
 from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
 from torchkeras.utils.validation import invalid
@@ -83,7 +84,7 @@ class Layer(torch.nn.Module):
         # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
         torch.nn.Module.__init__(layer)
         layer.training = False
-        object.__setattr__(layer, "_auto_config", capture_init_arguments(cls, args, kwargs))
+        object.__setattr__(layer, "_auto_config", _capture_init_arguments(cls, args, kwargs))
         object.__setattr__(layer, "built", False)
         object.__setattr__(layer, "_keras_initialized", False)
         layer._set_policy(mixed_precision.global_policy().name)
@@ -93,10 +94,10 @@ class Layer(torch.nn.Module):
         super().__init_subclass__(**kwargs)
         if "call" in cls.__dict__ and "forward" not in cls.__dict__:
             cls.forward = cls.call
-        cls._call_spec = inspect_call(cls)  # read on every call: computed once per class
+        cls._call_spec = call_spec(cls)  # read on every call: computed once per class
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         if "build" in cls.__dict__:
-            cls.build = marks_built(cls.__dict__["build"])
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __init__(
         self,
@@ -108,7 +109,7 @@ class Layer(torch.nn.Module):
         name: str | None = None,
         **kwargs: Any,
     ):
-        unknown = set(kwargs) - EXTRA_INIT_KWARGS
+        unknown = set(kwargs) - _EXTRA_INIT_KWARGS
         if unknown:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -117,12 +118,12 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        self._set_policy(policy_name(dtype))
+        self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.supports_masking = getattr(self, "supports_masking", False)
-        self._input_shape_arg = declared_input_shape(kwargs)
+        self._input_shape_arg = _declared_input_shape(kwargs)
         self._initial_weights = kwargs.get("weights")
         self._losses: list[torch.Tensor] = []
         self._losses_generation = -1
@@ -394,14 +395,7 @@ class Layer(torch.nn.Module):
         self.built = True
 
     def _build_from_call(self, args: tuple, kwargs: dict) -> None:
-        _, _, names = type(self)._call_spec
-        shapes = {}
-        for name, value in zip(names, args):
-            shapes[f"{name}_shape"] = shape_of(value)
-        for name, value in kwargs.items():
-            if name not in ("mask", "training") and isinstance(value, (torch.Tensor, KerasTensor)):
-                shapes[f"{name}_shape"] = tuple(value.shape)
-        shapes = {k: v for k, v in shapes.items() if v is not None}
+        shapes = shapes_by_argument(type(self)._call_spec, args, kwargs)
         first = next(iter(flatten(args)), None)
         if isinstance(first, torch.Tensor):
             self._build_device = first.device
@@ -594,6 +588,74 @@ class Layer(torch.nn.Module):
         return cls(**config)
 
 
-Layer._call_spec = inspect_call(Layer)
+# ----------------------------------------------------------------- constructor and class hooks
+
+# Keyword arguments every Keras layer accepts besides its own (Sequential reads the shapes).
+_EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+
+
+def _is_plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _capture_init_arguments(cls: type, args: tuple, kwargs: dict) -> dict | None:
+    """The constructor arguments, when all are plain JSON values (Keras's automatic config)."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)))  # self
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if p.kind == p.VAR_KEYWORD and name in arguments:
+            arguments.update(arguments.pop(name))
+        elif p.kind == p.VAR_POSITIONAL and name in arguments:
+            return None
+    return arguments if _is_plain(arguments) else None
+
+
+def _policy_name(dtype: Any) -> str:
+    """The dtype-policy name of a layer's `dtype` argument (name, torch dtype or Keras dict)."""
+    if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", dtype.get("name"))
+    if dtype is None:
+        return mixed_precision.global_policy().name
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return dtype
+    return config.standardize_dtype(dtype)
+
+
+def _declared_input_shape(kwargs: dict) -> tuple | None:
+    """The sample shape declared through `input_shape` / `batch_input_shape` / `input_dim`."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[1:]
+    if kwargs.get("input_shape") is not None:
+        return tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs["input_dim"],)
+    return None
+
+
+def _marks_built(build: Callable) -> Callable:
+    """Wraps a layer class's `build`: weights are created as real tensors (also during shape
+    inference), then the layer is marked built and its build shape recorded."""
+
+    @functools.wraps(build)
+    def wrapper(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        with symbolic.real_tensors():
+            result = build(layer, *args, **kwargs)
+        object.__setattr__(layer, "built", True)
+        if layer._build_shapes is None and args:
+            layer._build_shapes = {"input_shape": jsonable_shape(args[0])}
+        return result
+
+    return wrapper
+
+
+Layer._call_spec = call_spec(Layer)
 Layer._makes_masks = False
 _module_call = torch.nn.Module.__call__

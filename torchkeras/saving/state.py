@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import torch
 
-from torchkeras.layers.weight_lists import keras_shape
+from torchkeras.layers.variable import keras_shape
 from torchkeras.saving.saveables import Saveable, walk
 
 __all__ = ["InMemory", "collect_state", "dtype_kind", "flat_key", "restore_state", "split_flat_key"]

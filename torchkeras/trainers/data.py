@@ -1,9 +1,9 @@
 """From what users pass to `fit` / `evaluate` / `predict` to batches on the model's device.
 
 Arrays (NumPy, torch, pandas via `to_numpy()`, nested lists/dicts of them) become tensors once,
-on the device when they fit, and are sliced by index there. SciPy sparse matrices stay on the
-host and are densified per batch. Datasets, DataLoaders, `PyDataset`s, generators and other
-iterables yield batches that are moved to the device one at a time.
+are moved to the device once (whole: there is no size check), and are sliced by index there.
+SciPy sparse matrices stay on the host and are densified per batch. Datasets, DataLoaders,
+`PyDataset`s, generators and other iterables yield batches moved to the device one at a time.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class ArrayData:
         x, y, sample_weight: arrays or nested structures of arrays of equal length.
         batch_size: samples per batch (32 by default, as Keras).
         shuffle: a fresh permutation each epoch when True.
-        device: where batches are produced; data that fits is moved there once.
+        device: where batches are produced; the arrays are moved there once, whole.
     """
 
     def __init__(

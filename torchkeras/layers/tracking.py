@@ -1,23 +1,24 @@
-"""Weight bookkeeping for layers: registration keys, Keras's split of torch modules' tensors,
-layouts, assignment."""
+"""What a layer owns and in which order: its weights, their registration keys, and the weights
+of the layers and torch modules it holds.
+
+A weight made by `add_weight` is registered at once under a free key (`kernel`, `kernel_1`, ...)
+and re-keyed under the attribute it is then assigned to (`adopt_variable`). A layer lists its own
+weights first (trainable, then non-trainable), then each sublayer's in turn (`child_weights`); a
+plain torch module inside a layer is split as Keras's torch wrapper does (`module_weights`).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from torchkeras.layers.variable import Variable
 
 __all__ = [
     "adopt_variable",
-    "assign_array",
     "child_weights",
     "free_key",
-    "keras_numpy",
-    "keras_shape",
     "module_weights",
     "unique_tensors",
-    "weight_name",
 ]
 
 
@@ -37,34 +38,9 @@ def module_weights(
 
 
 def unique_tensors(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """`tensors` without repeats (a weight shared by two sublayers is listed once), in order."""
     seen: set[int] = set()
     return [t for t in tensors if not (id(t) in seen or seen.add(id(t)))]
-
-
-def keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
-    return tensor.keras_shape if isinstance(tensor, Variable) else tuple(tensor.shape)
-
-
-def keras_numpy(tensor: torch.Tensor) -> np.ndarray:
-    if isinstance(tensor, Variable):
-        return tensor.numpy()
-    return (
-        tensor.detach().float().cpu().numpy()
-        if tensor.dtype == torch.bfloat16
-        else tensor.detach().cpu().numpy()
-    )
-
-
-def weight_name(tensor: torch.Tensor) -> str:
-    return tensor.path if isinstance(tensor, Variable) else "weight"
-
-
-def assign_array(tensor: torch.Tensor, array: np.ndarray) -> None:
-    if isinstance(tensor, Variable):
-        tensor.assign(array)
-    else:
-        with torch.no_grad():
-            tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
 
 
 def child_weights(
