@@ -15,7 +15,8 @@ Three class hooks make a Keras subclass an ordinary module without asking anythi
   and an overridden `build` is wrapped (`_marks_built`) so that it creates real tensors even
   during shape inference, then marks the layer built and records its build shape.
 - `__setattr__` tracks what is assigned: `Variable`s are re-keyed under their attribute, and
-  a list of layers becomes a `ModuleList` (`tracking.py`).
+  lists, tuples and dicts become tracked containers whose layers are submodules, also those
+  added later (`tracking.py`).
 
 Where the rest lives: `tracking.py` (what a layer owns and in which order), `variable.py`
 (weights and their Keras view), `call_spec.py`, `call_context.py` (state shared by nested calls),
@@ -39,7 +40,17 @@ from torchkeras.layers.call_context import call_context
 from torchkeras.layers.call_spec import call_spec, shapes_by_argument
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
-from torchkeras.layers.tracking import adopt_variable, child_weights, free_key, unique_tensors
+from torchkeras.layers.tracking import (
+    adopt_variable,
+    child_weights,
+    free_key,
+    ordered_children,
+    stamp,
+    sublayers_and_modules,
+    track,
+    unique_tensors,
+    wants_tracking,
+)
 from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
 from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
@@ -137,13 +148,10 @@ class Layer(torch.nn.Module):
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Variable) and adopt_variable(self, name, value):
             return
-        if (
-            isinstance(value, (list, tuple))
-            and value
-            and all(isinstance(v, torch.nn.Module) for v in value)
-            and name not in ("_layers",)
-        ):
-            value = torch.nn.ModuleList(value)  # Keras tracks lists of layers; torch needs a ModuleList
+        if isinstance(value, torch.nn.Module):
+            stamp(value)
+        elif wants_tracking(self, name, value):
+            value = track(value)  # Keras tracks the layers of lists, tuples and dicts
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------------------ weights
@@ -218,7 +226,8 @@ class Layer(torch.nn.Module):
         return trainable, non_trainable
 
     def _sub_weights(self, kind: str) -> list[torch.Tensor]:
-        return [w for child in self.children() for w in child_weights(child, kind, self._trainable, Layer)]
+        children = ordered_children(self)
+        return [w for child in children for w in child_weights(child, kind, self._trainable, Layer)]
 
     @property
     def weights(self) -> list[torch.Tensor]:
@@ -283,6 +292,7 @@ class Layer(torch.nn.Module):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        """Sets the flag on this layer and every layer it holds, at any depth (as Keras)."""
         value = bool(value)
         self._trainable = value
         for variable in self._parameters.values():
@@ -290,7 +300,7 @@ class Layer(torch.nn.Module):
                 variable.trainable = value
             elif variable is not None:
                 variable.requires_grad_(value)
-        for child in self.children():
+        for child in sublayers_and_modules(self, Layer):
             if isinstance(child, Layer):
                 child.trainable = value
             else:
@@ -324,12 +334,8 @@ class Layer(torch.nn.Module):
 
     @property
     def layers(self) -> list[Layer]:
-        """Direct sublayers, in the order they were assigned."""
-        found: list[Layer] = []
-        for child in self.children():
-            members = list(child) if isinstance(child, torch.nn.ModuleList) else [child]
-            found += [m for m in members if isinstance(m, Layer)]
-        return found
+        """Direct sublayers (also those in lists, tuples and dicts), in the order they were tracked."""
+        return [m for m in sublayers_and_modules(self, Layer) if isinstance(m, Layer)]
 
     def extra_repr(self) -> str:
         return f"name={self.name}, built={self.built}"
