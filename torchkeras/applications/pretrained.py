@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from torchkeras.applications.imagenet_utils import validate_activation
-from torchkeras.layers.weight_lists import keras_shape
+from torchkeras.layers.variable import keras_shape
 from torchkeras.saving.h5_io import require_h5py
 from torchkeras.utils.file_utils import get_file
 

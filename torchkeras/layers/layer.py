@@ -4,12 +4,30 @@ Weights are created in `build(input_shape)` through `add_weight`, which register
 weights as parameters and non-trainable ones as buffers. The first call builds the layer from its
 input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`,
 so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
-`KerasTensor`s, a layer records a graph node instead of computing.
+`KerasTensor`s, a layer records a graph node instead of computing (`symbolic.record_call`).
+
+Three class hooks make a Keras subclass an ordinary module without asking anything of it:
+- `__new__` runs `torch.nn.Module.__init__` before the subclass's `__init__`, so a subclass may
+  assign sublayers before calling `super().__init__()`, as Keras allows; it also captures the
+  constructor arguments for the automatic `get_config` (`_capture_init_arguments`).
+- `__init_subclass__` runs once per subclass: `forward` becomes `call` (torch calls `forward`),
+  the class's `CallSpec` (does `call` take `training`, `mask`?) is read once (`call_spec.py`),
+  and an overridden `build` is wrapped (`_marks_built`) so that it creates real tensors even
+  during shape inference, then marks the layer built and records its build shape.
+- `__setattr__` tracks what is assigned: `Variable`s are re-keyed under their attribute, and
+  lists, tuples and dicts become tracked containers whose layers are submodules, also those
+  added later (`tracking.py`).
+
+Where the rest lives: `tracking.py` (what a layer owns and in which order), `variable.py`
+(weights and their Keras view), `call_spec.py`, `call_context.py` (state shared by nested calls),
+`symbolic.py` and `keras_tensor.py` (shape inference and the functional graph).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,27 +37,21 @@ import torch
 from torchkeras import config, constraints, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context, weight_count
-from torchkeras.layers.introspection import (
-    EXTRA_INIT_KWARGS,
-    capture_init_arguments,
-    declared_input_shape,
-    inspect_call,
-    marks_built,
-    policy_name,
-)
+from torchkeras.layers.call_spec import call_spec, shapes_by_argument
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
-from torchkeras.layers.variable import Variable
-from torchkeras.layers.weight_lists import (
+from torchkeras.layers.tracking import (
     adopt_variable,
-    assign_array,
     child_weights,
     free_key,
-    keras_numpy,
-    keras_shape,
+    ordered_children,
+    stamp,
+    sublayers_and_modules,
+    track,
     unique_tensors,
-    weight_name,
+    wants_tracking,
 )
+from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
 from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
 from torchkeras.utils.validation import invalid
@@ -85,7 +97,7 @@ class Layer(torch.nn.Module):
         # Set up the module first, so subclasses may assign sublayers before `super().__init__()`.
         torch.nn.Module.__init__(layer)
         layer.training = False
-        object.__setattr__(layer, "_auto_config", capture_init_arguments(cls, args, kwargs))
+        object.__setattr__(layer, "_auto_config", _capture_init_arguments(cls, args, kwargs))
         object.__setattr__(layer, "built", False)
         object.__setattr__(layer, "_keras_initialized", False)
         layer._set_policy(mixed_precision.global_policy().name)
@@ -95,10 +107,10 @@ class Layer(torch.nn.Module):
         super().__init_subclass__(**kwargs)
         if "call" in cls.__dict__ and "forward" not in cls.__dict__:
             cls.forward = cls.call
-        cls._call_spec = inspect_call(cls)  # read on every call: computed once per class
+        cls._call_spec = call_spec(cls)  # read on every call: computed once per class
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         if "build" in cls.__dict__:
-            cls.build = marks_built(cls.__dict__["build"])
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __init__(
         self,
@@ -110,7 +122,7 @@ class Layer(torch.nn.Module):
         name: str | None = None,
         **kwargs: Any,
     ):
-        unknown = set(kwargs) - EXTRA_INIT_KWARGS
+        unknown = set(kwargs) - _EXTRA_INIT_KWARGS
         if unknown:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -119,12 +131,12 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        self._set_policy(policy_name(dtype))
+        self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.supports_masking = getattr(self, "supports_masking", False)
-        self._input_shape_arg = declared_input_shape(kwargs)
+        self._input_shape_arg = _declared_input_shape(kwargs)
         self._initial_weights = kwargs.get("weights")
         self._losses: list[torch.Tensor] = []
         self._inbound_nodes: list[Node] = []
@@ -137,13 +149,10 @@ class Layer(torch.nn.Module):
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Variable) and adopt_variable(self, name, value):
             return
-        if (
-            isinstance(value, (list, tuple))
-            and value
-            and all(isinstance(v, torch.nn.Module) for v in value)
-            and name not in ("_layers",)
-        ):
-            value = torch.nn.ModuleList(value)  # Keras tracks lists of layers; torch needs a ModuleList
+        if isinstance(value, torch.nn.Module):
+            stamp(value)
+        elif wants_tracking(self, name, value):
+            value = track(value)  # Keras tracks the layers of lists, tuples and dicts
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------------------ weights
@@ -218,7 +227,8 @@ class Layer(torch.nn.Module):
         return trainable, non_trainable
 
     def _sub_weights(self, kind: str) -> list[torch.Tensor]:
-        return [w for child in self.children() for w in child_weights(child, kind, self._trainable, Layer)]
+        children = ordered_children(self)
+        return [w for child in children for w in child_weights(child, kind, self._trainable, Layer)]
 
     @property
     def weights(self) -> list[torch.Tensor]:
@@ -283,6 +293,7 @@ class Layer(torch.nn.Module):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        """Sets the flag on this layer and every layer it holds, at any depth (as Keras)."""
         value = bool(value)
         self._trainable = value
         for variable in self._parameters.values():
@@ -290,7 +301,7 @@ class Layer(torch.nn.Module):
                 variable.trainable = value
             elif variable is not None:
                 variable.requires_grad_(value)
-        for child in self.children():
+        for child in sublayers_and_modules(self, Layer):
             if isinstance(child, Layer):
                 child.trainable = value
             else:
@@ -324,12 +335,8 @@ class Layer(torch.nn.Module):
 
     @property
     def layers(self) -> list[Layer]:
-        """Direct sublayers, in the order they were assigned."""
-        found: list[Layer] = []
-        for child in self.children():
-            members = list(child) if isinstance(child, torch.nn.ModuleList) else [child]
-            found += [m for m in members if isinstance(m, Layer)]
-        return found
+        """Direct sublayers (also those in lists, tuples and dicts), in the order they were tracked."""
+        return [m for m in sublayers_and_modules(self, Layer) if isinstance(m, Layer)]
 
     def extra_repr(self) -> str:
         return f"name={self.name}, built={self.built}"
@@ -397,14 +404,7 @@ class Layer(torch.nn.Module):
         self.built = True
 
     def _build_from_call(self, args: tuple, kwargs: dict) -> None:
-        _, _, names = type(self)._call_spec
-        shapes = {}
-        for name, value in zip(names, args):
-            shapes[f"{name}_shape"] = shape_of(value)
-        for name, value in kwargs.items():
-            if name not in ("mask", "training") and isinstance(value, (torch.Tensor, KerasTensor)):
-                shapes[f"{name}_shape"] = tuple(value.shape)
-        shapes = {k: v for k, v in shapes.items() if v is not None}
+        shapes = shapes_by_argument(type(self)._call_spec, args, kwargs)
         first = next(iter(flatten(args)), None)
         if isinstance(first, torch.Tensor):
             self._build_device = first.device
@@ -599,6 +599,74 @@ class Layer(torch.nn.Module):
         return cls(**config)
 
 
-Layer._call_spec = inspect_call(Layer)
+# ----------------------------------------------------------------- constructor and class hooks
+
+# Keyword arguments every Keras layer accepts besides its own (Sequential reads the shapes).
+_EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+
+
+def _is_plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _capture_init_arguments(cls: type, args: tuple, kwargs: dict) -> dict | None:
+    """The constructor arguments, when all are plain JSON values (Keras's automatic config)."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)))  # self
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if p.kind == p.VAR_KEYWORD and name in arguments:
+            arguments.update(arguments.pop(name))
+        elif p.kind == p.VAR_POSITIONAL and name in arguments:
+            return None
+    return arguments if _is_plain(arguments) else None
+
+
+def _policy_name(dtype: Any) -> str:
+    """The dtype-policy name of a layer's `dtype` argument (name, torch dtype or Keras dict)."""
+    if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", dtype.get("name"))
+    if dtype is None:
+        return mixed_precision.global_policy().name
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return dtype
+    return config.standardize_dtype(dtype)
+
+
+def _declared_input_shape(kwargs: dict) -> tuple | None:
+    """The sample shape declared through `input_shape` / `batch_input_shape` / `input_dim`."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[1:]
+    if kwargs.get("input_shape") is not None:
+        return tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs["input_dim"],)
+    return None
+
+
+def _marks_built(build: Callable) -> Callable:
+    """Wraps a layer class's `build`: weights are created as real tensors (also during shape
+    inference), then the layer is marked built and its build shape recorded."""
+
+    @functools.wraps(build)
+    def wrapper(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        with symbolic.real_tensors():
+            result = build(layer, *args, **kwargs)
+        object.__setattr__(layer, "built", True)
+        if layer._build_shapes is None and args:
+            layer._build_shapes = {"input_shape": jsonable_shape(args[0])}
+        return result
+
+    return wrapper
+
+
+Layer._call_spec = call_spec(Layer)
 Layer._makes_masks = False
 _module_call = torch.nn.Module.__call__

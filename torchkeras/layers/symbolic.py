@@ -1,4 +1,10 @@
-"""Shape inference without data: run a call on fake tensors and read the shapes back."""
+"""Shape inference without data: run a call on fake tensors and read the shapes back.
+
+Private torch used here, deliberately and only here for the engine: `FakeTensorMode` and
+`unset_fake_temporarily` (torch has no public fake-tensor API yet), and one shim for torch older
+than 2.13 (`_let_fake_mode_accept_variables`), kept because `setup.cfg` still allows torch 2.1+;
+drop it when the floor reaches 2.13.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ __all__ = [
 # Unknown sizes are tried at two values; a dimension that follows them is reported as None.
 _PROBE_SIZES = (83, 89)
 
+# Creates real tensors inside a shape-inference run (weights built lazily during the trace).
 real_tensors = unset_fake_temporarily
 
 
@@ -46,7 +53,6 @@ def _let_fake_mode_accept_variables() -> None:
 
 
 _let_fake_mode_accept_variables()
-"""Context manager creating real tensors inside a shape-inference run (weights built lazily)."""
 
 
 def _fake(spec: KerasTensor, mode: FakeTensorMode, size: int) -> torch.Tensor:

@@ -1,4 +1,9 @@
-"""`Variable`: a torch parameter (or buffer) that also answers Keras's Variable API."""
+"""`Variable`: a torch parameter (or buffer) that also answers Keras's Variable API.
+
+A layer's weights are `Variable`s, but a layer may also hold plain torch tensors (the parameters
+and buffers of a torch module inside it). The functions at the end give any weight's Keras view
+(shape, NumPy value, name, assignment) whichever of the two it is.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import torch
 
 from torchkeras.utils.nest import to_tensor
 
-__all__ = ["Permuted", "Variable"]
+__all__ = ["Permuted", "Variable", "assign_array", "keras_numpy", "keras_shape", "weight_name"]
 
 
 class Permuted:
@@ -165,3 +170,36 @@ class Variable(torch.nn.Parameter):
         with torch.no_grad():
             self.sub_(self._stored(delta))
         return self
+
+
+# ------------------------------------------------------ the Keras view of any weight
+
+
+def keras_shape(tensor: torch.Tensor) -> tuple[int, ...]:
+    """The shape of any weight in Keras's layout."""
+    return tensor.keras_shape if isinstance(tensor, Variable) else tuple(tensor.shape)
+
+
+def keras_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """The value of any weight in Keras's layout, as NumPy (bfloat16 as float32)."""
+    if isinstance(tensor, Variable):
+        return tensor.numpy()
+    return (
+        tensor.detach().float().cpu().numpy()
+        if tensor.dtype == torch.bfloat16
+        else tensor.detach().cpu().numpy()
+    )
+
+
+def weight_name(tensor: torch.Tensor) -> str:
+    """The Keras path of a `Variable`; `"weight"` for a plain tensor."""
+    return tensor.path if isinstance(tensor, Variable) else "weight"
+
+
+def assign_array(tensor: torch.Tensor, array: np.ndarray) -> None:
+    """Sets any weight from an array in Keras's layout."""
+    if isinstance(tensor, Variable):
+        tensor.assign(array)
+    else:
+        with torch.no_grad():
+            tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))

@@ -35,7 +35,6 @@ from torchkeras.optimizers.optimizer_utils import (
     round_to,
 )
 from torchkeras.optimizers.schedules import learning_rate_schedule as lr_schedules
-from torchkeras.optimizers.weight_decay_and_averages import WeightDecayAndAverages
 from torchkeras.utils.naming import unique_name
 from torchkeras.utils.registry import get_registered_name, get_registered_object, register_builtin
 
@@ -47,7 +46,7 @@ Indices = list[int] | None  # positions among the built variables; None means al
 LearningRate = float | Tensor  # what update rules receive: a host float or a device tensor
 
 
-class Optimizer(OptimizerState, WeightDecayAndAverages, torch.optim.Optimizer):
+class Optimizer(OptimizerState, torch.optim.Optimizer):
     """Base class of Keras optimizers (a `torch.optim.Optimizer` bound to its variables at `build`).
 
     Subclasses either declare their per-variable slots in `_slot_groups()` and implement the
@@ -554,6 +553,65 @@ class Optimizer(OptimizerState, WeightDecayAndAverages, torch.optim.Optimizer):
         grads = foreach_utils.clip_gradients(grads, self.clipnorm, self.global_clipnorm, self.clipvalue)
         self._apply_weight_decay(variables, indices, learning_rate)
         self._parallel_update_step(grads, variables, learning_rate, indices)
+
+    # ------------------------------------------------------- weight decay and moving average
+
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[Tensor] | None = None, var_names: Iterable[str] | None = None
+    ) -> None:
+        """Excludes variables from weight decay: those in `var_list`, and those whose `path` or `name`
+        attribute contains one of `var_names`."""
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        names = sorted(set(var_names or ()))
+        self._exclude_pattern = re.compile("|".join(names)) if names else None
+        self._decay_mask = None
+
+    def _use_weight_decay(self, variable: Tensor) -> bool:
+        if id(variable) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None:
+            for attribute in ("path", "name"):
+                value = getattr(variable, attribute, None)
+                if isinstance(value, str) and self._exclude_pattern.search(value):
+                    return False
+        return True
+
+    def _apply_weight_decay(
+        self, variables: list[Tensor], indices: list[int] | None, learning_rate: LearningRate
+    ) -> None:
+        if self.weight_decay is None:
+            return
+        if self._decay_mask is None:
+            self._decay_mask = [self._use_weight_decay(v) for v in self._trainable_variables]
+        positions = range(len(variables)) if indices is None else indices
+        targets = [v for v, i in zip(variables, positions) if self._decay_mask[i]]
+        if targets:
+            torch._foreach_mul_(targets, 1 - self.weight_decay * learning_rate)
+
+    def _update_moving_average(self) -> None:
+        averages, variables = self._slots["average"], self._trainable_variables
+        count = self._update_count()
+        if count == 0:
+            torch._foreach_copy_(averages, variables)
+        else:
+            torch._foreach_mul_(averages, self.ema_momentum)
+            torch._foreach_add_(averages, variables, alpha=1 - self.ema_momentum)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (count + 1) % frequency == 0:
+            torch._foreach_copy_(variables, averages)
+
+    @torch.no_grad()
+    def finalize_variable_values(self, var_list: Sequence[Tensor]) -> None:
+        """With `use_ema`, overwrites `var_list` (the built variables) with their moving averages."""
+        if not self.use_ema:
+            return
+        averages = self._slots.get("average", [])
+        if len(var_list) != len(averages):
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match the number of "
+                f"moving averages stored in the optimizer ({len(averages)})."
+            )
+        torch._foreach_copy_(list(var_list), averages)
 
     def scale_loss(self, loss: Tensor) -> Tensor:
         """Multiplies `loss` by `loss_scale_factor` when set (gradients are divided back in `apply`)."""

@@ -21,6 +21,7 @@ import torch
 
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.torch_function import TorchFunction
+from torchkeras.layers.tracking import TrackedContainer
 from torchkeras.optimizers.torch_optim import TorchOptimizerState, is_torch_optimizer
 from torchkeras.utils.registry import to_snake_case
 
@@ -81,6 +82,10 @@ def _keras_value(tensor: torch.Tensor) -> torch.Tensor:
     return keras_value() if keras_value is not None else tensor.detach()
 
 
+# Containers: their items are visited one by one, by class name (Keras's container naming).
+_CONTAINERS = (torch.nn.ModuleList, torch.nn.ModuleDict, TrackedContainer)
+
+
 def _is_optimizer(obj: Any) -> bool:
     return hasattr(obj, "get_state_tensors") and hasattr(obj, "set_state_tensors")
 
@@ -90,7 +95,7 @@ def _kind(obj: Any) -> str | None:
         return None
     if isinstance(obj, Layer):
         return "layer"
-    if isinstance(obj, torch.nn.Module) and not isinstance(obj, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+    if isinstance(obj, torch.nn.Module) and not isinstance(obj, _CONTAINERS):
         return "module"
     return None
 
@@ -121,15 +126,8 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
 
 
 def _tracked_layers(obj: Any) -> list[Any]:
-    """A subclassed model's layers in assignment order, lists expanded in place (Keras's tracking)."""
-    found = []
-    for child in obj.children():
-        if isinstance(child, (torch.nn.ModuleList, torch.nn.ModuleDict)):
-            items = child.values() if isinstance(child, torch.nn.ModuleDict) else child
-            found.extend(item for item in items if isinstance(item, Layer))
-        elif isinstance(child, Layer):
-            found.append(child)
-    return found
+    """A subclassed model's layers in Keras's tracking order (containers expanded in place)."""
+    return obj.layers if isinstance(obj, Layer) else []
 
 
 def walk(model: Any, include_optimizer: bool = True) -> list[Saveable]:

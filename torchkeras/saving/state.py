@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import torch
 
-from torchkeras.layers.weight_lists import keras_shape
+from torchkeras.layers.variable import keras_shape
 from torchkeras.optimizers.torch_optim import TORCH_STATE_KEY
 from torchkeras.saving.saveables import Saveable, walk
 
