@@ -25,7 +25,7 @@ MEMBER_LIMITS = {
 }
 _WEIGHTS = ("model.weights.h5", "model.weights.safetensors")
 _MAX_EXPANSION = 100  # a member may not decompress to more than this many times its stored size...
-_BOMB_FLOOR = 64 * 2**20  # ...once it is larger than this
+_BOMB_FLOOR = 2**20  # ...once it is larger than this (small enough that no config can expand past it)
 _DATE = (1980, 1, 1, 0, 0, 0)
 
 
