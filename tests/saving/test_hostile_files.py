@@ -15,6 +15,8 @@ import pickle
 import struct
 import subprocess
 import sys
+import time
+import tracemalloc
 import warnings
 import zipfile
 
@@ -433,3 +435,105 @@ def test_no_unsafe_calls_on_the_load_path():
                 assert not banned_names & {n.split(".")[0] for n in names}, f"{path.name}: {names}"
             if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
                 raise AssertionError(f"{path.name}: allow_pickle")
+
+
+# ------------------------------------------------------------------ bounded time and memory
+
+
+def _cpu_seconds(load):
+    before = time.process_time()
+    load()
+    return time.process_time() - before
+
+
+def _peak_bytes(load):
+    """The peak of memory allocated while `load` runs."""
+    tracemalloc.start()
+    try:
+        load()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_config_scan_is_linear_for_unterminated_strings_of_escaped_quotes(folder):
+    # The old pre-scan took ~10 s of CPU per load on these 60 KB (quadratic); one linear pass
+    # takes milliseconds, so the bound is orders of magnitude from the answer either way.
+    text = b'{"class_name": "' + b'\\"' * 30_000
+    _archive(folder / "quotes.keras", text)
+    _safetensors(folder / "quotes.weights.safetensors", b'{"__metadata__": {"a": "' + b'\\"' * 30_000)
+
+    _load_fails(folder / "quotes.keras", match="not valid JSON")
+    _load_fails(folder / "quotes.weights.safetensors", loader="weights", match="not valid JSON")
+    model = _model()
+
+    def load_all():
+        for load, path in [
+            (tk.models.load_model, folder / "quotes.keras"),
+            (model.load_weights, folder / "quotes.weights.safetensors"),
+            (tk.models.model_from_json, text.decode()),
+        ]:
+            with pytest.raises(ValueError, match="not valid JSON"):
+                load(path)
+
+    assert _cpu_seconds(load_all) < 2.0
+
+
+def test_config_scan_counts_values_and_depth_before_parsing(folder):
+    values = b"[" + b",".join([b"{}"] * 8_000_000) + b"]"  # 24 MB: json.loads would build ~1.4 GB
+    path = _safetensors(folder / "values.weights.safetensors", b'{"a": ' + values + b"}")
+    assert _peak_bytes(lambda: _load_fails(path, loader="weights", match="more than 1000000")) < 100 * 2**20
+    assert serialization.scan_config_json(b'{"a": [1, 2, {}], "b": "x,[{\\"", "c": [ ]}') == (7, 3)
+    assert serialization.scan_config_json(b'["\\\\", "\\\\\\"]"]') == (3, 1)
+    with pytest.raises(ValueError, match="nested deeper"):
+        serialization.scan_config_json(b'["\\\\", ' + b"[" * 200 + b"]" * 200 + b"]")
+
+
+def test_small_deflated_members_are_checked_for_bombs(folder):
+    bomb = folder / "values.keras"
+    config = b"[" + b",".join([b"{}"] * 8_000_000) + b"]"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("config.json", config)
+        archive.writestr("model.weights.h5", b"")
+    assert bomb.stat().st_size < 100_000
+    assert _peak_bytes(lambda: _load_fails(bomb, match="decompression bomb")) < 100 * 2**20
+
+
+# ------------------------------------------------------------------ every tensor has a place
+
+
+@pytest.mark.parametrize("duplicate", ["__metadata__", "vars/0"])
+def test_safetensors_headers_with_a_duplicate_key_are_refused(folder, duplicate):
+    entry = '{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}'
+    text = {
+        "__metadata__": '{"__metadata__": {"format": "pt"}, "__metadata__": {"format": "pt"}, "vars/0": E}',
+        "vars/0": '{"vars/0": E, "vars/0": E}',
+    }[duplicate].replace("E", entry)
+    path = _safetensors(folder / "twice.weights.safetensors", text.encode(), b"\0" * 4)
+    _load_fails(path, loader="weights", match="appears twice")
+
+
+def test_tensors_for_layers_the_model_lacks_are_refused(folder):
+    bigger = tk.Sequential(
+        [tk.Input((4,)), tk.layers.Dense(3), tk.layers.Dense(2), tk.layers.Dense(5, name="extra")]
+    )
+    bigger.save_weights(folder / "bigger.weights.safetensors")
+    error = _load_fails(folder / "bigger.weights.safetensors", loader="weights", match="does not have")
+    assert "layers/dense_2/vars" in str(error)
+    model = _model()
+    with pytest.warns(UserWarning, match="no place"):
+        model.load_weights(folder / "bigger.weights.safetensors", skip_mismatch=True)
+    np.testing.assert_allclose(
+        model.layers[0].kernel.detach().numpy(), bigger.layers[0].kernel.detach().numpy()
+    )
+
+
+def test_an_optimizer_state_is_ignored_by_a_model_without_optimizer(folder):
+    model = _model()
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 4)), np.ones((4, 2)), verbose=0)
+    model.save(folder / "trained.keras")
+    loaded = tk.models.load_model(folder / "trained.keras", compile=False)
+    np.testing.assert_allclose(
+        loaded.predict(np.ones((2, 4)), verbose=0), model.predict(np.ones((2, 4)), verbose=0)
+    )

@@ -28,7 +28,7 @@ ASSET_LIMIT = 256 * 2**20  # one asset file (e.g. a vocabulary), under `assets/<
 MAX_ASSETS = 10_000
 _WEIGHTS = ("model.weights.h5", "model.weights.safetensors")
 _MAX_EXPANSION = 100  # a member may not decompress to more than this many times its stored size...
-_BOMB_FLOOR = 64 * 2**20  # ...once it is larger than this
+_BOMB_FLOOR = 2**20  # ...once it is larger than this (small enough that no config can expand past it)
 _DATE = (1980, 1, 1, 0, 0, 0)
 
 

@@ -130,7 +130,7 @@ class SafetensorsFile:
         if not text.lstrip().startswith(b"{"):
             raise self._fail("the header is not a JSON object")
         try:
-            header = parse_config_json(text, "the header")
+            header = parse_config_json(text, "the header", unique_keys=True)
         except ValueError as error:
             raise self._fail(str(error)) from None
         if not isinstance(header, dict):

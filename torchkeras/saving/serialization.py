@@ -35,6 +35,7 @@ from torchkeras.utils.registry import CustomObjectScope, get_registered_name, ge
 __all__ = [
     "MAX_CONFIG_BYTES",
     "MAX_CONFIG_DEPTH",
+    "MAX_CONFIG_ITEMS",
     "check_config_limits",
     "check_layer_name",
     "compile_from_config",
@@ -42,12 +43,13 @@ __all__ = [
     "get_compile_config",
     "model_from_json",
     "parse_config_json",
+    "scan_config_json",
     "serialize_keras_object",
 ]
 
 MAX_CONFIG_BYTES = 64 * 2**20  # a config JSON larger than this is refused
 MAX_CONFIG_DEPTH = 100  # and so is one nested deeper than this
-MAX_CONFIG_ITEMS = 2_000_000  # or holding more values than this
+MAX_CONFIG_ITEMS = 1_000_000  # or holding more values than this
 
 # Keras modules whose objects are rebuilt by the matching torchkeras module (Keras writes both the
 # public name and, for some optimizers, the backend implementation's module).
@@ -89,32 +91,89 @@ def check_config_limits(config: Any, source: str = "config") -> None:
             stack.extend((v, depth + 1) for v in value)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+_CHUNK = 1 << 20  # the scan reads the text in pieces of this many bytes (bounded memory)
 
 
-def parse_config_json(text: str | bytes, source: str = "config") -> Any:
-    """Parses a config JSON with the size and depth limits checked before and after parsing."""
-    if len(text) > MAX_CONFIG_BYTES:
+def scan_config_json(text: bytes, source: str = "config") -> tuple[int, int]:
+    """Counts the values and the nesting depth of a JSON text in one linear pass, without parsing.
+
+    Escapes are dropped first (`\\\\` pairs, then escaped quotes, as a JSON reader pairs them left
+    to right), so every quote left delimits a string. The text is then read in fixed-size pieces
+    with numpy: outside strings, each container, comma and string start is counted (an object
+    member counts once). Time and memory are linear in the text, whatever it holds, and the scan
+    stops at the first piece over a limit.
+
+    Returns:
+        `(values, depth)`.
+
+    Raises:
+        ValueError: naming `source`, when either is over `MAX_CONFIG_ITEMS` / `MAX_CONFIG_DEPTH`.
+    """
+    text = text.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, b" \t\r\n")
+    values, depth, deepest = 1, 0, 0
+    in_string, last = 0, 0  # carried from one piece to the next
+    for start in range(0, len(text), _CHUNK):
+        end = min(start + _CHUNK, len(text))
+        if in_string and text.find(b'"', start, end) < 0:
+            continue  # the whole piece is inside one string
+        piece = np.frombuffer(text, dtype=np.uint8, count=end - start, offset=start)
+        quotes = (piece == ord('"')).view(np.uint8)
+        parity = (
+            np.cumsum(quotes, dtype=np.uint8) + in_string
+        ) & 1  # 1 inside strings (with their opening quote)
+        kept = piece[parity == quotes]  # outside strings, the opening quotes standing for the strings
+        in_string = int(parity[-1])
+        if not len(kept):
+            continue
+        opening = (kept == ord("[")) | (kept == ord("{"))
+        closing = (kept == ord("]")) | (kept == ord("}"))
+        follows_open = np.concatenate(([last in b"[{"], opening[:-1]))
+        # each value but the root follows `[` or `,` (an object member: `{` or `,`), except in `[]`
+        values += int(np.count_nonzero(kept == ord(","))) + int(np.count_nonzero(follows_open & ~closing))
+        last = int(kept[-1])
+        steps = np.cumsum(opening.astype(np.int32) - closing) + depth
+        depth, deepest = int(steps[-1]), max(deepest, int(steps.max()))
+        if values > MAX_CONFIG_ITEMS:
+            raise ValueError(f"{source} holds more than {MAX_CONFIG_ITEMS} values; refusing to load it.")
+        if deepest > MAX_CONFIG_DEPTH:
+            raise ValueError(
+                f"{source} is nested deeper than {MAX_CONFIG_DEPTH} levels; refusing to load it."
+            )
+    return values, deepest
+
+
+def parse_config_json(text: str | bytes, source: str = "config", unique_keys: bool = False) -> Any:
+    """Parses a config JSON, its size, value count and depth checked before `json.loads` runs.
+
+    With `unique_keys=True`, an object that names a key twice is refused (instead of the last
+    copy silently winning).
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    if len(data) > MAX_CONFIG_BYTES:
         raise ValueError(
-            f"{source} is {len(text)} bytes, over the limit of {MAX_CONFIG_BYTES}; refusing to load it."
+            f"{source} is {len(data)} bytes, over the limit of {MAX_CONFIG_BYTES}; refusing to load it."
         )
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ValueError(f"{source} is not UTF-8 text: {error}") from None
-    depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-    if deepest > MAX_CONFIG_DEPTH:
-        raise ValueError(f"{source} is nested deeper than {MAX_CONFIG_DEPTH} levels; refusing to load it.")
+    scan_config_json(data, source)
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(
+            text if isinstance(text, str) else data.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_unique_object if unique_keys else None,
+        )
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{source} is not UTF-8 text: {error}") from None
     except (ValueError, RecursionError) as error:
         raise ValueError(f"{source} is not valid JSON: {error}") from None
     check_config_limits(value, source)
+    return value
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {twice[:200]!r} appears twice in one object")
     return value
 
 

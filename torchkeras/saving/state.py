@@ -123,7 +123,8 @@ def restore_state(
     plan: list[tuple[torch.Tensor, Entry]] = []
     problems: list[str] = []
     optimizer_state = torch_optimizer = None
-    for saveable in walk(model):
+    saveables = walk(model)
+    for saveable in saveables:
         group = store.get(saveable.path)
         if saveable.kind == "optimizer":
             if group and TORCH_STATE_KEY in group:
@@ -139,7 +140,7 @@ def restore_state(
             torch_optimizer = _torch_optimizer_plan(saveable, group, source)
             continue
         targets = saveable.targets()
-        if not targets:
+        if not targets and not group:
             continue
         found = _match(saveable, targets, group or {})
         if isinstance(found, str):
@@ -149,6 +150,13 @@ def restore_state(
                 problems.append(found)
             continue
         plan.extend(found)
+    unused = _unconsumed(store, saveables)
+    if unused and skip_mismatch:
+        warnings.warn(f"Skipping tensors the model has no place for: {unused[:20]}.", stacklevel=3)
+    elif unused:
+        problems.append(
+            f"the file holds tensors for {len(unused)} object(s) the model does not have: {unused[:20]}"
+        )
     optimizer_plan = _optimizer_plan(model, optimizer_state, problems, source)
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems[:20])
@@ -189,6 +197,18 @@ def _torch_optimizer_plan(saveable: Saveable, group: Any, source: str) -> tuple[
         warnings.warn(f"Skipping the optimizer state in {source!r}: {problem}.", stacklevel=4)
         return None
     return saveable.obj, dict(group)
+
+
+def _unconsumed(store: Mapping[str, Mapping[str, Entry]], saveables: list[Saveable]) -> list[str]:
+    """The store's paths that hold tensors and match no object of the model. As in Keras, an
+    optimizer's state is ignored when the model has no optimizer (uncompiled, or `compile=False`)."""
+    paths = {saveable.path for saveable in saveables}
+    has_optimizer = any(saveable.kind == "optimizer" for saveable in saveables)
+    return sorted(
+        flat_key(path, "*")
+        for path, group in store.items()
+        if group and path not in paths and (has_optimizer or path.split("/")[0] != "optimizer")
+    )
 
 
 def _match(saveable: Saveable, targets: dict[str, torch.Tensor], group: Mapping[str, Entry]) -> Any:
