@@ -33,6 +33,18 @@ def _check_torch_module(result, output):
     assert result > 0.3
 
 
+def _check_text(result, output):
+    assert result["accuracy"] > 0.8  # word order matters in these reviews: the LSTM learns "not"
+    negated_bad, negated_good, great = result["scores"]
+    assert negated_bad > 0.5 > negated_good and great > 0.5
+
+
+def _check_images(result, output):
+    assert result["deterministic_inference"]  # augmentation is off at inference
+    assert result["frozen_base_unchanged"]  # a frozen base's BatchNormalization statistics stay put
+    assert 0.0 <= result["transfer_accuracy"] <= 1.0
+
+
 def _check_callbacks(result, output):
     assert result["resumed_epochs"] and result["resumed_epochs"][0] == 2  # resumed after epoch 2
     assert result["accuracy"] > 0.3
@@ -54,6 +66,8 @@ CHECKS = {
     "02_functional_api": _check_functional,
     "03_custom_layers_and_train_step": _check_custom,
     "04_fit_a_torch_module": _check_torch_module,
+    "05_text_classification": _check_text,
+    "06_images_and_transfer_learning": _check_images,
     "07_callbacks": _check_callbacks,
     "08_saving_and_keras_interop": _check_saving,
     "10_distributed_training": _check_distributed,
