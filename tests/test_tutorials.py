@@ -81,7 +81,4 @@ def test_tutorial_runs_quick(path, capsys):
     result = module.main(["--quick"])
     output = capsys.readouterr().out
     assert "Total params" in output  # each tutorial shows its model
-    if path.stem == "digits_classifier":
-        _check_quickstart(result, output)
-    else:
-        CHECKS[path.stem](result, output)
+    CHECKS[path.stem](result, output)

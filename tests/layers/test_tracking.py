@@ -170,3 +170,21 @@ def test_keras_files_both_ways(keras, tmp_path):
     np.testing.assert_allclose(
         from_ours.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-5, atol=1e-6
     )
+
+
+def test_tuples_of_layers_are_tracked_after_torch_dynamo_is_imported():
+    # torch._dynamo wraps Module.__init__ to keep a weak reference to each new module; a tracked
+    # tuple (a tuple subclass) cannot be weakly referenced and used to fail to build.
+    import torch._dynamo  # noqa: F401
+
+    class Pair(tk.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.pair = (tk.layers.Dense(2), tk.layers.Dense(3))
+
+        def call(self, x):
+            return self.pair[1](self.pair[0](x))
+
+    layer = Pair()
+    layer(np.ones((1, 4), "float32"))
+    assert len(layer.weights) == 4 and len(list(layer.parameters())) == 4

@@ -37,6 +37,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Bidirectional": ({"layer": ("LSTM", {"units": 3, "return_sequences": True})}, _SEQUENCE),
     "CategoryEncoding": ({"num_tokens": 6, "output_mode": "multi_hot"}, ("int", (3,), 6)),
     "CenterCrop": ({"height": 4, "width": 4}, _IMAGE),
+    "CustomScaleLayer": ({"scale": 0.17}, [(4,), (4,)]),  # keras.applications.inception_resnet_v2
     "Concatenate": ({"axis": -1}, [(4,), (3,)]),
     "Conv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "Conv1DTranspose": ({"filters": 3, "kernel_size": 2, "strides": 2}, _SEQUENCE),
@@ -76,6 +77,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Identity": ({}, (4,)),
     "IntegerLookup": ({"vocabulary": [1, 2, 3], "mask_token": 0}, ("int", (3,), 5)),
     "LSTM": ({"units": 3}, _SEQUENCE),
+    "LayerScale": ({"init_values": 0.5, "projection_dim": 3}, _IMAGE),  # keras.applications.convnext
     "LayerNormalization": ({"epsilon": 1e-4}, _SEQUENCE),
     "LeakyReLU": ({"negative_slope": 0.2}, (4,)),
     "Masking": ({"mask_value": 0.0}, _SEQUENCE),
@@ -117,6 +119,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "SpatialDropout3D": ({"rate": 0.2}, _VOLUME),
     "SpectralNormalization": ({"layer": ("Dense", {"units": 3}), "power_iterations": 2}, (4,)),
     "StackedRNNCells": None,  # a cell container: covered through "RNN" below
+    "StochasticDepth": ({"drop_path_rate": 0.3}, _IMAGE),  # keras.applications.convnext
     "StringLookup": ({"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, ("str", (3,), ["a", "b", "c"])),
     "Subtract": ({}, [(4,), (4,)]),
     "TextVectorization": (

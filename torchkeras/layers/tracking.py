@@ -240,7 +240,14 @@ class TrackedTuple(tuple, TrackedContainer):
         return tuple.__new__(cls, (track(value) for value in values))
 
     def __init__(self, values: Iterable[Any] = ()):
-        TrackedContainer.__init__(self)
+        try:
+            TrackedContainer.__init__(self)
+        except TypeError as error:
+            # Once `torch._dynamo` is imported it wraps `Module.__init__` to record each new module
+            # in a weak-key table after the original `__init__` has run. A tuple subclass cannot be
+            # weakly referenced, so only that bookkeeping fails: the module is fully initialized.
+            if "weak reference" not in str(error):
+                raise
         self._sync()
 
     def _items(self) -> Iterable[tuple[Any, Any]]:
@@ -281,6 +288,8 @@ def wants_tracking(owner: torch.nn.Module, name: str, value: Any) -> bool:
     module; an empty public list or dict (to be filled later, `self.blocks = []`); or any such
     container replacing one already tracked."""
     if isinstance(value, TrackedContainer) or not isinstance(value, (list, tuple, dict)):
+        return False
+    if name.startswith("__"):  # e.g. `obj.__dict__ = ...`, as torch.export's module proxies do
         return False
     if name in owner._modules:
         return True

@@ -111,10 +111,28 @@ def _in_shape_inference() -> bool:
     return detect_fake_mode() is not None
 
 
-@torch.compiler.disable
 def seed_value(seed: Seed) -> int | None:
     """The integer a torch generator is seeded with for one random call (advancing a
-    `SeedGenerator`); None during shape inference on fake tensors, where no state may move."""
+    `SeedGenerator`); None during shape inference on fake tensors, where no state may move.
+    Under `torch.compile` it runs eagerly (a graph break): the state advances on every call."""
+    if torch.compiler.is_compiling():
+        return _eager_seed_value(seed)
+    return _seed_value(seed)
+
+
+def _eager_seed_value(seed: Seed) -> int | None:
+    # `torch.compiler.disable` imports torch._dynamo, which `import torchkeras` must not pay for:
+    # it is applied on the first call made while compiling (when dynamo is loaded anyway).
+    global _disabled_seed_value
+    if _disabled_seed_value is None:
+        _disabled_seed_value = torch.compiler.disable(_seed_value)
+    return _disabled_seed_value(seed)
+
+
+_disabled_seed_value = None
+
+
+def _seed_value(seed: Seed) -> int | None:
     if _in_shape_inference():
         return None
     first, second = draw_seed(seed).tolist()

@@ -312,9 +312,9 @@ class Trainer(Placement):
     def _apply_constraints(self) -> None:
         """Applies the weights' constraints after a `torch.optim` optimizer's step, as Keras's do."""
         constrained = self.__dict__.get("_constrained_cache")
-        if constrained is None or constrained[0] != call_context.weights_created:
+        if constrained is None or constrained[0] != weight_count.created:
             found = [w for w in self.trainable_weights if callable(getattr(w, "constraint", None))]
-            constrained = (call_context.weights_created, found)
+            constrained = (weight_count.created, found)
             self.__dict__["_constrained_cache"] = constrained
         with torch.no_grad():
             for weight in constrained[1]:
