@@ -269,6 +269,11 @@ class CompileMetrics:
     def metrics(self) -> list[Any]:
         return [m for group in self.per_output + self.weighted_per_output for m in group]
 
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        """The state of every metric it holds (empty until built), as Keras's container."""
+        return [variable for metric in self.metrics for variable in metric.variables]
+
     def _expand(self, spec: Any, trues: list, preds: list) -> list[list[Any]]:
         if spec is None:
             return [[] for _ in self.output_names]

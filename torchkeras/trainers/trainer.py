@@ -20,7 +20,12 @@ from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.trainers import distributed
-from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics, declared_output_names
+from torchkeras.trainers.compile_utils import (
+    CompileLoss,
+    CompileMetrics,
+    declared_output_names,
+    output_names_for,
+)
 from torchkeras.trainers.data import (
     WithClassWeights,
     batch_size_of,
@@ -484,6 +489,8 @@ class Trainer(Placement):
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
+                if step == skip - 1:
+                    self._build_metrics_on(batch)
                 continue
             if step % every == 0:
                 begin(step)
@@ -497,6 +504,28 @@ class Trainer(Placement):
         if not ended:  # a source shorter than announced (or of unknown length) ended mid-group
             end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
         return logs, steps
+
+    def _build_metrics_on(self, batch: Any) -> None:
+        """Resuming mid-epoch: builds the compiled loss and metrics from a skipped batch (their
+        state untouched) so that a callback can put the cut epoch's accumulators back when the
+        first resumed batch begins (`BackupAndRestore`)."""
+        x, y, _ = unpack_x_y_sample_weight(batch)
+        loss, metrics = self._compile_loss, self._compile_metrics
+        if (loss is None or loss.built) and (metrics is None or metrics.built):
+            return
+        with torch.no_grad(), self._autocast(data_device(x) or self.device):
+            y_pred = predictions(self(x, training=False), self.prediction_key)
+        y = labels_from_inputs(x, y_pred) if y is None else y
+        if y is None:
+            return
+        if loss is not None and not loss.built:
+            loss.build(y, y_pred)
+            if len(loss.losses) > 1 and not self._output_loss_trackers:
+                self._output_loss_trackers = [
+                    metrics_module.Mean(name=f"{n}_loss") for n in loss.output_names
+                ]
+        if metrics is not None and not metrics.built:
+            metrics.build(y, y_pred, output_names_for(metrics.output_names, y_pred))
 
     def _epoch_results(self, logs: Any) -> dict[str, Any]:
         """Keras's rule: the metrics' results when the step returned them, else the step's logs."""
