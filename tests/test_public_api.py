@@ -137,7 +137,6 @@ NOT_YET_BUILT = {
         "RandomSharpness",
         "RandomShear",
         "STFTSpectrogram",
-        "TorchModuleWrapper",
     },
     "ops": {
         "adaptive_average_pool",

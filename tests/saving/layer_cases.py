@@ -148,6 +148,7 @@ NOT_SAVED_ALONE = {
     "Functional",
     "Lambda",
     "Wrapper",  # abstract, as in Keras: its subclasses have cases
+    "TorchModuleWrapper",  # needs its module back at load: tests/layers/core/test_torch_module_wrapper.py
 }
 
 

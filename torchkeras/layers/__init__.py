@@ -43,6 +43,7 @@ from torchkeras.layers.core import (
     Lambda,
     Masking,
     ReversibleEmbedding,
+    TorchModuleWrapper,
     Wrapper,
 )
 from torchkeras.layers.input_layer import Input, InputLayer
@@ -325,6 +326,7 @@ __all__ = [
     "Subtract",
     "TextVectorization",
     "TimeDistributed",
+    "TorchModuleWrapper",
     "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
