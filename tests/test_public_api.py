@@ -115,9 +115,6 @@ NOT_YET_BUILT = {
     "layers": {
         "AugMix",
         "ContrastLimitedAdaptiveHistogramEqualization",
-        "ConvLSTM1D",
-        "ConvLSTM2D",
-        "ConvLSTM3D",
         "CutMix",
         "Equalization",
         "InputSpec",
