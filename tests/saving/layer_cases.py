@@ -45,6 +45,9 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Conv2DTranspose": ({"filters": 2, "kernel_size": 3, "strides": 2}, _IMAGE),
     "Conv3D": ({"filters": 2, "kernel_size": 2}, _VOLUME),
     "Conv3DTranspose": ({"filters": 2, "kernel_size": 2}, _VOLUME),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2, "return_sequences": True}, (3, 5, 2)),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 2, "padding": "same"}, (3, 4, 4, 2)),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 1)),
     "Cropping1D": ({"cropping": 1}, _SEQUENCE),
     "Cropping2D": ({"cropping": ((1, 0), (0, 1))}, _IMAGE),
     "Cropping3D": ({"cropping": 1}, _VOLUME),
@@ -86,6 +89,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "MaxPooling3D": ({"pool_size": 2}, _VOLUME),
     "Maximum": ({}, [(4,), (4,)]),
     "Minimum": ({}, [(4,), (4,)]),
+    "MelSpectrogram": ({"fft_length": 32, "sequence_stride": 8, "num_mel_bins": 6}, (40,)),
     "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, [_SEQUENCE, _SEQUENCE]),
     "Multiply": ({}, [(4,), (4,)]),
     "Normalization": ({"mean": [0.1, 0.2, 0.3, 0.4], "variance": [1.0, 2.0, 3.0, 4.0]}, (4,)),
@@ -109,6 +113,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Reshape": ({"target_shape": (2, 2)}, (4,)),
     "Resizing": ({"height": 3, "width": 3}, _IMAGE),
     "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ("int", (5,), 10)),
+    "STFTSpectrogram": ({"mode": "magnitude", "frame_length": 8, "frame_step": 4}, (20, 2)),
     "SeparableConv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "SeparableConv2D": ({"filters": 3, "kernel_size": 2}, _IMAGE),
     "SimpleRNN": ({"units": 3, "return_sequences": True}, _SEQUENCE),
@@ -148,6 +153,7 @@ NOT_SAVED_ALONE = {
     "Functional",
     "Lambda",
     "Wrapper",  # abstract, as in Keras: its subclasses have cases
+    "TorchModuleWrapper",  # needs its module back at load: tests/layers/core/test_torch_module_wrapper.py
 }
 
 

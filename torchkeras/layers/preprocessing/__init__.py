@@ -7,6 +7,7 @@ from torchkeras.layers.preprocessing.discretization import Discretization
 from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchkeras.layers.preprocessing.hashing import Hashing
 from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
+from torchkeras.layers.preprocessing.mel_spectrogram import MelSpectrogram
 from torchkeras.layers.preprocessing.normalization import Normalization
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
@@ -21,6 +22,7 @@ from torchkeras.layers.preprocessing.random_zoom import RandomZoom
 from torchkeras.layers.preprocessing.rescaling import Rescaling
 from torchkeras.layers.preprocessing.resizing import Resizing
 from torchkeras.layers.preprocessing.solarization import Solarization
+from torchkeras.layers.preprocessing.stft_spectrogram import STFTSpectrogram
 from torchkeras.layers.preprocessing.string_lookup import StringLookup
 from torchkeras.layers.preprocessing.text_vectorization import TextVectorization
 
@@ -32,6 +34,7 @@ __all__ = [
     "HashedCrossing",
     "Hashing",
     "IntegerLookup",
+    "MelSpectrogram",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -45,6 +48,7 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "STFTSpectrogram",
     "Solarization",
     "StringLookup",
     "TextVectorization",
