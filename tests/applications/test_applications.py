@@ -268,12 +268,16 @@ def _weights_request(monkeypatch, owner, build):
     return requests
 
 
-@pytest.mark.parametrize("include_top", [False, pytest.param(True, marks=full_only)])
 @pytest.mark.parametrize(
-    "constructor", [name if name == "VGG16" else pytest.param(name, marks=full_only) for name in REFERENCE]
+    ("constructor", "include_top"),
+    [("VGG16", False)]
+    + [pytest.param(name, False, marks=full_only) for name in REFERENCE if name != "VGG16"]
+    + [pytest.param(name, True, marks=full_only) for name in FAMILIES],
 )
 def test_imagenet_weights_are_the_files_keras_fetches(keras, constructor, include_top, monkeypatch):
-    """`weights="imagenet"` asks `get_file` for Keras's file: same name, URL, cache folder and hash."""
+    """`weights="imagenet"` asks `get_file` for Keras's file: same name, URL, cache folder and hash
+    (the no-top file of every architecture; the classifier's file of one per family, at its
+    default input size, since those builds are slow)."""
     from keras.src.utils import file_utils as keras_file_utils
 
     from torchkeras.applications import pretrained
