@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 import torch
 
 import torchkeras as keras
