@@ -94,7 +94,7 @@ class TorchModuleWrapper(Layer):
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         if self.output_shape is None:
             return super().compute_output_spec(*args, **kwargs)
-        return self._spec_from_output_shape(args)
+        return self._spec_from_output_shape(args, kwargs)
 
     # ----------------------------------------------------------------------------- saving
 
