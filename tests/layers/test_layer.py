@@ -321,3 +321,29 @@ def test_layer_updating_its_metric_in_call_works_on_input_statelessly():
     assert float(layer.mean_activation.result()) == 4.0
     assert layer.metrics == [layer.mean_activation]
 
+
+def test_no_bare_not_implemented_error_in_the_package():
+    """Every `NotImplementedError` says which method a subclass must implement."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(keras.__file__).parent
+    bare = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            exc = node.exc
+            named = exc.func if isinstance(exc, ast.Call) and not exc.args else exc
+            if isinstance(named, ast.Name) and named.id == "NotImplementedError":
+                bare.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert bare == []
+
+
+def test_not_implemented_error_names_the_method():
+    class Incomplete(keras.optimizers.Optimizer):
+        pass
+
+    optimizer = Incomplete(learning_rate=0.1)
+    with pytest.raises(NotImplementedError, match="update_step"):
+        optimizer.update_step(torch.zeros(1), torch.zeros(1), 0.1)
