@@ -65,6 +65,8 @@ class KerasTensor:
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None, sparse: bool = False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = DTypeName(config.standardize_dtype(dtype))
+        # Resolved once for code that runs every step (a `str` subclass's `==` stops Dynamo).
+        self._torch_dtype = None if self.dtype == "string" else config.torch_dtype(self.dtype)
         self.name = name
         self.sparse = sparse
         self._keras_history: tuple[Node, int] | None = None

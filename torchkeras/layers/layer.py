@@ -352,6 +352,14 @@ class Layer(torch.nn.Module):
                 self._buffers[key] = old.rewrap(new)
         return result
 
+    @property
+    def metrics(self) -> list[Any]:
+        """The metrics this layer and its sublayers hold as attributes, as Keras's `Layer.metrics`."""
+        found: list[Any] = []
+        for module in self.modules():
+            found += [m for m in symbolic.owned_metrics(module) if not any(m is f for f in found)]
+        return found
+
     # ----------------------------------------------------------------------------- losses
 
     def add_loss(self, loss: Any) -> None:

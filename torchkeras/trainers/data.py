@@ -187,7 +187,7 @@ class DataSource:
         return self.steps if self.steps is not None else self.pass_length
 
     def _pass(self) -> Iterator[tuple]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_pass()` (one pass of batches).")
 
     def _used_up(self) -> bool:
         return self.pass_length is not None and self._taken >= self.pass_length

@@ -19,6 +19,7 @@ from torchkeras import metrics as metrics_module
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context, weight_count
+from torchkeras.layers.symbolic import owned_metrics
 from torchkeras.trainers import distributed
 from torchkeras.trainers.compile_utils import (
     CompileLoss,
@@ -247,13 +248,18 @@ class Trainer(Placement):
 
     @property
     def metrics(self) -> list[Any]:
-        """Every metric the model tracks: the loss, per-output losses, the compiled metrics (one
-        `"compile_metrics"` container, as in Keras) and the model's own metrics."""
+        """Every metric the model tracks, in Keras's order: the loss, per-output losses, the
+        compiled metrics (one `"compile_metrics"` container), the model's own metrics, then
+        those its layers hold, at any depth (not those of nested models' trainers)."""
         found = [self._loss_tracker] if self._loss_tracker is not None else []
         found += self._output_loss_trackers
         if self._compile_metrics is not None:
             found.append(self._compile_metrics)
-        return found + [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
+        found += [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
+        for module in self.modules():
+            if not isinstance(module, Trainer):
+                found += [m for m in owned_metrics(module) if not any(m is f for f in found)]
+        return found
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Keras tracks metrics assigned as attributes (e.g. `self.loss_tracker = Mean()`).
