@@ -34,6 +34,7 @@ from torchkeras.trainers.data import (
     data_device,
     looks_like_arrays,
     make_data,
+    pack_x_y_sample_weight,
     single_batch,
     split_validation,
     unpack_x_y_sample_weight,
@@ -494,6 +495,7 @@ class Trainer(Placement):
                 continue
             if step % every == 0:
                 begin(step)
+            batch = self._checked_labels(batch, step)
             logs = self._step_function(mode)(batch)
             steps += 1
             ended = (step + 1) % every == 0 or step == last
@@ -503,7 +505,23 @@ class Trainer(Placement):
                 break
         if not ended:  # a source shorter than announced (or of unknown length) ended mid-group
             end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()  # labels kept on the device: one read per epoch
         return logs, steps
+
+    def _checked_labels(self, batch: Any, step: int) -> Any:
+        """The batch with its sparse labels range-checked (see `CompileLoss.check_labels`)."""
+        loss = self._compile_loss
+        if loss is None:
+            return batch
+        if not loss.built:
+            loss.batch_index = step  # the loss checks the batch it is built on
+            return batch
+        if not loss.sparse_outputs:
+            return batch
+        x, y, sample_weight = unpack_x_y_sample_weight(batch)
+        checked = loss.check_labels(y, step)
+        return batch if checked is y else pack_x_y_sample_weight(x, checked, sample_weight)
 
     def _build_metrics_on(self, batch: Any) -> None:
         """Resuming mid-epoch: builds the compiled loss and metrics from a skipped batch (their
@@ -693,9 +711,11 @@ class Trainer(Placement):
         self.train()
         try:
             with torch.enable_grad():
-                logs = self._step_function("train")(batch)
+                logs = self._step_function("train")(self._checked_labels(batch, 0))
         finally:
             self._restore_module_modes(modes)
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 
@@ -707,7 +727,9 @@ class Trainer(Placement):
         batch = single_batch(x, y, sample_weight, self._training_device())
         self.reset_metrics()
         with torch.no_grad():
-            logs = self._step_function("test")(batch)
+            logs = self._step_function("test")(self._checked_labels(batch, 0))
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 
