@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import torchkeras as tk
+from torchkeras.trainers.compile_utils import CompileLoss
 
 X = np.random.RandomState(0).rand(40, 4).astype("float32")
 GOOD = np.random.RandomState(1).randint(0, 3, size=40)
@@ -65,6 +66,26 @@ def test_ignore_class_and_other_losses_are_left_alone():
         model.fit(X, _with(-2, 30), batch_size=8, shuffle=False, verbose=0)
     dense = _model("categorical_crossentropy")
     dense.fit(X, np.eye(3, dtype="float32")[GOOD] * 5, batch_size=8, verbose=0)  # no class range
+
+
+def test_the_device_flag_path_reports_with_the_epoch_and_trains_on_replaced_labels(monkeypatch):
+    """The path CUDA takes (no read per step), run on the CPU."""
+    monkeypatch.setattr(CompileLoss, "eager_label_devices", ())
+    model = _model()
+    with pytest.raises(ValueError, match=r"label 9 in batch 3\."):
+        model.fit(X, _with(9, 26), batch_size=8, shuffle=False, verbose=0)
+    assert int(model.optimizer.iterations) == 5  # the epoch ran; the error came with its logs
+    with pytest.raises(ValueError, match=r"label nan in batch 1\."):
+        model.evaluate(X, _with(float("nan"), 20), batch_size=16, verbose=0)
+    with pytest.raises(ValueError, match=r"label -1 in batch 0\."):
+        model.train_on_batch(X[:4], _with(-1, 0)[:4])
+    two_bad = _with(7, 17)
+    two_bad[35] = 8
+    with pytest.raises(ValueError, match=r"label 7 in batch 2\."):  # the first bad one is named
+        model.evaluate(X, two_bad, batch_size=8, verbose=0)
+    model.fit(X, GOOD, batch_size=8, verbose=0)  # nothing left flagged
+    masked = _model(tk.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1))
+    masked.fit(X, _with(-1, 3), batch_size=8, verbose=0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="the on-device flag is for CUDA")

@@ -153,11 +153,16 @@ def _label_error(output: str, num_classes: int, value: float, batch: int | None)
 class CompileLoss:
     """The compiled loss: per-output losses, weighted and summed.
 
+    Sparse labels on `eager_label_devices` are range-checked at once; elsewhere through a device
+    flag (see `check_labels`).
+
     Args:
         loss: a loss spec (object, list or dict).
         loss_weights: optional scalar weights (list or dict), one per output.
         output_names: the model's output names.
     """
+
+    eager_label_devices = ("cpu",)  # where reading a label check costs no device sync
 
     def __init__(self, loss: Any, loss_weights: Any = None, output_names: list[str] | None = None):
         self.spec = loss
@@ -212,7 +217,7 @@ class CompileLoss:
             if not isinstance(labels, torch.Tensor) or labels.numel() == 0:
                 continue
             invalid = _invalid_labels(labels.detach(), num_classes, ignore_class)
-            if labels.device.type == "cpu":
+            if labels.device.type in self.eager_label_devices:
                 if bool(invalid.any()):
                     value = float(labels.detach()[invalid].reshape(-1)[0])
                     raise _label_error(self.output_names[index], num_classes, value, batch)
