@@ -10,6 +10,19 @@
 
 Every write goes through `torchkeras.utils.io.atomic_write`. Every read names the file in its
 errors, checks the whole file before assigning anything, and never runs code from the file.
+
+Loading is bounded by the file: time and memory grow with its size, under fixed caps.
+
+- config JSON and safetensors header (`serialization`): 64 MiB, 1,000,000 values, depth 100,
+  counted in one linear pass before `json.loads`.
+- `.keras` members (`keras_archive`): config/metadata 64 MiB; an asset 256 MiB, 10,000 assets;
+  no member may inflate more than 100x once past 1 MiB.
+- h5 weights (`h5_io`): 1,000,000 objects, depth 64; a dataset declaring over 1 MiB must store
+  at least 1/1000 of it.
+- tensors built from a config (`build_budget`): 4 x the file's stored elements + 2**24
+  (`model_from_json`: 2**27), refused before allocating.
+- sizes in a config (`build_budget`): `num_thresholds` 100,000, `num_classes` 65,536, token and
+  bin counts 2**24.
 """
 
 from __future__ import annotations
