@@ -27,6 +27,7 @@ from torchkeras.trainers.compile_utils import (
     output_names_for,
 )
 from torchkeras.trainers.data import (
+    DataSource,
     WithClassWeights,
     batch_size_of,
     check_loop_arguments,
@@ -432,12 +433,16 @@ class Trainer(Placement):
                 self._make_ddp()
         verbose = 1 if verbose == "auto" else verbose
         callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
+        self.__dict__["_fit_data"] = data
         self.stop_training = False
         grad_enabled, modes = torch.is_grad_enabled(), self._module_modes()
         callbacks.on_train_begin()
         # A callback that restored a checkpoint (BackupAndRestore) sets where to resume, as in Keras.
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         skip_steps = self.__dict__.pop("_initial_step", 0)
+        position = self.__dict__.pop("_initial_data_position", None)
+        if position is not None:  # epochs that continue a pass (`steps_per_epoch`): redraw it
+            _source_of(data).seek(*position)
         epoch_logs: dict[str, Any] = {}
         try:
             for epoch in range(initial_epoch, epochs):
@@ -462,12 +467,17 @@ class Trainer(Placement):
         finally:
             self._restore_module_modes(modes)
             torch.set_grad_enabled(grad_enabled)
-            for name in ("_ddp", "_ddp_wanted", "_shard_loss_scale"):
+            for name in ("_ddp", "_ddp_wanted", "_shard_loss_scale", "_fit_data"):
                 self.__dict__.pop(name, None)
         if hasattr(self.optimizer, "finalize_variable_values") and getattr(self.optimizer, "built", False):
             self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights, as Keras
         callbacks.on_train_end(logs=epoch_logs)
         return self.history
+
+    def _data_position(self) -> tuple[torch.Tensor | None, int]:
+        """Where `fit`'s training data stands (see `DataSource.position`), for backups."""
+        data = self.__dict__.get("_fit_data")
+        return (None, 0) if data is None else _source_of(data).position()
 
     def _module_modes(self) -> list[tuple[torch.nn.Module, bool]]:
         return [(module, module.training) for module in self.modules()]
@@ -738,3 +748,10 @@ class Trainer(Placement):
         batch = single_batch(x, None, None, self._training_device())
         with torch.no_grad():
             return to_numpy(self._step_function("predict")(batch))
+
+
+def _source_of(data: Any) -> Any:
+    """The `DataSource` inside `fit`'s wrappers (class weights, sharding)."""
+    while not isinstance(data, DataSource) and hasattr(data, "data"):
+        data = data.data
+    return data
