@@ -92,3 +92,30 @@ def test_a_backup_with_a_corrupt_generator_state_leaves_the_model_untouched(tmp_
             _fit(model, "plain", True, [BackupAndRestore(backup_dir, 3)])
         for a, b in zip(before, model.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("save_freq", ["epoch", 2])
+def test_epochs_that_continue_a_pass_resume_at_the_same_place(tmp_path, save_freq, shuffle):
+    """`steps_per_epoch` of half a pass: each odd epoch continues the pass (and its shuffle
+    order) that the even epoch before it began."""
+    x, y = np.concatenate([X, X[:8]]), np.concatenate([Y, Y[:8]])  # 6 batches: 2 epochs a pass
+
+    def fit(model, callbacks=()):
+        return model.fit(x, y, batch_size=8, epochs=4, steps_per_epoch=3, shuffle=shuffle, verbose=0,
+                         callbacks=list(callbacks))  # fmt: skip
+
+    reference = _model("dropout_decay")
+    expected = fit(reference).history
+    backup_dir = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit(_model("dropout_decay"), [BackupAndRestore(backup_dir, save_freq), _Crash(5)])
+    metadata = json.loads((backup_dir / "training_metadata.json").read_text())
+    assert (metadata["epoch"], metadata["step"]) == ((1, 0) if save_freq == "epoch" else (1, 1))
+    assert metadata["data_position"]["taken"] == 3
+    resumed = _model("dropout_decay")
+    history = fit(resumed, [BackupAndRestore(backup_dir, save_freq)]).history
+    for a, b in zip(resumed.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for key in expected:
+        np.testing.assert_allclose(history[key], expected[key][1:], rtol=1e-6, err_msg=key)

@@ -20,7 +20,7 @@ __all__ = ["BackupAndRestore"]
 
 _SLOTS = ("backup-0.weights.safetensors", "backup-1.weights.safetensors")
 _METADATA = "training_metadata.json"
-_ENTRY_KEYS = ("epoch", "batch", "step", "weights", "rng", "epoch_rng", "metrics")
+_ENTRY_KEYS = ("epoch", "batch", "step", "weights", "rng", "epoch_rng", "metrics", "data_position")
 _METADATA_LIMIT = 16 << 20  # bytes of metadata read at most (metric accumulators included)
 _DTYPES = {
     name: getattr(torch, name)
@@ -135,6 +135,8 @@ class BackupAndRestore(Callback):
         # Read by `fit` right after `on_train_begin`, as Keras's `model._initial_epoch`.
         self.model._initial_epoch = entry["epoch"]
         self.model._initial_step = entry["step"]
+        if checked["data_position"] is not None:  # read by `fit` with `_initial_epoch`
+            self.model._initial_data_position = checked["data_position"]
         if entry["step"] and checked["epoch_rng"] is not None:
             # The epoch is redrawn from its start (same shuffle order); the generators and the
             # metrics reach the backup's point when its first step begins.
@@ -183,6 +185,9 @@ class BackupAndRestore(Callback):
         if step:
             entry["epoch_rng"] = self._epoch_rng
             entry["metrics"] = _metric_state(self.model)
+        pass_rng, taken = self.model._data_position()
+        if pass_rng is not None and taken > step:  # this epoch continues a pass begun before
+            entry["data_position"] = {"rng": {"cpu": _encode(pass_rng)}, "taken": taken - step}
         metadata = {**entry, "previous": previous if self.double_checkpoint else None}
         atomic_write(self._metadata_path, json.dumps(metadata).encode())  # the commit point
         self._latest = entry
@@ -218,15 +223,30 @@ def _checked_state(entry: dict[str, Any]) -> dict[str, Any]:
         "rng": _decode_rng(entry["rng"]),
         "epoch_rng": None if entry.get("epoch_rng") is None else _decode_rng(entry["epoch_rng"]),
         "metrics": None if entry.get("metrics") is None else _decode_metrics(entry["metrics"]),
+        "data_position": _decode_position(entry.get("data_position")),
     }
     current = _decode_rng(_rng_state())
     try:
-        for state in (checked["rng"], checked["epoch_rng"]):
+        pass_rng = checked["data_position"] and {"cpu": checked["data_position"][0]}
+        for state in (checked["rng"], checked["epoch_rng"], pass_rng):
             if state is not None:
                 _set_rng_state(state)
     finally:
         _set_rng_state(current)
     return checked
+
+
+def _decode_position(position: Any) -> tuple[torch.Tensor, int] | None:
+    """`(generator state the pass was drawn from, batches of it before the resumed epoch)`."""
+    if position is None:
+        return None
+    taken = position.get("taken") if isinstance(position, dict) else None
+    if isinstance(taken, bool) or not isinstance(taken, int) or taken < 1 or "rng" not in position:
+        raise ValueError("BackupAndRestore: the backup's data position is corrupt.")
+    state = _decode_rng(position["rng"])
+    if "cpu" not in state:
+        raise ValueError("BackupAndRestore: the backup's data position is corrupt (no generator state).")
+    return state["cpu"], taken
 
 
 def _rng_state() -> dict[str, Any]:
