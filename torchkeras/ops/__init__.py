@@ -6,7 +6,7 @@ The themes live in submodules as in Keras: `ops.numpy`, `ops.nn`, `ops.linalg`, 
 
 from __future__ import annotations
 
-from torchkeras.ops import core, linalg, math, nn, numpy
+from torchkeras.ops import core, image, linalg, math, nn, numpy
 from torchkeras.ops.core import (
     cast,
     cond,
@@ -302,6 +302,7 @@ __all__ = [
     "hard_tanh",
     "identity",
     "ifft2",
+    "image",
     "in_top_k",
     "inv",
     "irfft",
