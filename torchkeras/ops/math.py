@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch._subclasses.fake_tensor import is_fake  # shape inference runs ops on fake tensors
 
 from torchkeras.ops._convert import ArrayLike, convert, floatx_dtype, pair, tensor
 from torchkeras.ops._symbolic import symbolic_op
@@ -341,6 +342,16 @@ def istft(
         length: crop the output to this many samples.
     """
     spectra = _complex(x)
+    if window is not None and center and sequence_length == fft_length and not is_fake(spectra):
+        # The common case: torch's inverse, normalized by the true window envelope (exact at the
+        # edges too), as Keras's torch backend does.
+        win = _window(window, sequence_length, spectra.real.dtype, spectra.device)
+        batch, (count, bins) = spectra.shape[:-2], spectra.shape[-2:]
+        flat = torch.reshape(spectra, (-1, count, bins)).transpose(-1, -2)
+        signal = torch.istft(
+            flat, fft_length, sequence_stride, sequence_length, win, center=True, length=length
+        )
+        return torch.reshape(signal, (*batch, signal.shape[-1]))
     frames = torch.fft.irfft(spectra, n=fft_length, dim=-1)
     dtype = frames.dtype
     count = frames.shape[-2]
