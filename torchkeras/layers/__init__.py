@@ -46,6 +46,7 @@ from torchkeras.layers.core import (
     Wrapper,
 )
 from torchkeras.layers.input_layer import Input, InputLayer
+from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.merging import (
     Add,
@@ -268,6 +269,7 @@ __all__ = [
     "Identity",
     "Input",
     "InputLayer",
+    "InputSpec",
     "IntegerLookup",
     "LSTM",
     "LSTMCell",

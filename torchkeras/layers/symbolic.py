@@ -18,6 +18,7 @@ from torchkeras import config
 from torchkeras.layers.keras_tensor import KerasTensor, Node
 from torchkeras.layers.variable import Variable
 from torchkeras.utils.nest import flatten, map_structure, pack_like
+from torchkeras.utils.symbolic_scope import SymbolicScope
 
 __all__ = [
     "as_shape",
@@ -43,7 +44,7 @@ def _let_fake_mode_accept_variables() -> None:
     from torch._subclasses import fake_tensor
 
     check = getattr(fake_tensor, "_check_for_subclass_arg", None)
-    if check is None or not check(Variable(torch.zeros(1))):
+    if check is None or not check(Variable(torch.zeros(1), name="probe")):
         return  # this torch already accepts Variables
 
     def accepting_variables(value: object) -> bool:
@@ -97,7 +98,7 @@ def compute_output_spec(fn: Callable, args: tuple, kwargs: dict) -> Any:
             lambda leaf, s=size, m=mode: _fake(leaf, m, s) if isinstance(leaf, KerasTensor) else leaf,
             (args, kwargs),
         )
-        with mode, torch.no_grad():
+        with mode, torch.no_grad(), SymbolicScope():
             outputs = fn(*fake_args, **fake_kwargs)
         runs.append(map_structure(_spec, outputs))
     if len(runs) == 1:
