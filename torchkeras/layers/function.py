@@ -10,7 +10,7 @@ from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
 from torchkeras.utils import naming
 from torchkeras.utils.nest import flatten, map_structure, pack_like
 
-__all__ = ["Function"]
+__all__ = ["Function", "get_source_inputs"]
 
 
 class Function:
@@ -132,3 +132,29 @@ def _nodes_between(inputs: list[KerasTensor], outputs: list[KerasTensor], name: 
         stack.append((tensor_or_node, True))
         stack.extend((t, False) for t in reversed(tensor_or_node.input_tensors))
     return ordered
+
+
+def get_source_inputs(tensor: Any) -> list[KerasTensor]:
+    """The `keras.Input()` tensors (or other source `KerasTensor`s) that `tensor` is computed from.
+
+    Args:
+        tensor: a `KerasTensor` (or a list / dict of them).
+
+    Returns:
+        The source tensors, each once, in the order they are reached.
+    """
+    sources: list[KerasTensor] = []
+    seen: set[int] = set()
+    stack = list(reversed(flatten(tensor)))
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, KerasTensor):
+            raise ValueError(f"`get_source_inputs` takes KerasTensors. Received: {current!r}")
+        history = current._keras_history
+        if history is None or isinstance(history[0].layer, InputLayer) or not history[0].input_tensors:
+            if id(current) not in seen:
+                seen.add(id(current))
+                sources.append(current)
+            continue
+        stack.extend(reversed(history[0].input_tensors))
+    return sources

@@ -1,9 +1,24 @@
-"""Utilities (`keras.utils`): data helpers, seeding, and the serialization registry."""
+"""Utilities (`keras.utils`): data helpers, progress, seeding, and the serialization registry.
+
+Names implemented in higher layers of the package (the functional graph, saving, the trainer's
+data handling) are exported lazily, on first access, so that the low-level modules here can be
+imported by everything else without import cycles.
+"""
+
+import importlib
+from typing import Any
 
 from torchkeras.config import set_random_seed
+from torchkeras.utils.batch_utils import pack_x_y_sample_weight
 from torchkeras.utils.file_utils import get_file
 from torchkeras.utils.history_plot import plot_history
 from torchkeras.utils.numerical_utils import normalize, to_categorical
+from torchkeras.utils.progbar import (
+    Progbar,
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from torchkeras.utils.py_dataset import PyDataset, Sequence
 from torchkeras.utils.registry import (
     CustomObjectScope,
@@ -15,19 +30,48 @@ from torchkeras.utils.registry import (
 )
 from torchkeras.utils.sequence_utils import pad_sequences
 
+# name -> module defining it, imported on first access (see the module docstring).
+_LAZY = {
+    "clear_session": "torchkeras.backend",
+    "deserialize_keras_object": "torchkeras.saving.serialization",
+    "get_source_inputs": "torchkeras.layers.function",
+    "is_keras_tensor": "torchkeras.layers.keras_tensor",
+    "serialize_keras_object": "torchkeras.saving.serialization",
+    "standardize_dtype": "torchkeras.backend.dtypes",
+    "unpack_x_y_sample_weight": "torchkeras.trainers.data",
+}
+
 __all__ = [
     "CustomObjectScope",
+    "Progbar",
     "PyDataset",
     "Sequence",
     "custom_object_scope",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
     "get_custom_objects",
     "get_file",
     "get_registered_name",
     "get_registered_object",
+    "is_interactive_logging_enabled",
     "normalize",
+    "pack_x_y_sample_weight",
     "pad_sequences",
     "plot_history",
     "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'torchkeras.utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
