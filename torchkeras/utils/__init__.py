@@ -10,8 +10,12 @@ from typing import Any
 
 from torchkeras.config import set_random_seed
 from torchkeras.utils.batch_utils import pack_x_y_sample_weight
+from torchkeras.utils.config import Config
+from torchkeras.utils.dataset_utils import split_dataset
 from torchkeras.utils.file_utils import get_file
 from torchkeras.utils.history_plot import plot_history
+from torchkeras.utils.image_dataset_utils import image_dataset_from_directory
+from torchkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchkeras.utils.numerical_utils import normalize, to_categorical
 from torchkeras.utils.progbar import (
     Progbar,
@@ -29,6 +33,8 @@ from torchkeras.utils.registry import (
     register_keras_serializable,
 )
 from torchkeras.utils.sequence_utils import pad_sequences
+from torchkeras.utils.text_dataset_utils import text_dataset_from_directory
+from torchkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 
 # name -> module defining it, imported on first access (see the module docstring).
 _LAZY = {
@@ -42,10 +48,12 @@ _LAZY = {
 }
 
 __all__ = [
+    "Config",
     "CustomObjectScope",
     "Progbar",
     "PyDataset",
     "Sequence",
+    "array_to_img",
     "custom_object_scope",
     "disable_interactive_logging",
     "enable_interactive_logging",
@@ -53,13 +61,20 @@ __all__ = [
     "get_file",
     "get_registered_name",
     "get_registered_object",
+    "image_dataset_from_directory",
+    "img_to_array",
     "is_interactive_logging_enabled",
+    "load_img",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
     "plot_history",
     "register_keras_serializable",
+    "save_img",
     "set_random_seed",
+    "split_dataset",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
     "to_categorical",
     *_LAZY,
 ]
