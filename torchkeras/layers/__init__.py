@@ -47,6 +47,7 @@ from torchkeras.layers.core import (
     Wrapper,
 )
 from torchkeras.layers.input_layer import Input, InputLayer
+from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.merging import (
     Add,
@@ -277,6 +278,7 @@ __all__ = [
     "Identity",
     "Input",
     "InputLayer",
+    "InputSpec",
     "IntegerLookup",
     "LSTM",
     "LSTMCell",

@@ -38,7 +38,9 @@ from torchkeras import config, constraints, initializers, mixed_precision, regul
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.layers.call_spec import call_spec, shapes_by_argument
+from torchkeras.layers.input_spec import assert_input_compatibility
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
+from torchkeras.layers.remat_call import rematerialized_forward
 from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape
 from torchkeras.layers.tracking import (
     adopt_variable,
@@ -52,8 +54,9 @@ from torchkeras.layers.tracking import (
     wants_tracking,
 )
 from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
-from torchkeras.utils import naming
+from torchkeras.utils import naming, stateless_scope
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
+from torchkeras.utils.remat import get_current_remat_mode
 from torchkeras.utils.validation import invalid
 
 __all__ = ["Layer", "PolicyAutocast"]
@@ -91,6 +94,7 @@ class Layer(torch.nn.Module):
     """
 
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
+    input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -101,6 +105,10 @@ class Layer(torch.nn.Module):
         object.__setattr__(layer, "built", False)
         object.__setattr__(layer, "_keras_initialized", False)
         layer._set_policy(mixed_precision.global_policy().name)
+        remat_mode = get_current_remat_mode()  # as Keras: a RematScope applies to layers made in it
+        if remat_mode is not None and remat_mode.mode is not None:
+            object.__setattr__(layer, "_remat_mode", remat_mode)
+            object.__setattr__(layer, "forward", functools.partial(rematerialized_forward, layer))
         return layer
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -194,7 +202,7 @@ class Layer(torch.nn.Module):
             value = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype)
             if layout is not None:
                 value = layout.from_keras(value).contiguous()
-            value = value.to(self._build_device or "cpu")
+            value = value.to(self._build_device or torch.get_default_device())
         name = name or "variable"
         variable = Variable(
             value,
@@ -364,7 +372,13 @@ class Layer(torch.nn.Module):
 
     def add_loss(self, loss: Any) -> None:
         """Adds a scalar loss (e.g. an activity penalty); kept until this layer's next outermost call."""
-        self._losses.append(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
+        loss = loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss)
+        scope = stateless_scope.current()
+        if scope is not None:  # as Keras: the scope collects the loss (or drops it)
+            if scope.collect_losses:
+                scope.add_loss(loss)
+            return
+        self._losses.append(loss)
         call_context.losses_added = True
 
     def _clear_losses(self) -> None:
@@ -445,6 +459,8 @@ class Layer(torch.nn.Module):
         first = args[0] if args else None
         if not isinstance(first, torch.Tensor):
             if isinstance(first, KerasTensor) or any_symbolic((args, kwargs)):
+                if self.input_spec is not None:
+                    assert_input_compatibility(self.input_spec, first, self.name)
                 return self._symbolic_call(args, kwargs)
             if args:
                 args = (map_structure(self._convert_input, first), *args[1:])
@@ -456,6 +472,8 @@ class Layer(torch.nn.Module):
         ):
             args = (first.to(self._input_torch_dtype), *args[1:])
             first = args[0]
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
         accepts_training, accepts_mask, _ = type(self)._call_spec
         context = call_context
         training = kwargs.get("training") if kwargs else None

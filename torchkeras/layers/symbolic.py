@@ -18,6 +18,7 @@ from torchkeras import config
 from torchkeras.layers.keras_tensor import KerasTensor, Node
 from torchkeras.layers.variable import Variable
 from torchkeras.utils.nest import flatten, map_structure, pack_like
+from torchkeras.utils.symbolic_scope import SymbolicScope
 
 __all__ = [
     "InferenceError",
@@ -47,7 +48,7 @@ def _let_fake_mode_accept_variables() -> None:
     from torch._subclasses import fake_tensor
 
     check = getattr(fake_tensor, "_check_for_subclass_arg", None)
-    if check is None or not check(Variable(torch.zeros(1))):
+    if check is None or not check(Variable(torch.zeros(1), name="probe")):
         return  # this torch already accepts Variables
 
     def accepting_variables(value: object) -> bool:
@@ -137,7 +138,7 @@ def _run_on_fakes(fn: Callable, args: tuple, kwargs: dict, size: int) -> Any:
     fake_args, fake_kwargs = map_structure(
         lambda leaf: _fake(leaf, mode, size) if isinstance(leaf, KerasTensor) else leaf, (args, kwargs)
     )
-    with mode, torch.no_grad():
+    with mode, torch.no_grad(), SymbolicScope():
         outputs = fn(*fake_args, **fake_kwargs)
     return map_structure(_spec, outputs)
 
@@ -147,7 +148,7 @@ def _run_on_zeros(fn: Callable, args: tuple, kwargs: dict, size: int, device: An
     zero_args, zero_kwargs = map_structure(
         lambda leaf: _zeros(leaf, size, device) if isinstance(leaf, KerasTensor) else leaf, (args, kwargs)
     )
-    with torch.no_grad():
+    with torch.no_grad(), SymbolicScope():
         outputs = fn(*zero_args, **zero_kwargs)
     return map_structure(_spec, outputs)
 
