@@ -34,6 +34,7 @@ from torchkeras.utils.nest import flatten, map_structure, pack_like
 
 __all__ = [
     "ShardedData",
+    "data_parallel",
     "gather_predictions",
     "initialize",
     "is_active",
@@ -64,6 +65,20 @@ def initialize() -> bool:
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
         dist.init_process_group(backend=backend)
     return is_active()
+
+
+def data_parallel(model: Any) -> bool:
+    """Whether `fit` / `evaluate` / `predict` of `model` run data-parallel (DDP, sharded data,
+    logs reduced over ranks): inside a process group, unless the distribution set with
+    `torchkeras.distribution.set_distribution` says otherwise (`ModelParallel` shards the
+    weights instead, and every rank runs the global batches). Applies that distribution; a
+    model whose weights a `ModelParallel` sharded stays under it."""
+    from torchkeras.distribution import distribution_lib
+
+    current = model.__dict__.get("_sharded_by") or distribution_lib.distribution()
+    if current is None:
+        return is_active()
+    return current._apply(model)
 
 
 def rank() -> int:

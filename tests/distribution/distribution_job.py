@@ -1,0 +1,78 @@
+"""A script using `keras.distribution`, run by tests/distribution/test_multi_process.py alone or
+under `torchrun --nproc_per_node=2` (gloo on the CPU).
+
+python distribution_job.py OUT
+It trains once with `DataParallel` and once with `ModelParallel` (the hidden Dense layer's
+kernel and bias split over the "model" axis, the head's kernel split by rows), saves the
+ModelParallel model to `OUT/model_parallel.safetensors`, and each rank writes `rank<r>.json`.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+import torchkeras as keras
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6)).astype("float32")
+    y = rng.normal(size=(40, 2)).astype("float32")
+    return x, y
+
+
+def build_model(dropout):
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(8, activation="tanh", name="hidden")(inputs)
+    if dropout:
+        x = keras.layers.Dropout(0.25)(x)  # the same masks on every rank (shared random state)
+    outputs = keras.layers.Dense(2, name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+def train(model, optimizer):
+    x, y = data()
+    model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
+    history = model.fit(
+        x, y, batch_size=8, epochs=2, shuffle=False, validation_data=(x[:10], y[:10]), verbose=0
+    )
+    return {
+        "history": history.history,
+        "weights": [w.tolist() for w in model.get_weights()],
+        "evaluation": model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True),
+        "predictions": model.predict(x[:12], batch_size=5, verbose=0).tolist(),
+    }
+
+
+def main(out):
+    distribution = keras.distribution
+    distribution.initialize()  # the torchrun environment; nothing to do in one process
+    rank = int(os.environ.get("RANK", "0"))
+    devices = distribution.list_devices()
+    record = {"devices": devices}
+
+    with distribution.DataParallel(devices=devices).scope():
+        record["data_parallel"] = train(build_model(dropout=False), keras.optimizers.SGD(0.1))
+
+    mesh = distribution.DeviceMesh((1, len(devices)), ["batch", "model"], devices)
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map["hidden/kernel"] = (None, "model")
+    layout_map["hidden/bias"] = ("model",)
+    layout_map["head/kernel"] = ("model", None)
+    with distribution.ModelParallel(layout_map=layout_map).scope():
+        model = build_model(dropout=True)
+        record["model_parallel"] = train(model, keras.optimizers.Adam(0.01))
+        record["stored_shapes"] = {
+            name: [list(w.shape) for w in model.get_layer(name).weights] for name in ("hidden", "head")
+        }
+        model.save(os.path.join(out, "model_parallel.safetensors"))
+    with open(os.path.join(out, f"rank{rank}.json"), "w") as handle:
+        json.dump(record, handle)
+    return record
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
