@@ -69,6 +69,14 @@ def main(out):
             name: [list(w.shape) for w in model.get_layer(name).weights] for name in ("hidden", "head")
         }
         model.save(os.path.join(out, "model_parallel.safetensors"))
+        # Loading full weights and optimizer state into the sharded model stores the slices.
+        checkpoint = os.path.join(out, "checkpoint.weights.safetensors")
+        model.save_weights(checkpoint)
+        saved = model.get_weights()
+        model.fit(*data(), batch_size=8, epochs=1, verbose=0)
+        model.load_weights(checkpoint)
+        record["reloaded"] = all(np.array_equal(a, b) for a, b in zip(saved, model.get_weights()))
+        record["optimizer_iterations"] = int(model.optimizer.iterations)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as handle:
         json.dump(record, handle)
     return record

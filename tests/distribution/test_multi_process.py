@@ -89,12 +89,14 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
         # hidden: kernel columns and bias split over "model"; head: kernel rows split, bias replicated
         assert record["stored_shapes"] == {"hidden": [[6, 4], [4]], "head": [[4, 2], [2]]}
         _assert_same_run(single["model_parallel"], record["model_parallel"])
+        assert record["reloaded"] and record["optimizer_iterations"] == 10  # 2 epochs of 5 steps
 
 
 def test_model_parallel_saves_full_weights_that_load_in_one_process(runs):
     single_out, single, out, _ = runs
     path = out / "model_parallel.safetensors"
-    assert sorted(p.name for p in out.iterdir()) == ["model_parallel.safetensors", "rank0.json", "rank1.json"]
+    written = ["checkpoint.weights.safetensors", "model_parallel.safetensors", "rank0.json", "rank1.json"]
+    assert sorted(p.name for p in out.iterdir()) == written
     model = keras.saving.load_model(path)
     _assert_close(single["model_parallel"]["weights"], model.get_weights())
     from safetensors.numpy import load_file

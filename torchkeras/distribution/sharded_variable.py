@@ -8,9 +8,10 @@ per slice.
 
 While a layer runs, a forward pre-hook puts the gathered full weights in its parameter slots
 (`DTensor.from_local(...).full_tensor()`, differentiable: the backward pass hands each process
-the gradient of its slice) and a forward hook puts the slices back. Every reader of a weight
-outside a call (`get_weights`, `save`, regularizers, constraints) sees the full value in
-Keras's layout, and assigning a full value stores the slice, so files keep their formats.
+the gradient of its slice) and a forward hook puts the slices back. The variable's storage
+layout (`ShardedLayout`) gathers on reading and slices on writing, so `get_weights`, `save`,
+`load_weights`, regularizers, constraints and the optimizer's slots in files all deal in full
+values, and files keep their formats.
 """
 
 from __future__ import annotations
@@ -22,14 +23,67 @@ import torch.distributed as dist
 
 from torchkeras.layers.variable import Variable
 
-__all__ = ["ShardedVariable", "shard_model"]
+__all__ = ["ShardedLayout", "ShardedVariable", "shard_model"]
+
+
+class ShardedLayout:
+    """The storage layout of a sharded weight: this process's slice of the stored tensor.
+
+    Like `Permuted`, it converts between what is stored and Keras's layout, so every reader of a
+    weight (`get_weights`, `save`, regularizers, constraints) and of its optimizer slots sees the
+    full value, and every writer (`assign`, `set_weights`, `load_weights`) stores the slice.
+    `to_keras` is a collective (all processes call it); it is differentiable.
+
+    Args:
+        inner: the weight's own storage layout (`Permuted`) or None.
+        mesh: the torch `DeviceMesh`.
+        placements: one `Shard(dim)` / `Replicate()` per mesh axis, over the stored tensor.
+        shape: the full stored shape.
+    """
+
+    def __init__(self, inner: Any, mesh: Any, placements: tuple, shape: tuple[int, ...]) -> None:
+        self.inner = inner
+        self.mesh = mesh
+        self.placements = placements
+        self.shape = tuple(shape)
+
+    def gather(self, local: torch.Tensor) -> torch.Tensor:
+        """The full stored tensor from every process's slice."""
+        from torch.distributed.tensor import DTensor
+
+        strides = torch.empty(self.shape, device="meta").stride()
+        full = DTensor.from_local(
+            local, self.mesh, self.placements, run_check=False, shape=torch.Size(self.shape), stride=strides
+        )
+        return full.full_tensor()
+
+    def to_keras(self, local: torch.Tensor) -> torch.Tensor:
+        full = self.gather(local)
+        return full if self.inner is None else self.inner.to_keras(full)
+
+    def from_keras(self, value: torch.Tensor) -> torch.Tensor:
+        from torch.distributed.tensor import Shard
+
+        stored = value if self.inner is None else self.inner.from_keras(value)
+        if tuple(stored.shape) != self.shape:
+            raise ValueError(
+                f"A sharded weight takes its full value (stored shape {self.shape}). "
+                f"Received: a value of shape {tuple(value.shape)}"
+            )
+        coordinates = self.mesh.get_coordinate()
+        for mesh_dim, placement in enumerate(self.placements):
+            if isinstance(placement, Shard):
+                stored = stored.chunk(self.mesh.size(mesh_dim), dim=placement.dim)[coordinates[mesh_dim]]
+        return stored
+
+    def keras_shape(self) -> tuple[int, ...]:
+        full = torch.empty(self.shape, device="meta")
+        return tuple(full.shape if self.inner is None else self.inner.to_keras(full).shape)
 
 
 class ShardedVariable(Variable):
-    """A `Variable` whose tensor is this process's slice of the full (stored-layout) weight.
-
-    Built by `ShardedVariable.split`; answers Keras's Variable API with the full value.
-    """
+    """A `Variable` holding this process's slice of the full weight (its `_layout` is a
+    `ShardedLayout`), so it answers Keras's Variable API with the full value."""
 
     @classmethod
     def split(cls, variable: Variable, mesh: Any, placements: tuple) -> ShardedVariable:
@@ -41,68 +95,16 @@ class ShardedVariable(Variable):
         sharded = cls(local, variable._trainable)
         sharded.requires_grad_(variable.requires_grad)
         sharded.__dict__.update(variable.__dict__)
-        sharded._mesh = mesh
-        sharded._placements = placements
-        sharded._full_shape = tuple(full.shape)
+        sharded._layout = ShardedLayout(variable._layout, mesh, placements, tuple(full.shape))
         return sharded
 
     def gathered(self) -> torch.Tensor:
         """The full stored-layout weight, differentiable with respect to this slice."""
-        from torch.distributed.tensor import DTensor
-
-        strides = torch.empty(self._full_shape, device="meta").stride()
-        full = DTensor.from_local(
-            self,
-            self._mesh,
-            self._placements,
-            run_check=False,
-            shape=torch.Size(self._full_shape),
-            stride=strides,
-        )
-        return full.full_tensor()
-
-    def _slice(self, full: torch.Tensor) -> torch.Tensor:
-        """This process's slice of a full stored-layout tensor (no communication)."""
-        from torch.distributed.tensor import Shard
-
-        local = full
-        coordinates = self._mesh.get_coordinate()
-        for mesh_dim, placement in enumerate(self._placements):
-            if isinstance(placement, Shard):
-                size = self._mesh.size(mesh_dim)
-                local = local.chunk(size, dim=placement.dim)[coordinates[mesh_dim]]
-        return local
+        return self._layout.gather(self)
 
     @property
     def keras_shape(self) -> tuple[int, ...]:
-        if self._layout is None:
-            return self._full_shape
-        return tuple(self._layout.to_keras(torch.empty(self._full_shape, device="meta")).shape)
-
-    def keras_view(self) -> torch.Tensor:
-        full = self.gathered()
-        return full if self._layout is None else self._layout.to_keras(full)
-
-    def keras_value(self) -> torch.Tensor:
-        with torch.no_grad():
-            return self.keras_view().detach()
-
-    def constrained(self) -> torch.Tensor:
-        if self.constraint is None:
-            return self
-        with torch.no_grad():
-            full = self.keras_view()
-            value = self.constraint(full)
-            return self._slice(value if self._layout is None else self._layout.from_keras(value))
-
-    def _stored(self, value: Any) -> torch.Tensor:
-        value = torch.as_tensor(value, dtype=self.dtype, device=self.device)
-        if tuple(value.shape) == tuple(self.shape) and tuple(self.shape) != self.keras_shape:
-            raise ValueError(
-                f"Assign the full value (shape {self.keras_shape}) to the sharded weight '{self.path}'. "
-                f"Received: shape {tuple(value.shape)}"
-            )
-        return self._slice(super()._stored(value))
+        return self._layout.keras_shape()
 
 
 def _gather_hooks(sharded: dict[str, ShardedVariable]) -> tuple[Any, Any]:
@@ -176,6 +178,11 @@ def shard_model(model: Any, distribution: Any) -> None:
             "`model.build(input_shape)` before `fit`, `evaluate` or `predict`."
         )
     optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not hasattr(optimizer, "build"):
+        raise ValueError(
+            "`ModelParallel` needs a Keras optimizer (e.g. `keras.optimizers.Adam`): a `torch.optim` "
+            f"optimizer holds the unsharded parameters. Received: {type(optimizer).__name__}"
+        )
     if getattr(optimizer, "built", False):
         raise ValueError(
             "`ModelParallel` must be set before the model's first training step: its optimizer is "
@@ -207,30 +214,5 @@ def shard_model(model: Any, distribution: Any) -> None:
                 dist.broadcast(tensor.data, src=0)
     _shared_random_state()
     model.__dict__["_sharded_by"] = distribution
-    if optimizer is not None and hasattr(optimizer, "build") and hasattr(optimizer, "state"):
-        optimizer.build(model.trainable_weights)
-        for variable in replaced.values():
-            for slot in optimizer.state.get(variable, {}).values():
-                if isinstance(slot, torch.Tensor) and tuple(slot.shape) == tuple(variable.shape):
-                    slot.keras_value = _slot_reader(slot, variable)
-
-
-def _slot_reader(slot: torch.Tensor, variable: ShardedVariable) -> Any:
-    """`slot.keras_value()`: the full optimizer slot of a sharded weight (saved as one tensor)."""
-
-    def keras_value() -> torch.Tensor:
-        from torch.distributed.tensor import DTensor
-
-        with torch.no_grad():
-            strides = torch.empty(variable._full_shape, device="meta").stride()
-            full = DTensor.from_local(
-                slot.detach(),
-                variable._mesh,
-                variable._placements,
-                run_check=False,
-                shape=torch.Size(variable._full_shape),
-                stride=strides,
-            ).full_tensor()
-        return full
-
-    return keras_value
+    if optimizer is not None:
+        optimizer.build(model.trainable_weights)  # its slots are per slice too
