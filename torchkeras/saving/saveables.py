@@ -48,7 +48,7 @@ class Saveable:
             return {key: _keras_value(v) for key, v in layer_variables(self.obj).items()}
         if self.kind == "module":
             return {key: value.detach() for key, value in self.obj.state_dict().items()}
-        return {key: _keras_value(value) for key, value in self.obj.get_state_tensors().items()}
+        return {key: value.detach() for key, value in self.obj.get_state_tensors().items()}
 
     def targets(self) -> dict[str, torch.Tensor]:
         """The live tensors a load assigns, by key (not for optimizers)."""
