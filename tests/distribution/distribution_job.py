@@ -12,6 +12,7 @@ import os
 import sys
 
 import numpy as np
+import torch
 
 import torchkeras as keras
 
@@ -49,8 +50,11 @@ def train(model, optimizer):
 
 def main(out):
     distribution = keras.distribution
-    distribution.initialize()  # the torchrun environment; nothing to do in one process
     rank = int(os.environ.get("RANK", "0"))
+    if "WORLD_SIZE" in os.environ:  # Keras's explicit form; under torchrun it must agree with the launch
+        distribution.initialize("127.0.0.1:29400", int(os.environ["WORLD_SIZE"]), rank)
+    else:
+        distribution.initialize()  # nothing to do in one process
     devices = distribution.list_devices()
     record = {"devices": devices}
 
@@ -62,6 +66,8 @@ def main(out):
     layout_map["hidden/kernel"] = (None, "model")
     layout_map["hidden/bias"] = ("model",)
     layout_map["head/kernel"] = ("model", None)
+    columns = distribution.distribute_tensor(torch.arange(12.0).reshape(3, 4), layout_map["hidden/kernel"])
+    record["dtensor"] = [type(columns).__name__, list(getattr(columns, "to_local", lambda: columns)().shape)]
     with distribution.ModelParallel(layout_map=layout_map).scope():
         model = build_model(dropout=True)
         record["model_parallel"] = train(model, keras.optimizers.Adam(0.01))

@@ -2,7 +2,6 @@
 validation errors, and parity of names, signatures and lookups with Keras."""
 
 import inspect
-import os
 
 import numpy as np
 import pytest
@@ -222,6 +221,9 @@ def test_initialize_validates_before_joining(monkeypatch):
         "KERAS_DISTRIBUTION_JOB_ADDRESSES",
         "KERAS_DISTRIBUTION_NUM_PROCESSES",
         "KERAS_DISTRIBUTION_PROCESS_ID",
+        "WORLD_SIZE",
+        "RANK",
+        "LOCAL_RANK",
     ):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ValueError, match="together"):
@@ -236,9 +238,16 @@ def test_initialize_validates_before_joining(monkeypatch):
     with pytest.raises(ValueError, match="together"):  # the environment is read like the arguments
         D.initialize()
     monkeypatch.delenv("KERAS_DISTRIBUTION_NUM_PROCESSES")
-    if "WORLD_SIZE" not in os.environ:
-        D.initialize()  # one process, no launcher: nothing to join
-        assert not torch.distributed.is_initialized()
+    for name, value in {"WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1"}.items():
+        monkeypatch.setenv(name, value)  # a torchrun launch: its rendezvous wins, arguments must agree
+    with pytest.raises(ValueError, match="disagrees with the torchrun launch"):
+        D.initialize("127.0.0.1:1234", num_processes=4, process_id=1)
+    with pytest.raises(ValueError, match="process_id"):
+        D.initialize(process_id=0)
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
+        monkeypatch.delenv(name)
+    D.initialize()  # one process, no launcher: nothing to join
+    assert not torch.distributed.is_initialized()
 
 
 def test_distribute_tensor_outside_a_process_group():

@@ -1,7 +1,8 @@
 """`keras.distribution` in real 2-process runs: torchrun, gloo on loopback, bounded in time.
 
-One launch of `distribution_job.py` trains with `DataParallel` and then with `ModelParallel`;
-the same script run in this process (one device: nothing to split) is the reference.
+One torchrun launch of `distribution_job.py` (`initialize(address, 2, rank)` joins through the
+launch) trains with `DataParallel` and then with `ModelParallel`; the same script run in this process
+(one device: nothing to split) is the reference.
 """
 
 import importlib.util
@@ -30,7 +31,7 @@ def _load(path, name):
     return module
 
 
-# The launcher environment of the trainer's torchrun tests (loopback, one thread, no inherited rank).
+# The launcher helpers of the trainer's torchrun tests (loopback, one thread, no inherited rank).
 _env = _load(HERE.parent / "trainers" / "test_distributed.py", "trainer_distributed_tests")._env
 
 
@@ -55,25 +56,20 @@ def runs(tmp_path_factory):
     single = _load(JOB, "distribution_job").main(str(single_out))
     assert keras.distribution.distribution() is None  # the scopes restored the global
     out = tmp_path_factory.mktemp("two_processes")
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(JOB),
-        str(out),
-    ]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    command = [*launcher, str(JOB), str(out)]
     result = subprocess.run(command, env=_env(), timeout=TIMEOUT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-4000:]
     ranks = [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     return single_out, single, out, ranks
 
 
-def test_devices_are_the_processes(runs):
+def test_devices_are_the_processes_and_distribute_tensor_gives_dtensors(runs):
     _, single, _, ranks = runs
     assert single["devices"] == ["cpu:0"]
     assert [record["devices"] for record in ranks] == [["cpu:0", "cpu:1"]] * 2
+    assert single["dtensor"] == ["Tensor", [3, 4]]  # one process: the tensor itself
+    assert [record["dtensor"] for record in ranks] == [["DTensor", [3, 2]]] * 2
 
 
 def test_data_parallel_trains_like_one_process_on_the_same_global_batches(runs):

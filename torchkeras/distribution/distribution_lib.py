@@ -105,8 +105,9 @@ def initialize(
 ) -> None:
     """Joins the processes of a multi-process run (creates the default `torch.distributed` group).
 
-    Under `torchrun` nothing needs passing: the launcher's environment is used. Otherwise pass
-    the coordinator's address and this process's place, or set `KERAS_DISTRIBUTION_JOB_ADDRESSES`,
+    Under `torchrun` nothing needs passing: the launcher's rendezvous is used (`num_processes`
+    and `process_id`, if given, must agree with it). Otherwise pass the coordinator's address and
+    this process's place, or set `KERAS_DISTRIBUTION_JOB_ADDRESSES`,
     `KERAS_DISTRIBUTION_NUM_PROCESSES` and `KERAS_DISTRIBUTION_PROCESS_ID`. The backend is nccl
     on CUDA and gloo on the CPU. Calling it again once the group exists does nothing.
 
@@ -131,9 +132,19 @@ def initialize(
         process_id = int(environ["KERAS_DISTRIBUTION_PROCESS_ID"])
     if dist.is_available() and dist.is_initialized():
         return
-    if job_addresses is None and num_processes is None and process_id is None:
-        process_group.initialize()  # a torchrun launch, or a single process (nothing to join)
+    if process_group.launched_by_torchrun():  # torchrun's rendezvous names the coordinator
+        launched = {"num_processes": int(environ["WORLD_SIZE"]), "process_id": int(environ["RANK"])}
+        given = {"num_processes": num_processes, "process_id": process_id}
+        for name, value in given.items():
+            if value is not None and value != launched[name]:
+                raise ValueError(
+                    f"`{name}` disagrees with the torchrun launch ({name}={launched[name]}). "
+                    f"Received: {name}={value!r}"
+                )
+        process_group.initialize()
         return
+    if job_addresses is None and num_processes is None and process_id is None:
+        return  # a single process: nothing to join
     if job_addresses is None or num_processes is None or process_id is None:
         raise ValueError(
             "`initialize()` needs `job_addresses`, `num_processes` and `process_id` together (or none "
