@@ -34,11 +34,19 @@ def build_model(dropout):
     return keras.Model(inputs, outputs)
 
 
-def train(model, optimizer):
+def train(model, optimizer, callbacks=()):
     x, y = data()
     model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
+    validation = (x[:10], y[:10])
     history = model.fit(
-        x, y, batch_size=8, epochs=2, shuffle=False, validation_data=(x[:10], y[:10]), verbose=0
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        validation_data=validation,
+        callbacks=list(callbacks),
+        verbose=0,
     )
     return {
         "history": history.history,
@@ -70,7 +78,10 @@ def main(out):
     record["dtensor"] = [type(columns).__name__, list(getattr(columns, "to_local", lambda: columns)().shape)]
     with distribution.ModelParallel(layout_map=layout_map).scope():
         model = build_model(dropout=True)
-        record["model_parallel"] = train(model, keras.optimizers.Adam(0.01))
+        # ModelCheckpoint's save gathers the sharded weights: every rank joins, rank 0 writes.
+        epoch_file = os.path.join(out, "epoch.weights.safetensors")
+        checkpoint = keras.callbacks.ModelCheckpoint(epoch_file, save_weights_only=True)
+        record["model_parallel"] = train(model, keras.optimizers.Adam(0.01), [checkpoint])
         record["stored_shapes"] = {
             name: [list(w.shape) for w in model.get_layer(name).weights] for name in ("hidden", "head")
         }

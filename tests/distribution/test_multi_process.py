@@ -91,9 +91,11 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
 def test_model_parallel_saves_full_weights_that_load_in_one_process(runs):
     single_out, single, out, _ = runs
     path = out / "model_parallel.safetensors"
-    written = ["checkpoint.weights.safetensors", "model_parallel.safetensors", "rank0.json", "rank1.json"]
-    assert sorted(p.name for p in out.iterdir()) == written
+    written = ["checkpoint.weights.safetensors", "epoch.weights.safetensors", "model_parallel.safetensors"]
+    assert sorted(p.name for p in out.iterdir()) == [*written, "rank0.json", "rank1.json"]
     model = keras.saving.load_model(path)
+    _assert_close(single["model_parallel"]["weights"], model.get_weights())
+    model.load_weights(out / "epoch.weights.safetensors")  # ModelCheckpoint's file, end of epoch 2
     _assert_close(single["model_parallel"]["weights"], model.get_weights())
     from safetensors.numpy import load_file
 

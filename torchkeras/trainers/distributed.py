@@ -287,16 +287,17 @@ class _RestoreOnly:
         return attribute
 
 
-def callbacks_for_other_ranks(callbacks: Any) -> list:
+def callbacks_for_other_ranks(callbacks: Any, model: Any = None) -> list:
     """The callbacks a rank other than 0 runs: not the ones whose only job is printing or
-    writing files, and `BackupAndRestore` for restoring only."""
+    writing files, and `BackupAndRestore` for restoring only. `ModelCheckpoint` stays when
+    `model`'s weights are sharded (`ModelParallel`): saving gathers them, a collective every
+    rank joins (only rank 0 writes the file)."""
     from torchkeras import callbacks as callbacks_module
 
-    writers = tuple(
-        getattr(callbacks_module, name)
-        for name in ("ProgbarLogger", "CSVLogger", "TensorBoard", "ModelCheckpoint")
-        if hasattr(callbacks_module, name)
-    )
+    names = ["ProgbarLogger", "CSVLogger", "TensorBoard"]
+    if model is None or "_sharded_by" not in model.__dict__:
+        names.append("ModelCheckpoint")
+    writers = tuple(getattr(callbacks_module, name) for name in names if hasattr(callbacks_module, name))
     kept = []
     for callback in flatten(callbacks or []):
         if isinstance(callback, writers):

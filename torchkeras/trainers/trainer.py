@@ -511,7 +511,7 @@ class Trainer(Placement):
         if isinstance(callbacks, CallbackList):
             return callbacks
         if not distributed.is_chief():  # only rank 0 prints and writes
-            verbose, callbacks = 0, distributed.callbacks_for_other_ranks(callbacks)
+            verbose, callbacks = 0, distributed.callbacks_for_other_ranks(callbacks, self)
         return CallbackList(
             callbacks,
             add_history=add_history,
