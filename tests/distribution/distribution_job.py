@@ -56,6 +56,37 @@ def train(model, optimizer, callbacks=()):
     }
 
 
+def _error(function):
+    try:
+        function()
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def model_parallel_errors(sharded_model, mesh, layout_map):
+    """The messages of refused ModelParallel uses (raised alike on every rank, before any change),
+    and of a sharded model used under another distribution (none: it keeps its own)."""
+    x = data()[0][:4]
+    uneven = keras.distribution.LayoutMap(mesh)
+    uneven["odd/kernel"] = (None, "model")
+    inputs = keras.Input((6,))
+    odd = keras.Model(inputs, keras.layers.Dense(3, name="odd")(inputs))
+    torch_optimized = build_model(dropout=False)
+    torch_optimized.compile(optimizer=torch.optim.SGD(torch_optimized.parameters(), lr=0.1), loss="mse")
+    with keras.distribution.ModelParallel(layout_map=uneven).scope():
+        uneven_message = _error(lambda: odd.predict(x, verbose=0))
+    with keras.distribution.ModelParallel(layout_map=layout_map).scope():
+        torch_optimizer_message = _error(lambda: torch_optimized.fit(x, x[:, :2], verbose=0))
+    with keras.distribution.DataParallel().scope():  # a sharded model stays under its ModelParallel
+        still_sharded = _error(lambda: sharded_model.predict(x, verbose=0))
+    return {
+        "uneven": uneven_message,
+        "torch_optimizer": torch_optimizer_message,
+        "still_sharded": still_sharded,
+    }
+
+
 def main(out):
     distribution = keras.distribution
     rank = int(os.environ.get("RANK", "0"))
@@ -94,6 +125,7 @@ def main(out):
         model.load_weights(checkpoint)
         record["reloaded"] = all(np.array_equal(a, b) for a, b in zip(saved, model.get_weights()))
         record["optimizer_iterations"] = int(model.optimizer.iterations)
+    record["errors"] = model_parallel_errors(model, mesh, layout_map)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as handle:
         json.dump(record, handle)
     return record

@@ -88,6 +88,19 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
         assert record["reloaded"] and record["optimizer_iterations"] == 10  # 2 epochs of 5 steps
 
 
+def test_model_parallel_refusals_name_the_problem(runs):
+    _, single, _, ranks = runs
+    assert single["errors"] == {"uneven": None, "torch_optimizer": None, "still_sharded": None}  # one device
+    for record in ranks:
+        errors = record["errors"]
+        assert (
+            "'odd/kernel': axis 1 (size 3) must be divisible by the size 2 of mesh axis 'model'"
+            in errors["uneven"]
+        )
+        assert "needs a Keras optimizer" in errors["torch_optimizer"]
+        assert errors["still_sharded"] is None
+
+
 def test_model_parallel_saves_full_weights_that_load_in_one_process(runs):
     single_out, single, out, _ = runs
     path = out / "model_parallel.safetensors"
