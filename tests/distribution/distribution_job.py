@@ -87,6 +87,23 @@ def model_parallel_errors(sharded_model, mesh, layout_map):
     }
 
 
+def unbuilt_model_parallel(mesh):
+    """A Sequential without an Input is split at its first call, once built."""
+    layout_map = keras.distribution.LayoutMap(mesh)
+    layout_map["lazy/kernel"] = (None, "model")
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential([keras.layers.Dense(4, name="lazy"), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = data()
+    with keras.distribution.ModelParallel(layout_map=layout_map).scope():
+        history = model.fit(x, y[:, :1], batch_size=8, epochs=1, shuffle=False, verbose=0)
+    return {
+        "loss": history.history["loss"],
+        "weights": [w.tolist() for w in model.get_weights()],
+        "stored": list(model.get_layer("lazy").kernel.shape),
+    }
+
+
 def main(out):
     distribution = keras.distribution
     rank = int(os.environ.get("RANK", "0"))
@@ -126,6 +143,7 @@ def main(out):
         record["reloaded"] = all(np.array_equal(a, b) for a, b in zip(saved, model.get_weights()))
         record["optimizer_iterations"] = int(model.optimizer.iterations)
     record["errors"] = model_parallel_errors(model, mesh, layout_map)
+    record["unbuilt"] = unbuilt_model_parallel(mesh)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as handle:
         json.dump(record, handle)
     return record

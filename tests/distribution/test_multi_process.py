@@ -88,6 +88,15 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
         assert record["reloaded"] and record["optimizer_iterations"] == 10  # 2 epochs of 5 steps
 
 
+def test_model_parallel_splits_a_model_built_by_its_first_call(runs):
+    _, single, _, ranks = runs
+    assert single["unbuilt"]["stored"] == [6, 4]
+    for record in ranks:
+        assert record["unbuilt"]["stored"] == [6, 2]
+        _assert_close(single["unbuilt"]["weights"], record["unbuilt"]["weights"])
+        np.testing.assert_allclose(record["unbuilt"]["loss"], single["unbuilt"]["loss"], rtol=1e-5)
+
+
 def test_model_parallel_refusals_name_the_problem(runs):
     _, single, _, ranks = runs
     assert single["errors"] == {"uneven": None, "torch_optimizer": None, "still_sharded": None}  # one device

@@ -166,17 +166,13 @@ def _placements(variable: Variable, layout: Any) -> tuple:
 
 
 def shard_model(model: Any, distribution: Any) -> None:
-    """Splits `model`'s matched weights over the distribution's mesh (once per model)."""
+    """Splits `model`'s matched weights over the distribution's mesh (once per model); a model
+    not built yet is split at its first call, once built."""
     done = model.__dict__.get("_sharded_by")
     if done is distribution:
         return
     if done is not None:
         raise ValueError("This model's weights are already sharded by another `ModelParallel` distribution.")
-    if not getattr(model, "built", True):
-        raise ValueError(
-            "`ModelParallel` needs a built model: create it from a `keras.Input`, or call "
-            "`model.build(input_shape)` before `fit`, `evaluate` or `predict`."
-        )
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not hasattr(optimizer, "build"):
         raise ValueError(
@@ -188,6 +184,25 @@ def shard_model(model: Any, distribution: Any) -> None:
             "`ModelParallel` must be set before the model's first training step: its optimizer is "
             "already built for the unsharded weights. Compile the model again to start afresh."
         )
+    model.__dict__["_sharded_by"] = distribution
+    if getattr(model, "built", True):
+        _split(model, distribution)
+        return
+
+    def build_then_split(module: Any, args: tuple, kwargs: dict) -> None:
+        """At the first call (all ranks at once): build every sublayer with a no-grad call on
+        the inputs, as DDP's wrapping does, then split, before the real call runs."""
+        handle.remove()
+        with torch.no_grad():
+            module(*args, **{**kwargs, "training": False})
+        module._clear_losses()  # the building call's activity losses are not the step's
+        _split(model, distribution)
+
+    handle = model.register_forward_pre_hook(build_then_split, with_kwargs=True)
+
+
+def _split(model: Any, distribution: Any) -> None:
+    optimizer = getattr(model, "optimizer", None)
     mesh = distribution.device_mesh.backend_mesh
     replaced: dict[int, ShardedVariable] = {}
     for layer in model.modules():
@@ -213,6 +228,5 @@ def shard_model(model: Any, distribution: Any) -> None:
             if not isinstance(tensor, ShardedVariable):
                 dist.broadcast(tensor.data, src=0)
     _shared_random_state()
-    model.__dict__["_sharded_by"] = distribution
     if optimizer is not None:
         optimizer.build(model.trainable_weights)  # its slots are per slice too
