@@ -42,6 +42,7 @@ NAMESPACES = [
     "callbacks",
     "config",
     "constraints",
+    "distribution",
     "initializers",
     "layers",
     "losses",
@@ -77,9 +78,9 @@ OMITTED = {
     "config": {"is_nnx_enabled"},
 }
 
-# Namespaces and names that have issues of their own (distribution, export, TensorBoard).
+# Namespaces and names that have issues of their own (export, TensorBoard).
 OTHER_ISSUES = {
-    "": {"distribution", "export"},
+    "": {"export"},
     "callbacks": {"TensorBoard"},
 }
 

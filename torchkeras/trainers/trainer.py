@@ -103,21 +103,21 @@ class Trainer(Placement):
         return ddp
 
     def _start_distributed(self) -> bool:
-        """Under torchrun: the process group, this rank's device, and DDP wanted for training."""
-        if not distributed.initialize():
-            return False
-        device = distributed.local_device()
-        if self.device != device:
-            torch.nn.Module.to(self, device)
-        self._device_pinned = True
-        return True
+        """Under torchrun: the process group, this rank's device, and whether the run is
+        data-parallel (see `distributed.data_parallel`)."""
+        if distributed.initialize():
+            device = distributed.local_device()
+            if self.device != device:
+                torch.nn.Module.to(self, device)
+            self._device_pinned = True
+        return distributed.data_parallel(self)
 
     def _set_shard_loss_scale(self, scale: float) -> None:
         self.__dict__["_shard_loss_scale"] = scale
 
     def _read_results(self, read: Any) -> Any:
         """`read()` of the metrics' results, summed over ranks in a distributed run."""
-        if distributed.is_active():
+        if distributed.is_active() and distributed.data_parallel(self):
             return distributed.reduce_metric_results(self.metrics, read)
         return read()
 
@@ -574,7 +574,7 @@ class Trainer(Placement):
         if isinstance(callbacks, CallbackList):
             return callbacks
         if not distributed.is_chief():  # only rank 0 prints and writes
-            verbose, callbacks = 0, distributed.callbacks_for_other_ranks(callbacks)
+            verbose, callbacks = 0, distributed.callbacks_for_other_ranks(callbacks, self)
         return CallbackList(
             callbacks,
             add_history=add_history,
@@ -624,10 +624,10 @@ class Trainer(Placement):
         self._assert_compiled("evaluate")
         if kwargs:
             raise ValueError(f"Invalid keyword arguments for `evaluate()`: {sorted(kwargs)}")
-        self._start_distributed()
+        sharded = self._start_distributed()
         device = self._training_device()
         data = make_data(x, y, sample_weight, batch_size, steps, False, device)
-        if distributed.is_active():
+        if sharded:
             data = distributed.ShardedData(data)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = self._callback_list(callbacks, verbose, 1, data.num_batches, add_history=False)
