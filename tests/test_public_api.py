@@ -120,7 +120,6 @@ NOT_YET_BUILT = {
         "InputSpec",
         "MaxNumBoundingBoxes",
         "MixUp",
-        "Pipeline",
         "RandAugment",
         "RandomColorDegeneration",
         "RandomColorJitter",

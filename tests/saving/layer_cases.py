@@ -94,6 +94,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Multiply": ({}, [(4,), (4,)]),
     "Normalization": ({"mean": [0.1, 0.2, 0.3, 0.4], "variance": [1.0, 2.0, 3.0, 4.0]}, (4,)),
     "PReLU": ({}, (4,)),
+    "Pipeline": (
+        {"layers": [("Rescaling", {"scale": 2.0}), ("CenterCrop", {"height": 4, "width": 4})]},
+        _IMAGE,
+    ),
     "Permute": ({"dims": (2, 1)}, _SEQUENCE),
     "RMSNormalization": ({}, _SEQUENCE),
     "RNN": ({"cell": ("SimpleRNNCell", {"units": 3})}, _SEQUENCE),
@@ -158,11 +162,16 @@ NOT_SAVED_ALONE = {
 
 
 def make_layer(resolve: Any, name: str, kwargs: dict[str, Any]) -> Any:
-    """`resolve(name)(**kwargs)`, where a `(class name, kwargs)` argument value is a sublayer."""
+    """`resolve(name)(**kwargs)`, where a `(class name, kwargs)` argument value (or list item) is a
+    sublayer."""
+
+    def sublayer(value: Any) -> Any:
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+            return make_layer(resolve, *value)
+        return value
+
     resolved = {
-        key: make_layer(resolve, *value)
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-        else value
+        key: [sublayer(item) for item in value] if isinstance(value, list) else sublayer(value)
         for key, value in kwargs.items()
     }
     return resolve(name)(**resolved)

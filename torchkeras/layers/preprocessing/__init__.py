@@ -9,6 +9,7 @@ from torchkeras.layers.preprocessing.hashing import Hashing
 from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
 from torchkeras.layers.preprocessing.mel_spectrogram import MelSpectrogram
 from torchkeras.layers.preprocessing.normalization import Normalization
+from torchkeras.layers.preprocessing.pipeline import Pipeline
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
@@ -36,6 +37,7 @@ __all__ = [
     "IntegerLookup",
     "MelSpectrogram",
     "Normalization",
+    "Pipeline",
     "RandomBrightness",
     "RandomContrast",
     "RandomCrop",
