@@ -115,11 +115,9 @@ NOT_YET_BUILT = {
     "layers": {
         "AugMix",
         "ContrastLimitedAdaptiveHistogramEqualization",
-        "CutMix",
         "Equalization",
         "InputSpec",
         "MaxNumBoundingBoxes",
-        "MixUp",
         "RandAugment",
         "RandomColorDegeneration",
         "RandomColorJitter",

@@ -3,11 +3,13 @@
 from torchkeras.layers.preprocessing.auto_contrast import AutoContrast
 from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.center_crop import CenterCrop
+from torchkeras.layers.preprocessing.cut_mix import CutMix
 from torchkeras.layers.preprocessing.discretization import Discretization
 from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchkeras.layers.preprocessing.hashing import Hashing
 from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
 from torchkeras.layers.preprocessing.mel_spectrogram import MelSpectrogram
+from torchkeras.layers.preprocessing.mix_up import MixUp
 from torchkeras.layers.preprocessing.normalization import Normalization
 from torchkeras.layers.preprocessing.pipeline import Pipeline
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
@@ -31,11 +33,13 @@ __all__ = [
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
+    "CutMix",
     "Discretization",
     "HashedCrossing",
     "Hashing",
     "IntegerLookup",
     "MelSpectrogram",
+    "MixUp",
     "Normalization",
     "Pipeline",
     "RandomBrightness",
