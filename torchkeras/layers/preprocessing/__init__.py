@@ -13,13 +13,17 @@ from torchkeras.layers.preprocessing.mix_up import MixUp
 from torchkeras.layers.preprocessing.normalization import Normalization
 from torchkeras.layers.preprocessing.pipeline import Pipeline
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
+from torchkeras.layers.preprocessing.random_color_degeneration import RandomColorDegeneration
+from torchkeras.layers.preprocessing.random_color_jitter import RandomColorJitter
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
 from torchkeras.layers.preprocessing.random_flip import RandomFlip
 from torchkeras.layers.preprocessing.random_grayscale import RandomGrayscale
+from torchkeras.layers.preprocessing.random_hue import RandomHue
 from torchkeras.layers.preprocessing.random_invert import RandomInvert
 from torchkeras.layers.preprocessing.random_posterization import RandomPosterization
 from torchkeras.layers.preprocessing.random_rotation import RandomRotation
+from torchkeras.layers.preprocessing.random_saturation import RandomSaturation
 from torchkeras.layers.preprocessing.random_translation import RandomTranslation
 from torchkeras.layers.preprocessing.random_zoom import RandomZoom
 from torchkeras.layers.preprocessing.rescaling import Rescaling
@@ -43,13 +47,17 @@ __all__ = [
     "Normalization",
     "Pipeline",
     "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
     "RandomGrayscale",
+    "RandomHue",
     "RandomInvert",
     "RandomPosterization",
     "RandomRotation",
+    "RandomSaturation",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
