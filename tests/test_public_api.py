@@ -115,7 +115,6 @@ NOT_YET_BUILT = {
     "layers": {
         "AugMix",
         "ContrastLimitedAdaptiveHistogramEqualization",
-        "Equalization",
         "InputSpec",
         "MaxNumBoundingBoxes",
         "RandAugment",
@@ -123,8 +122,6 @@ NOT_YET_BUILT = {
         "RandomErasing",
         "RandomGaussianBlur",
         "RandomPerspective",
-        "RandomSharpness",
-        "RandomShear",
     },
     "ops": {
         "adaptive_average_pool",

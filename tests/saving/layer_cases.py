@@ -61,6 +61,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "ELU": ({"alpha": 0.5}, (4,)),
     "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, (4,)),
     "Embedding": ({"input_dim": 10, "output_dim": 3}, ("int", (5,), 10)),
+    "Equalization": ({"value_range": (0, 1), "bins": 64}, _IMAGE),
     "Flatten": ({}, _IMAGE),
     "GRU": ({"units": 3, "reset_after": True}, _SEQUENCE),
     "GaussianDropout": ({"rate": 0.2}, (4,)),
@@ -115,6 +116,8 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "RandomPosterization": ({"factor": 4, "value_range": (0, 1)}, _IMAGE),
     "RandomRotation": ({"factor": 0.1}, _IMAGE),
     "RandomSaturation": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),
+    "RandomSharpness": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),
+    "RandomShear": ({"x_factor": (0.1, 0.2), "y_factor": 0.0}, _IMAGE),  # Keras rebuilds only [0, 1] pairs
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1}, _IMAGE),
     "RandomZoom": ({"height_factor": 0.1}, _IMAGE),
     "ReLU": ({"max_value": 6.0}, (4,)),

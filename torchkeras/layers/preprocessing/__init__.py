@@ -5,6 +5,7 @@ from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.center_crop import CenterCrop
 from torchkeras.layers.preprocessing.cut_mix import CutMix
 from torchkeras.layers.preprocessing.discretization import Discretization
+from torchkeras.layers.preprocessing.equalization import Equalization
 from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchkeras.layers.preprocessing.hashing import Hashing
 from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
@@ -24,6 +25,8 @@ from torchkeras.layers.preprocessing.random_invert import RandomInvert
 from torchkeras.layers.preprocessing.random_posterization import RandomPosterization
 from torchkeras.layers.preprocessing.random_rotation import RandomRotation
 from torchkeras.layers.preprocessing.random_saturation import RandomSaturation
+from torchkeras.layers.preprocessing.random_sharpness import RandomSharpness
+from torchkeras.layers.preprocessing.random_shear import RandomShear
 from torchkeras.layers.preprocessing.random_translation import RandomTranslation
 from torchkeras.layers.preprocessing.random_zoom import RandomZoom
 from torchkeras.layers.preprocessing.rescaling import Rescaling
@@ -39,6 +42,7 @@ __all__ = [
     "CenterCrop",
     "CutMix",
     "Discretization",
+    "Equalization",
     "HashedCrossing",
     "Hashing",
     "IntegerLookup",
@@ -58,6 +62,8 @@ __all__ = [
     "RandomPosterization",
     "RandomRotation",
     "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
