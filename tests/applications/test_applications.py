@@ -103,12 +103,27 @@ def _keras_constructor(keras, constructor):
     return mobile
 
 
+def _perturb(model, seed):
+    """Moves every weight of a Keras model off its initial value, so that no two weights that start
+    equal (BatchNormalization's gamma and moving variance are ones, beta and moving mean zeros)
+    could be swapped by a loader unnoticed; variances stay positive."""
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        value = np.asarray(variable.numpy())
+        if "variance" in variable.path:
+            value = value * rng.uniform(0.5, 1.5, size=value.shape)
+        else:
+            value = value + rng.normal(scale=0.05, size=value.shape)
+        variable.assign(value.astype("float32"))
+
+
 @functools.cache
 def _keras_pair(constructor, tmp_folder):
     """Keras's model, and ours holding its weights (through a Keras `.weights.h5`), with test images."""
     import keras
 
     theirs = _keras_constructor(keras, constructor)(**_small(constructor))
+    _perturb(theirs, seed=len(constructor))
     ours = _ours(constructor)
     path = os.path.join(tmp_folder, f"{constructor}.weights.h5")
     theirs.save_weights(path)
@@ -151,6 +166,7 @@ def test_keras_weights_give_keras_outputs(keras, constructor, weights_folder):
     """A Keras-built model's `.weights.h5` loads into ours and gives the same logits."""
     pytest.importorskip("h5py")
     _, ours, images, expected = _keras_pair(constructor, weights_folder)
+    assert np.all(np.isfinite(expected)) and np.ptp(expected) > 1e-3 * np.abs(expected).max() > 0
     received = np.asarray(ours.predict(images, verbose=0))
     np.testing.assert_allclose(received, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
 
