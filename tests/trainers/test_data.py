@@ -118,9 +118,9 @@ class _Stream(torch.utils.data.IterableDataset):
 
 
 def test_dataloader_without_length_trains_and_validates_with_unknown_steps(monkeypatch, capsys):
-    from torchkeras.callbacks import progbar_logger
+    from torchkeras.utils import progbar
 
-    monkeypatch.setattr(progbar_logger, "_dynamic_display", lambda: True)  # live lines, as on a terminal
+    monkeypatch.setattr(progbar, "_dynamic_display", lambda: True)  # live lines, as on a terminal
     x, y = _rows()
     loader = torch.utils.data.DataLoader(_Stream(x, y), batch_size=16)
     model = _regressor()

@@ -470,7 +470,7 @@ class Distribution:
 
     @property
     def num_model_replicas(self) -> int:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `num_model_replicas`.")
 
     @property
     def data_shard_id(self) -> int:
@@ -487,10 +487,10 @@ class Distribution:
         return TensorLayout(axes, self._device_mesh)
 
     def get_variable_layout(self, variable: Any) -> TensorLayout:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `get_variable_layout`.")
 
     def get_tensor_layout(self, path: str) -> TensorLayout | None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `get_tensor_layout`.")
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:
@@ -517,7 +517,7 @@ class Distribution:
     def _apply(self, model: Any) -> bool:
         """Prepares `model` for a `fit` / `evaluate` / `predict` of this distribution; returns
         whether the run is data-parallel (DDP, sharded data, logs reduced over processes)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_apply`.")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} device_mesh={self.device_mesh}>"

@@ -194,6 +194,14 @@ _FACTORIES = {
 }
 
 
+def _faking() -> bool:
+    """Whether a fake-tensor mode is active (shape inference): its tensors allocate nothing."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+    return any(isinstance(mode, FakeTensorMode) for mode in _get_current_dispatch_mode_stack())
+
+
 class _Budget(TorchFunctionMode):
     def __init__(self, budget: int, source: str):
         super().__init__()
@@ -205,7 +213,7 @@ class _Budget(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         sizer = _FACTORIES.get(func)
-        if sizer is not None and str(kwargs.get("device", "")) != "meta":
+        if sizer is not None and str(kwargs.get("device", "")) != "meta" and not _faking():
             count = sizer(args, kwargs)
             if self.refusal is not None or (count is not None and self.used + count > self.budget):
                 if self.refusal is None:
