@@ -98,3 +98,17 @@ def test_sublayer_metrics_are_collected_into_metrics_and_logs(keras):
     assert history["mean_activation"] == [2.0, 2.0]  # reset each epoch with the model's metrics
     logs = ours.evaluate(x * 3, y, verbose=0, return_dict=True)
     assert logs["mean_activation"] == 6.0
+
+
+def test_evaluate_loss_is_the_sample_weighted_mean_over_uneven_batches():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(10, 4)).astype("float32")
+    y = rng.normal(size=(10, 1)).astype("float32")
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    expected = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+    for batch_size in (3, 4, 10):  # 3 + 3 + 3 + 1 rows, 4 + 4 + 2 rows, one batch
+        loss = model.evaluate(x, y, batch_size=batch_size, verbose=0)
+        assert abs(loss - expected) <= 1e-6 * max(1.0, expected)
+    logs = model.evaluate(x, y, batch_size=3, verbose=0, return_dict=True)
+    assert model.metrics[0].name == "loss" and abs(float(model.metrics[0].result()) - logs["loss"]) < 1e-7

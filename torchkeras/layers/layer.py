@@ -494,12 +494,15 @@ class Layer(torch.nn.Module):
         context.depth += 1
         context.training = bool(training)
         try:
-            precision = self._precision(first)
-            if precision is None:
-                outputs = _module_call(self, *args, **kwargs)
+            if self._autocast_dtype is None and not context.policy_autocast:
+                outputs = _module_call(self, *args, **kwargs)  # full precision: the common case
             else:
-                with precision:
+                precision = self._precision(first)
+                if precision is None:
                     outputs = _module_call(self, *args, **kwargs)
+                else:
+                    with precision:
+                        outputs = _module_call(self, *args, **kwargs)
         finally:
             context.depth -= 1
             context.training = saved_training

@@ -100,6 +100,7 @@ class Sequential(Model):
         self._build_graph(first)
 
     def _build_graph(self, input_layer: InputLayer) -> None:
+        self.__dict__.pop("_run_layers", None)  # the input layer may just have been inserted
         x = input_layer.output_tensor
         for layer in self.layers:
             x = layer(x)
@@ -121,16 +122,19 @@ class Sequential(Model):
         self.built = True  # layers build themselves on this first call
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        layers = self.__dict__.get("_run_layers")
-        if layers is None:
-            layers = tuple(self.layers)  # cached until add / pop: `layers` builds a list each time
-            object.__setattr__(self, "_run_layers", layers)
-        if self._layers and isinstance(self._layers[0], InputLayer) and isinstance(inputs, torch.Tensor):
-            expected = self._layers[0].batch_shape
-            inputs = standardize_input(inputs, self._layers[0].output_tensor, self.name, inputs.device)
-            if inputs.ndim != len(expected):
+        run = self.__dict__.get("_run_layers")
+        if run is None:
+            # Cached until add / pop: `layers` builds a list each time, `_layers[0]` indexes.
+            first = self._layers[0] if self._layers else None
+            spec = first.output_tensor if isinstance(first, InputLayer) else None
+            run = (tuple(self.layers), spec)
+            object.__setattr__(self, "_run_layers", run)
+        layers, spec = run
+        if spec is not None and isinstance(inputs, torch.Tensor):
+            inputs = standardize_input(inputs, spec, self.name, inputs.device)
+            if inputs.ndim != len(spec.shape):
                 raise ValueError(
-                    f"Sequential '{self.name}' expects inputs of shape {tuple(expected)}. "
+                    f"Sequential '{self.name}' expects inputs of shape {spec.shape}. "
                     f"Received: inputs.shape={tuple(inputs.shape)}."
                 )
         x = inputs

@@ -1,13 +1,88 @@
-"""`MetricResults`: the logs a step returns, computing each metric's result only when read."""
+"""What steps report: `MetricResults` (the logs, each result computed only when read) and
+`LossTracker` (the `"loss"` mean, summed only when read)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+import torch
+
+from torchkeras import metrics
 from torchkeras.trainers.compile_utils import CompileMetrics
 
-__all__ = ["MetricResults"]
+__all__ = ["LossTracker", "MetricResults", "metrics_by_name"]
+
+# How many steps' losses a `LossTracker` keeps before summing them (bounds its memory).
+_MAX_PENDING = 1024
+
+
+class LossTracker(metrics.Mean):
+    """The mean loss of `fit` / `evaluate`: a `Mean` that keeps each step's scalar loss and batch
+    size as they come and sums them (two tensor ops) only when its state is read, so a step adds
+    no tensor op for it. Inside a compiled step it updates directly, as a `Mean` does.
+
+    Args:
+        name: the name in the logs.
+    """
+
+    def __init__(self, name: str = "loss"):
+        super().__init__(name=name)
+        self._pending: list[torch.Tensor] = []
+        self._pending_sizes: list[int] = []
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        if (
+            type(sample_weight) is int
+            and isinstance(values, torch.Tensor)
+            and values.dim() == 0
+            and values.dtype == self._torch_dtype
+            and not values.requires_grad
+            and not torch.compiler.is_compiling()
+        ):
+            self._pending.append(values)
+            self._pending_sizes.append(sample_weight)
+            if len(self._pending) >= _MAX_PENDING:
+                self._flush()
+            return
+        if not torch.compiler.is_compiling():  # a compiled step leaves the kept losses alone
+            self._flush()
+        super().update_state(values, sample_weight=sample_weight)
+
+    def _flush(self) -> None:
+        """Adds the kept losses, weighted by their batch sizes, to the state."""
+        if not self._pending:
+            return
+        values = torch.stack(self._pending)
+        sizes = torch.tensor(self._pending_sizes, dtype=values.dtype, device=values.device)
+        count = sum(self._pending_sizes)
+        self._pending, self._pending_sizes = [], []
+        if values.device != self._device:
+            self._follow(values.device)
+        self.total.add_(torch.dot(values, sizes))
+        self._add_count(count)
+
+    def result(self) -> torch.Tensor:
+        self._flush()
+        return super().result()
+
+    def reset_state(self) -> None:
+        self._pending, self._pending_sizes = [], []
+        super().reset_state()
+
+    @property
+    def variables(self) -> list[Any]:
+        self._flush()
+        return super().variables
+
+
+def metrics_by_name(metrics: list[Any]) -> dict[str, Any]:
+    """`{name: metric}` with the compiled metrics' container expanded into its metrics."""
+    return {
+        metric.name: metric
+        for entry in metrics
+        for metric in (entry.metrics if isinstance(entry, CompileMetrics) else [entry])
+    }
 
 
 class MetricResults(MutableMapping):
@@ -18,16 +93,12 @@ class MetricResults(MutableMapping):
     steps that nobody looks at. Entries can be set and deleted like in a dict.
 
     Args:
-        metrics: the metrics to report, in order.
+        metrics: the metrics to report, in order (or already as `metrics_by_name` gives them).
     """
 
-    def __init__(self, metrics: list[Any]):
+    def __init__(self, metrics: list[Any] | dict[str, Any]):
         # A container of metrics (the compiled metrics) reports each of its metrics, as in Keras.
-        self._metrics = {
-            metric.name: metric
-            for entry in metrics
-            for metric in (entry.metrics if isinstance(entry, CompileMetrics) else [entry])
-        }
+        self._metrics = dict(metrics) if isinstance(metrics, dict) else metrics_by_name(metrics)
         self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:

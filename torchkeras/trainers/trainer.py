@@ -44,7 +44,7 @@ from torchkeras.trainers.data import (
 )
 from torchkeras.trainers.device import Placement
 from torchkeras.trainers.model_outputs import labels_from_inputs, predictions, returned_loss
-from torchkeras.trainers.results import MetricResults
+from torchkeras.trainers.results import LossTracker, MetricResults, metrics_by_name
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
 
 __all__ = ["Trainer"]
@@ -162,7 +162,8 @@ class Trainer(Placement):
         self.loss = loss
         self._compile_loss = compile_loss
         self._compile_metrics = compile_metrics
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        # Compiled steps fuse the tracker's update into their graph; eager ones defer it.
+        self._loss_tracker = metrics_module.Mean(name="loss") if jit_compile is True else LossTracker()
         self._output_loss_trackers = []
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile is True
@@ -170,6 +171,7 @@ class Trainer(Placement):
         self._scale_gradients = auto_scale_loss and self.dtype_policy == "mixed_float16"
         self._step_functions = {}
         self._grad_scaler = None
+        self.__dict__.pop("_step_metrics_cache", None)
         self._compile_config = {
             "optimizer": optimizer if isinstance(optimizer, str) else None,
             "loss": loss,
@@ -234,6 +236,7 @@ class Trainer(Placement):
         names = self._compile_loss.output_names
         if not self._output_loss_trackers:
             self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names]
+            self.__dict__.pop("_step_metrics_cache", None)
         size = batch_size_of(x)
         for tracker, value in zip(self._output_loss_trackers, per_output):
             if value is not None:
@@ -263,10 +266,28 @@ class Trainer(Placement):
                 found += [m for m in owned_metrics(module) if not any(m is f for f in found)]
         return found
 
+    def _step_metrics(self) -> dict[str, Any]:
+        """`metrics` as the steps report them, by name: found once, then kept until
+        `reset_metrics` (each epoch, each `evaluate`), `compile` or a new tracker looks again, so
+        no step walks the layers (the compiled metrics are read again until they are built)."""
+        cached = self.__dict__.get("_step_metrics_cache")
+        if cached is None:
+            cached = self.metrics
+            self.__dict__["_step_metrics_cache"] = cached
+        by_name = self.__dict__.get("_step_metrics_by_name")
+        if by_name is None or by_name[0] is not cached:
+            compiled = self._compile_metrics
+            by_name = (cached, metrics_by_name(cached))
+            if compiled is None or compiled.built:
+                self.__dict__["_step_metrics_by_name"] = by_name
+        return by_name[1]
+
     def __setattr__(self, name: str, value: Any) -> None:
         # Keras tracks metrics assigned as attributes (e.g. `self.loss_tracker = Mean()`).
-        if isinstance(value, metrics_module.Metric) and not name.startswith("_"):
-            self.__dict__.setdefault("_tracked_metrics", []).append(value)
+        if isinstance(value, metrics_module.Metric):
+            self.__dict__.pop("_step_metrics_cache", None)
+            if not name.startswith("_"):
+                self.__dict__.setdefault("_tracked_metrics", []).append(value)
         super().__setattr__(name, value)
 
     @property
@@ -275,10 +296,15 @@ class Trainer(Placement):
 
     def get_metrics_result(self) -> MutableMapping[str, Any]:
         """Current results of all metrics, as tensors (no host sync), computed when read."""
-        return MetricResults(self.metrics)
+        return MetricResults(self._step_metrics())
 
     def reset_metrics(self) -> None:
-        for metric in self.metrics:
+        found = self.metrics
+        cached = self.__dict__.get("_step_metrics_cache")
+        # The same metrics keep the same cached list: a compiled step guards on it.
+        if cached is None or len(cached) != len(found) or any(a is not b for a, b in zip(cached, found)):
+            self.__dict__["_step_metrics_cache"] = found
+        for metric in found:
             metric.reset_state()
 
     # --------------------------------------------------------------------------- steps
