@@ -1,30 +1,57 @@
-"""Core ops: conversion, casting, shapes, scatter and slice updates, simple control flow."""
+"""Core ops: conversion, casting, dtypes, shapes, scatter and slice updates.
+
+Control flow (`cond`, `fori_loop`, `scan`, ...) lives in `ops.control_flow`; its Keras names are
+re-exported here, as `keras.ops.core` has them.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
+from torchkeras import config
 from torchkeras.ops._convert import ArrayLike, convert, is_tensor_like, tensor, to_torch_dtype
+from torchkeras.ops._symbolic import symbolic_op
+from torchkeras.ops.control_flow import (
+    associative_scan,
+    cond,
+    custom_gradient,
+    fori_loop,
+    map,
+    scan,
+    stop_gradient,
+    switch,
+    vectorized_map,
+    while_loop,
+)
 
 __all__ = [
+    "associative_scan",
     "cast",
     "cond",
     "convert_to_numpy",
     "convert_to_tensor",
+    "custom_gradient",
+    "dtype",
     "fori_loop",
     "is_tensor",
+    "map",
+    "saturate_cast",
+    "scan",
     "scatter",
     "scatter_update",
     "shape",
     "slice",
     "slice_update",
     "stop_gradient",
+    "switch",
     "unstack",
+    "vectorized_map",
+    "while_loop",
 ]
 
 _REDUCTIONS = {"max": "amax", "min": "amin", "mul": "prod"}
@@ -79,11 +106,6 @@ def is_tensor(x: Any) -> bool:
 def shape(x: ArrayLike) -> tuple:
     """The shape of `x` as a tuple of ints."""
     return tuple(tensor(x).shape)
-
-
-def stop_gradient(variable: ArrayLike):
-    """Returns `variable` detached from the autograd graph (same values, no gradient)."""
-    return tensor(variable).detach()
 
 
 def unstack(x: ArrayLike, num: int | None = None, axis: int = 0) -> tuple:
@@ -180,14 +202,29 @@ def slice_update(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, up
     return out
 
 
-def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
-    """Returns `true_fn()` if `pred` else `false_fn()` (a tensor `pred` is read on the host)."""
-    return true_fn() if pred else false_fn()
+def dtype(x: ArrayLike) -> str:
+    """The dtype of `x` as Keras names it (`"float32"`, `"int64"`, ...)."""
+    if hasattr(x, "dtype") and not isinstance(x, np.ndarray) and isinstance(x.dtype, str):
+        return x.dtype  # a KerasTensor
+    return config.standardize_dtype(tensor(x).dtype)
 
 
-def fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
-    """Runs `val = body_fun(i, val)` for `i` in `range(lower, upper)`, returns the final `val`."""
-    value = init_val
-    for i in range(int(lower), int(upper)):
-        value = body_fun(i, value)
-    return value
+@symbolic_op
+def saturate_cast(x: ArrayLike, dtype: Any) -> torch.Tensor:
+    """Casts `x` to `dtype`, first clipping it to the range `dtype` can hold (no wrap-around:
+    300.0 to uint8 gives 255)."""
+    x = tensor(x)
+    target = to_torch_dtype(dtype)
+    if target == torch.bool or target.is_complex or x.dtype == torch.bool:
+        return x.to(target)
+    info = torch.finfo(target) if target.is_floating_point else torch.iinfo(target)
+    if x.dtype.is_floating_point:
+        source = torch.finfo(x.dtype)
+        low, high = max(float(info.min), float(source.min)), min(float(info.max), float(source.max))
+        if not target.is_floating_point:  # the largest float below the integer bound
+            high = float(torch.nextafter(torch.tensor(high, dtype=x.dtype), torch.tensor(0.0, dtype=x.dtype)))
+            low = float(torch.nextafter(torch.tensor(low, dtype=x.dtype), torch.tensor(0.0, dtype=x.dtype)))
+        return torch.clamp(x, low, high).to(target)
+    source = torch.iinfo(x.dtype)
+    low, high = max(int(info.min), source.min), min(int(info.max), source.max)
+    return torch.clamp(x, low, high).to(target)

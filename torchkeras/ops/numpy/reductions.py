@@ -18,8 +18,35 @@ from torchkeras.ops._convert import (
     tensor,
     to_torch_dtype,
 )
+from torchkeras.ops._symbolic import symbolic_op
 
-__all__ = ["all", "any", "cumprod", "cumsum", "max", "mean", "min", "prod", "std", "sum", "var"]
+__all__ = [
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "cumprod",
+    "cumsum",
+    "diff",
+    "max",
+    "mean",
+    "min",
+    "nancumprod",
+    "nancumsum",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nanprod",
+    "nanstd",
+    "nansum",
+    "nanvar",
+    "prod",
+    "ptp",
+    "std",
+    "sum",
+    "trapezoid",
+    "var",
+]
 
 
 def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
@@ -140,3 +167,121 @@ def _cumulative(accumulate: Any, x: Any, axis: Any, dtype: Any) -> Any:
     elif not is_float(x):
         dtype = x.dtype  # torch would widen to int64
     return accumulate(x, dim=axis, dtype=dtype)
+
+
+@symbolic_op
+def amax(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Maximum over `axis` (as `max` without `initial`)."""
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+@symbolic_op
+def amin(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Minimum over `axis` (as `min` without `initial`)."""
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+@symbolic_op
+def ptp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Range (`max - min`) over `axis`."""
+    return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
+
+
+def _dim(x: torch.Tensor, axis: Axis) -> Any:
+    return None if axis is None else axis
+
+
+def _nan_filled(x: ArrayLike, value: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+    x = tensor(x)
+    if not is_float(x):
+        return x, None
+    missing = torch.isnan(x)
+    return torch.where(missing, torch.as_tensor(value, dtype=x.dtype, device=x.device), x), missing
+
+
+@symbolic_op
+def nansum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Sum over `axis`, NaN counted as zero."""
+    return sum(_nan_filled(x, 0.0)[0], axis=axis, keepdims=keepdims)
+
+
+@symbolic_op
+def nanprod(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Product over `axis`, NaN counted as one."""
+    return prod(_nan_filled(x, 1.0)[0], axis=axis, keepdims=keepdims)
+
+
+@symbolic_op
+def nanmean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Mean over `axis` of the non-NaN values (NaN where all are NaN)."""
+    x = tensor(x)
+    if not is_float(x):
+        return mean(x, axis=axis, keepdims=keepdims)
+    return torch.nanmean(x, dim=_dim(x, axis), keepdim=keepdims)
+
+
+@symbolic_op
+def nanvar(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Variance over `axis` of the non-NaN values."""
+    x = tensor(x)
+    if not is_float(x):
+        return var(x, axis=axis, keepdims=keepdims)
+    centre = torch.nanmean(x, dim=_dim(x, axis), keepdim=True)
+    return torch.nanmean(torch.square(x - centre), dim=_dim(x, axis), keepdim=keepdims)
+
+
+@symbolic_op
+def nanstd(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Standard deviation over `axis` of the non-NaN values."""
+    return torch.sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def _nan_extreme(x: ArrayLike, axis: Axis, keepdims: bool, largest: bool) -> torch.Tensor:
+    filled, missing = _nan_filled(x, float("-inf") if largest else float("inf"))
+    out = (max if largest else min)(filled, axis=axis, keepdims=keepdims)
+    if missing is None:
+        return out
+    all_missing = torch.all(missing, dim=axes_tuple(axis, filled.ndim), keepdim=keepdims)
+    return torch.where(all_missing, torch.full_like(out, float("nan")), out)
+
+
+@symbolic_op
+def nanmax(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Maximum over `axis` ignoring NaN (NaN where all are NaN)."""
+    return _nan_extreme(x, axis, keepdims, largest=True)
+
+
+@symbolic_op
+def nanmin(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """Minimum over `axis` ignoring NaN (NaN where all are NaN)."""
+    return _nan_extreme(x, axis, keepdims, largest=False)
+
+
+@symbolic_op
+def nancumsum(x: ArrayLike, axis: int | None = None, dtype: Any = None) -> torch.Tensor:
+    """Cumulative sum along `axis` (flattened when None), NaN counted as zero."""
+    return cumsum(_nan_filled(x, 0.0)[0], axis=axis, dtype=dtype)
+
+
+@symbolic_op
+def nancumprod(x: ArrayLike, axis: int | None = None, dtype: Any = None) -> torch.Tensor:
+    """Cumulative product along `axis` (flattened when None), NaN counted as one."""
+    return cumprod(_nan_filled(x, 1.0)[0], axis=axis, dtype=dtype)
+
+
+@symbolic_op
+def diff(a: ArrayLike, n: int = 1, axis: int = -1) -> torch.Tensor:
+    """The `n`-th discrete difference along `axis`."""
+    a = tensor(a)
+    return torch.diff(a, n=n, dim=axis) if n else a
+
+
+@symbolic_op
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int = -1) -> torch.Tensor:
+    """Integral of `y` along `axis` by the trapezoidal rule, at points `x` (or spacing `dx`)."""
+    y = tensor(y)
+    if not is_float(y):
+        y = y.to(torch.float32)
+    if x is None:
+        return torch.trapezoid(y, dx=dx, dim=axis)
+    return torch.trapezoid(y, tensor(x).to(y.dtype), dim=axis)
