@@ -221,10 +221,17 @@ def saturate_cast(x: ArrayLike, dtype: Any) -> torch.Tensor:
     if x.dtype.is_floating_point:
         source = torch.finfo(x.dtype)
         low, high = max(float(info.min), float(source.min)), min(float(info.max), float(source.max))
-        if not target.is_floating_point:  # the largest float below the integer bound
-            high = float(torch.nextafter(torch.tensor(high, dtype=x.dtype), torch.tensor(0.0, dtype=x.dtype)))
-            low = float(torch.nextafter(torch.tensor(low, dtype=x.dtype), torch.tensor(0.0, dtype=x.dtype)))
+        if not target.is_floating_point:  # the bounds as floats of x's dtype, inside the integer range
+            low, high = _inside(info.min, x.dtype), _inside(info.max, x.dtype)
         return torch.clamp(x, low, high).to(target)
     source = torch.iinfo(x.dtype)
     low, high = max(int(info.min), source.min), min(int(info.max), source.max)
     return torch.clamp(x, low, high).to(target)
+
+
+def _inside(bound: int, dtype: torch.dtype) -> float:
+    """The float of `dtype` nearest `bound` without passing it (2**31 - 1 is not a float32)."""
+    value = torch.tensor(bound, dtype=dtype)
+    if abs(int(value.item())) > abs(bound):
+        value = torch.nextafter(value, torch.zeros((), dtype=dtype))
+    return float(value)
