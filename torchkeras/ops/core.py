@@ -93,6 +93,7 @@ def convert_to_numpy(x: ArrayLike) -> np.ndarray:
     return np.asarray(x)
 
 
+@symbolic_op
 def cast(x: ArrayLike, dtype: Any):
     """Casts `x` to `dtype`; a no-op when it already has that dtype."""
     return convert(x, to_torch_dtype(dtype))
@@ -108,6 +109,7 @@ def shape(x: ArrayLike) -> tuple:
     return tuple(tensor(x).shape)
 
 
+@symbolic_op
 def unstack(x: ArrayLike, num: int | None = None, axis: int = 0) -> tuple:
     """Splits `x` along `axis` into a tuple of tensors one rank lower."""
     x = tensor(x)
@@ -116,6 +118,7 @@ def unstack(x: ArrayLike, num: int | None = None, axis: int = 0) -> tuple:
     return torch.unbind(x, axis)
 
 
+@symbolic_op
 def scatter(indices: ArrayLike, values: ArrayLike, shape: Sequence[int]):
     """Returns a zero tensor of `shape` with `values` added at `indices` (duplicates accumulate).
 
@@ -131,6 +134,7 @@ def scatter(indices: ArrayLike, values: ArrayLike, shape: Sequence[int]):
     return out.reshape(tuple(shape))
 
 
+@symbolic_op
 def scatter_update(inputs: ArrayLike, indices: ArrayLike, updates: ArrayLike, reduction: str | None = None):
     """Returns a copy of `inputs` with `updates` written at `indices`.
 
@@ -170,6 +174,7 @@ def _flat_index(indices: torch.Tensor, shape: tuple[int, ...]) -> tuple[tuple[in
     return (flat_size, *shape[depth:]), index
 
 
+@symbolic_op
 def slice(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, shape: Sequence[int]):
     """Returns the block of `inputs` starting at `start_indices` with size `shape`."""
     inputs = tensor(inputs)
@@ -181,6 +186,7 @@ def slice(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, shape: Se
     return inputs[tuple(builtins.slice(start, start + length) for start, length in zip(start_indices, shape))]
 
 
+@symbolic_op
 def slice_update(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, updates: ArrayLike):
     """Returns a copy of `inputs` with `updates` written as a block starting at `start_indices`.
 

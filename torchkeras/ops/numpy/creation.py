@@ -62,16 +62,19 @@ def full(shape: int | Sequence[int], fill_value: ArrayLike, dtype: Any = None) -
     return torch.broadcast_to(fill_value, shape).clone()
 
 
+@symbolic_op
 def zeros_like(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """Zeros with the shape of `x`, and its dtype unless `dtype` is given."""
     return torch.zeros_like(tensor(x), dtype=None if dtype is None else to_torch_dtype(dtype))
 
 
+@symbolic_op
 def ones_like(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """Ones with the shape of `x`, and its dtype unless `dtype` is given."""
     return torch.ones_like(tensor(x), dtype=None if dtype is None else to_torch_dtype(dtype))
 
 
+@symbolic_op
 def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """`fill_value` broadcast to the shape of `x`, in the dtype of `x` unless `dtype` is given."""
     x = tensor(x)

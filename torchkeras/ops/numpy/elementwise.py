@@ -108,91 +108,109 @@ __all__ = [
 ]
 
 
+@symbolic_op
 def add(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 + x2`."""
     return torch.add(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def subtract(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 - x2`."""
     return torch.subtract(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def multiply(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 * x2`."""
     return torch.multiply(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def divide(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise true division `x1 / x2` (integers give floats)."""
     return torch.divide(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def true_divide(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Alias of `divide`."""
     return torch.divide(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def floor_divide(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 // x2`, rounding toward minus infinity."""
     return torch.floor_divide(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def mod(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise remainder of `x1 // x2`, with the sign of `x2` (as `np.mod`)."""
     return torch.remainder(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def power(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 ** x2`."""
     return torch.pow(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def maximum(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise maximum (NaN wins)."""
     return torch.maximum(*pair(x1, x2))
 
 
+@symbolic_op
 def minimum(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise minimum (NaN wins)."""
     return torch.minimum(*pair(x1, x2))
 
 
+@symbolic_op
 def equal(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 == x2`, as bool."""
     return torch.eq(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def not_equal(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 != x2`, as bool."""
     return torch.ne(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def greater(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 > x2`, as bool."""
     return torch.gt(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def greater_equal(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 >= x2`, as bool."""
     return torch.ge(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def less(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 < x2`, as bool."""
     return torch.lt(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def less_equal(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise `x1 <= x2`, as bool."""
     return torch.le(*scalar_pair(x1, x2))
 
 
+@symbolic_op
 def logical_and(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise logical AND (non-zero is true), as bool."""
     return torch.logical_and(*pair(x1, x2))
 
 
+@symbolic_op
 def logical_or(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Element-wise logical OR (non-zero is true), as bool."""
     return torch.logical_or(*pair(x1, x2))
@@ -296,6 +314,7 @@ def reciprocal(x: ArrayLike) -> torch.Tensor:
     return torch.reciprocal(tensor(x))
 
 
+@symbolic_op
 def round(x: ArrayLike, decimals: int = 0) -> torch.Tensor:
     """Rounds half to even, to `decimals` places; integers keep their dtype."""
     x = tensor(x)
@@ -304,6 +323,7 @@ def round(x: ArrayLike, decimals: int = 0) -> torch.Tensor:
     return torch.round(x.to(floatx_dtype()), decimals=decimals).to(x.dtype)
 
 
+@symbolic_op
 def clip(x: ArrayLike, x_min: ArrayLike, x_max: ArrayLike) -> torch.Tensor:
     """Limits `x` to `[x_min, x_max]` (bools become int32)."""
     x = tensor(x)

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 
+@symbolic_op
 def matmul(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Matrix product with NumPy's rules for 1-D operands and broadcast batch dimensions."""
     x1, x2 = pair(x1, x2)
@@ -46,6 +47,7 @@ def matmul(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     return _promoted(torch.matmul, x1, x2)
 
 
+@symbolic_op
 def dot(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """`np.dot`: a product for scalars, else a sum over the last axis of `x1` and the second-to-last
     (or only) axis of `x2`."""
@@ -57,6 +59,7 @@ def dot(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     return _promoted(torch.tensordot, x1, x2, dims=([-1], [-2]))
 
 
+@symbolic_op
 def tensordot(x1: ArrayLike, x2: ArrayLike, axes: int | Sequence[Any] = 2) -> torch.Tensor:
     """Sums products over the last `axes` axes of `x1` and first of `x2`, or over explicit axis pairs
     `(axes_1, axes_2)`."""
@@ -81,11 +84,13 @@ def _promoted(product: Any, x1: Any, x2: Any, **kwargs: Any) -> Any:
     return result if compute == dtype else result.to(dtype)
 
 
+@symbolic_op
 def einsum(subscripts: str, *operands: ArrayLike, **kwargs: Any) -> torch.Tensor:
     """Einstein summation over `operands` as described by `subscripts` (e.g. `"ij,jk->ik"`)."""
     return torch.einsum(subscripts, *[tensor(x) for x in operands])
 
 
+@symbolic_op
 def outer(x1: ArrayLike, x2: ArrayLike) -> torch.Tensor:
     """Outer product of the flattened `x1` and `x2`."""
     x1, x2 = pair(x1, x2)
@@ -107,6 +112,7 @@ def diag(x: ArrayLike, k: int = 0) -> torch.Tensor:
     return torch.diag(tensor(x), diagonal=k)
 
 
+@symbolic_op
 def trace(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> torch.Tensor:
     """Sum along a diagonal of `x` (bools and small ints sum as int32)."""
     x = tensor(x)

@@ -93,6 +93,7 @@ def squeeze(x: ArrayLike, axis: Axis = None) -> torch.Tensor:
     return torch.squeeze(x, axis if isinstance(axis, int) else tuple(axis))
 
 
+@symbolic_op
 def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> torch.Tensor:
     """Joins `xs` along an existing `axis` (`None` flattens them first)."""
     if axis is None:
@@ -100,11 +101,13 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> torch.Tensor:
     return torch.cat([tensor(x) for x in xs], dim=axis)
 
 
+@symbolic_op
 def stack(x: Sequence[ArrayLike], axis: int = 0) -> torch.Tensor:
     """Joins the tensors in `x` along a new `axis`."""
     return torch.stack([tensor(item) for item in x], dim=axis)
 
 
+@symbolic_op
 def split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[torch.Tensor]:
     """Splits `x` into equal sections (an int) or at the given indices (a list), as `np.split`."""
     x = tensor(x)
@@ -123,6 +126,7 @@ def tile(x: ArrayLike, repeats: int | Sequence[int]) -> torch.Tensor:
     return torch.tile(tensor(x), (repeats,) if isinstance(repeats, int) else tuple(repeats))
 
 
+@symbolic_op
 def repeat(x: ArrayLike, repeats: int | Sequence[int] | ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Repeats each element of `x` `repeats` times along `axis` (`None`: of the flattened `x`)."""
     x = tensor(x)
@@ -170,6 +174,7 @@ def size(x: ArrayLike) -> torch.Tensor:
     return torch.tensor(count)
 
 
+@symbolic_op
 def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Gathers the entries `indices` of `x` along `axis` (of the flattened `x` when None).
 
@@ -183,6 +188,7 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Ten
     return x[(builtins.slice(None),) * axis + (indices,)]
 
 
+@symbolic_op
 def take_along_axis(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Picks entries of `x` along `axis` at `indices` (shaped like `x`, broadcasting allowed)."""
     x, indices = tensor(x), _index(indices, x)
@@ -197,6 +203,7 @@ def _index(indices: ArrayLike, x: Any) -> Any:
     return indices if indices.dtype in (torch.int64, torch.int32) else indices.long()
 
 
+@symbolic_op
 def pad(
     x: ArrayLike,
     pad_width: int | Sequence[int] | Sequence[Sequence[int]],

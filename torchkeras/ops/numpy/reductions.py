@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 
+@symbolic_op
 def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Sum over `axis` (all axes when None); bools and small ints sum as int32."""
     x = tensor(x)
@@ -58,6 +59,7 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor
     return torch.sum(x, dim=axis, keepdim=keepdims, dtype=dtype)
 
 
+@symbolic_op
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Mean over `axis`; integers give float32, half floats are accumulated in float32."""
     x = tensor(x)
@@ -69,6 +71,7 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tenso
     return result.to(x.dtype) if x.dtype in HALF_FLOATS else result
 
 
+@symbolic_op
 def max(
     x: ArrayLike, axis: Axis = None, keepdims: bool = False, initial: float | None = None
 ) -> torch.Tensor:
@@ -76,6 +79,7 @@ def max(
     return _extreme(torch.amax, torch.clamp_min, "max", x, axis, keepdims, initial)
 
 
+@symbolic_op
 def min(
     x: ArrayLike, axis: Axis = None, keepdims: bool = False, initial: float | None = None
 ) -> torch.Tensor:
@@ -93,6 +97,7 @@ def _extreme(reduce: Any, bound: Any, name: str, x: Any, axis: Any, keepdims: bo
     return result if initial is None else bound(result, initial)
 
 
+@symbolic_op
 def prod(x: ArrayLike, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> torch.Tensor:
     """Product over `axis`; bools and small ints multiply as int32."""
     x = tensor(x)
@@ -108,6 +113,7 @@ def prod(x: ArrayLike, axis: Axis = None, keepdims: bool = False, dtype: Any = N
     return x
 
 
+@symbolic_op
 def std(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Population standard deviation (`ddof=0`) over `axis`; integers give float32."""
     x = tensor(x)
@@ -116,6 +122,7 @@ def std(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor
     return torch.std(x, dim=axis, correction=0, keepdim=keepdims)
 
 
+@symbolic_op
 def var(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Population variance (`ddof=0`) over `axis`; integers give float32, half floats are computed
     in float32."""
@@ -128,11 +135,13 @@ def var(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor
     return result.to(x.dtype) if x.dtype in HALF_FLOATS else result
 
 
+@symbolic_op
 def all(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Whether every entry along `axis` is non-zero, as bool."""
     return _logical_reduce(torch.all, x, axis, keepdims)
 
 
+@symbolic_op
 def any(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
     """Whether some entry along `axis` is non-zero, as bool."""
     return _logical_reduce(torch.any, x, axis, keepdims)
@@ -146,11 +155,13 @@ def _logical_reduce(reduce: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return result if result.dtype == torch.bool else result.to(torch.bool)
 
 
+@symbolic_op
 def cumsum(x: ArrayLike, axis: int | None = None, dtype: Any = None) -> torch.Tensor:
     """Cumulative sum along `axis` (of the flattened `x` when None)."""
     return _cumulative(torch.cumsum, x, axis, dtype)
 
 
+@symbolic_op
 def cumprod(x: ArrayLike, axis: int | None = None, dtype: Any = None) -> torch.Tensor:
     """Cumulative product along `axis` (of the flattened `x` when None)."""
     return _cumulative(torch.cumprod, x, axis, dtype)

@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 
+@symbolic_op
 def sort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     """`x` sorted ascending along `axis` (the flattened `x` when None)."""
     x = tensor(x)
@@ -45,6 +46,7 @@ def sort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     return torch.sort(x, dim=axis).values
 
 
+@symbolic_op
 def argsort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     """Indices that sort `x` along `axis` (stable), as int32."""
     x = tensor(x)
@@ -55,6 +57,7 @@ def argsort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     return torch.argsort(x, dim=axis, stable=True).to(INT32)
 
 
+@symbolic_op
 def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
     """Index of the maximum along `axis` (of the flattened `x` when None), as int32."""
     x = tensor(x)
@@ -63,6 +66,7 @@ def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> tor
     return torch.argmax(x, dim=axis, keepdim=keepdims).to(INT32)
 
 
+@symbolic_op
 def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
     """Index of the minimum along `axis` (of the flattened `x` when None), as int32."""
     x = tensor(x)
@@ -71,6 +75,7 @@ def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> tor
     return torch.argmin(x, dim=axis, keepdim=keepdims).to(INT32)
 
 
+@symbolic_op
 def where(condition: ArrayLike, x1: ArrayLike | None = None, x2: ArrayLike | None = None) -> torch.Tensor:
     """`x1` where `condition` holds, else `x2`; with only `condition`, the `(ndim, n)` indices of its
     non-zero entries."""
@@ -96,6 +101,7 @@ def _beside(x: Any, condition: Any) -> Any:
     return convert(x, device=getattr(condition, "device", None))
 
 
+@symbolic_op
 def select(
     condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default: ArrayLike = 0
 ) -> torch.Tensor:
@@ -106,6 +112,7 @@ def select(
     return out
 
 
+@symbolic_op
 def count_nonzero(x: ArrayLike, axis: Axis = None) -> torch.Tensor:
     """Number of non-zero entries along `axis`, as int32."""
     x = tensor(x)
