@@ -156,7 +156,8 @@ def test_tensor_likes_reach_torch_untouched(op, args, torch_func):
     Symbolic.calls = []
     assert isinstance(op(*args), Symbolic)
     func, called_with = Symbolic.calls[0]
-    assert func is torch_func
+    # A composite op (@symbolic_op) dispatches as a whole; a one-call op reaches torch's function.
+    assert func is torch_func or func is op
     flat = [item for arg in called_with for item in (arg if isinstance(arg, (list, tuple)) else [arg])]
     assert any(item is symbolic for item in flat)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import torchkeras
 from tests.ops.parity import case as row
 from tests.ops.parity import run_case
 from torchkeras import ops
@@ -183,6 +184,11 @@ def test_elastic_transform():
     np.testing.assert_allclose(identity.numpy(), IMAGES_CF.numpy(), rtol=1e-6)
     moved = ops.image.elastic_transform(IMAGES, alpha=5.0, sigma=2.0, seed=1)
     assert not torch.allclose(moved, IMAGES)
+    generator = torchkeras.random.SeedGenerator(4)
+    first, second = (ops.image.elastic_transform(IMAGES, seed=generator) for _ in range(2))
+    assert not torch.allclose(first, second)  # the generator advances
+    images = torchkeras.Input((8, 7, 3))
+    assert ops.image.elastic_transform(images, seed=2).shape == (None, 8, 7, 3)
 
 
 def test_affine_projective_terms_divide():

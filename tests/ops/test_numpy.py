@@ -395,3 +395,265 @@ def test_gradients_flow():
     loss = ops.sum(ops.square(ops.take(ops.matmul(x, ops.transpose(x)), [0, 2], axis=1)))
     loss.backward()
     assert x.grad is not None and x.grad.shape == (3, 4)
+
+
+# ------------------------------------------------------ the rest of keras.ops.numpy (parity table)
+
+from tests.ops.parity import case as row  # noqa: E402
+from tests.ops.parity import run_case  # noqa: E402
+
+T = torch.as_tensor
+TA, TB, TM, TV = T(A), T(B), T(M), T(V)
+TUNIT, TPOS, TINT, TPOSINT, TBOOL = T(UNIT), T(POS), T(INT), T(POSINT), T(BOOL)
+NANS = T(np.where(rng.random((3, 4)) > 0.7, np.nan, rng.standard_normal((3, 4))).astype("float32"))
+ALL_NAN_ROW = T(np.array([[np.nan, np.nan], [1.0, np.nan]], "float32"))
+BITS = T(rng.integers(0, 64, (2, 3)).astype("int32"))
+SHIFTS = T(rng.integers(0, 4, (2, 3)).astype("int32"))
+SORTED = T(np.sort(rng.standard_normal(6)).astype("float32"))
+VALUES = T(rng.standard_normal((2, 3)).astype("float32"))
+COMPLEX = torch.complex(TM, TM.T)
+SEQ1, SEQ2 = T(rng.standard_normal(7).astype("float32")), T(rng.standard_normal(3).astype("float32"))
+COUNTS = T(rng.integers(0, 5, (7,)).astype("int32"))
+VEC3 = T(rng.standard_normal((4, 3)).astype("float32"))
+
+NUMPY_PARITY = [
+    *(
+        row(name, TUNIT)
+        for name in (
+            "arccos",
+            "arcsin",
+            "arctanh",
+            "cosh",
+            "sinh",
+            "sinc",
+            "cbrt",
+            "deg2rad",
+            "rad2deg",
+            "exp2",
+            "expm1",
+            "fabs",
+            "i0",
+            "trunc",
+            "signbit",
+            "angle",
+            "real",
+            "conj",
+            "conjugate",
+            "isreal",
+        )
+    ),  # fmt: skip
+    *(row(name, TINT) for name in ("arcsinh", "cosh", "exp2", "fabs", "trunc", "deg2rad", "signbit", "cbrt")),
+    row("arccosh", TPOS + 1),
+    row("arctan2", TUNIT, TPOS),
+    row("arctan2", TINT, TPOSINT),
+    row("hypot", TUNIT, TPOS),
+    row("logaddexp", TUNIT, TPOS),
+    row("logaddexp2", TUNIT, TINT),
+    row("ldexp", TUNIT, TPOSINT),
+    row("nextafter", TUNIT, TPOS),
+    row("fmax", NANS, T(np.zeros((3, 4), "float32"))),
+    row("fmin", NANS, T(np.zeros((3, 4), "float32"))),
+    row("fmod", TINT, TPOSINT),
+    row("fmod", TUNIT * 5, TPOS),
+    row("gcd", TINT, TPOSINT),
+    row("lcm", TINT, TPOSINT),
+    row("heaviside", TUNIT, TPOS),
+    row("logical_xor", TBOOL, T(BOOL2)),
+    row("divide_no_nan", TINT, TINT),
+    row("divide_no_nan", TUNIT, T(np.array([[0.0, 1.0, 2.0], [0.5, 0.0, 3.0]], "float32"))),
+    row("isclose", TUNIT, TUNIT + 1e-6),
+    row("isclose", NANS, NANS, equal_nan=True),
+    row("allclose", TUNIT, TUNIT + 1e-3, atol=1e-2),
+    row("isposinf", T(SPECIAL)),
+    row("isneginf", T(SPECIAL)),
+    row("real", COMPLEX),
+    row("imag", COMPLEX),
+    row("conj", COMPLEX),
+    row("angle", COMPLEX),
+    row("bitwise_and", BITS, SHIFTS),
+    row("bitwise_or", BITS, SHIFTS),
+    row("bitwise_xor", BITS, SHIFTS),
+    row("bitwise_not", BITS),
+    row("bitwise_invert", TBOOL),
+    row("bitwise_left_shift", BITS, SHIFTS),
+    row("bitwise_right_shift", BITS, SHIFTS),
+    row("left_shift", BITS, SHIFTS),
+    row("right_shift", BITS, SHIFTS),
+    # creation
+    row("array", TA),
+    row("array", [1, 2, 3], dtype="float32"),
+    row("copy", TA),
+    row("tri", 3),
+    row("tri", 3, 4, k=1, dtype="int32"),
+    row("logspace", 0.0, 2.0, 5),
+    row("logspace", 1, 3, 4, endpoint=False, base=2),
+    row("geomspace", 1.0, 1000.0, 4),
+    row("geomspace", 2.0, 32.0, 5, endpoint=False),
+    row("meshgrid", TV, T(ROW)),
+    row("meshgrid", TV, T(ROW), indexing="ij"),
+    row("vander", TV),
+    row("vander", TV, N=4, increasing=True),
+    row("diagflat", TV),
+    row("diagflat", TM[:2, :2], k=-1),
+    *(row(name, 7) for name in ("bartlett", "blackman", "hamming", "hanning")),
+    row("kaiser", 6, 3.0),
+    # manipulation
+    row("append", TA, TB),
+    row("append", TA, TB, axis=1),
+    row("append", TINT, TUNIT, axis=0),
+    row("array_split", TA, 3, axis=2),
+    row("array_split", TA, 2, axis=1),
+    row("hsplit", TA, 3),
+    row("vsplit", TM, 3),
+    row("dsplit", TA, 2),
+    row("hstack", [TA, TB]),
+    row("vstack", [TV, TV]),
+    row("dstack", [TM, TM]),
+    row("fliplr", TA),
+    row("flipud", TA),
+    row("roll", TA, 2),
+    row("roll", TA, -1, axis=1),
+    row("roll", TA, (1, 2), axis=(0, 2)),
+    row("rot90", TM),
+    row("rot90", TA, k=3, axes=(1, 2)),
+    row("get_item", TA, 1),
+    row("get_item", TA, (slice(None), 2)),
+    row("view", TUNIT, "int32"),
+    row("unravel_index", T(np.array([5, 11, 0], "int32")), (3, 4)),
+    row("diagonal", TA, offset=1, axis1=1, axis2=2),
+    row("diagonal", TM),
+    row("diff", TA),
+    row("diff", TA, n=2, axis=1),
+    row("diff", TINT, axis=0),
+    row("trapezoid", TA),
+    row("trapezoid", TA, dx=0.5, axis=1),
+    row("trapezoid", TM, x=TV, axis=0),
+    # reductions and statistics
+    row("amax", TA, axis=1),
+    row("amin", TINT),
+    row("amax", TA, axis=(0, 2), keepdims=True),
+    row("ptp", TA),
+    row("ptp", TA, axis=1, keepdims=True),
+    row("nansum", NANS),
+    row("nansum", NANS, axis=1),
+    row("nanprod", NANS, axis=0),
+    row("nanmean", NANS, axis=1),
+    row("nanmean", NANS, keepdims=True),
+    row("nanvar", NANS, axis=0),
+    row("nanstd", NANS, axis=1),
+    row("nanmax", NANS, axis=1),
+    row("nanmin", NANS),
+    row("nanmax", ALL_NAN_ROW, axis=1),
+    row("nanargmax", NANS, axis=1),
+    row("nanargmin", NANS),
+    row("nanargmax", NANS, axis=0, keepdims=True),
+    row("nancumsum", NANS, axis=1),
+    row("nancumprod", NANS),
+    row("nansum", TINT, axis=0),
+    row("average", TA),
+    row("average", TA, axis=2, weights=TA * TA),
+    row("median", TA),
+    row("median", TA, axis=1),
+    row("median", TINT, axis=0, keepdims=True),
+    row("nanmedian", NANS, axis=1),
+    row("quantile", TA, 0.3),
+    row("quantile", TA, [0.25, 0.75], axis=1),
+    row("quantile", TA, 0.4, axis=(0, 2), keepdims=True),
+    row("quantile", TA, 0.5, axis=0, method="lower"),
+    row("quantile", TA, 0.3, method="higher"),
+    row("quantile", TA, 0.3, method="midpoint"),
+    row("quantile", TA, 0.35, axis=1, method="nearest"),
+    row("percentile", TA, 30.0, axis=2),
+    row("nanpercentile", NANS, [10.0, 90.0], axis=0),
+    row("nanquantile", NANS, 0.5),
+    row("corrcoef", TM),
+    row("corrcoef", TINT),
+    row("histogram", T(rng.standard_normal(20).astype("float32"))),
+    row("histogram", T(rng.standard_normal(20).astype("float32")), bins=4, range=(-1.0, 1.0)),
+    row("bincount", COUNTS, symbolic=False),
+    row("bincount", COUNTS, minlength=8, symbolic=False),
+    row("bincount", COUNTS, weights=SEQ1, symbolic=False),
+    row("digitize", TA, T(np.array([-1.0, 0.0, 1.0], "float32"))),
+    # searching
+    row("searchsorted", SORTED, VALUES),
+    row("searchsorted", SORTED, VALUES, side="right"),
+    row("isin", TINT, T(np.array([1, 2, -3], "int32"))),
+    row("isin", TINT, T(np.array([1, 2, -3], "int32")), invert=True),
+    row("nonzero", TINT, symbolic=False),
+    row("unique", TINT, symbolic=False),
+    row("unique", TINT, return_counts=True, return_inverse=True, symbolic=False),
+    row("unique", TINT.reshape(-1), return_index=True, symbolic=False),
+    row("unique", T(np.array([[1, 2], [1, 2], [0, 5]], "int32")), axis=0, symbolic=False),
+    row("unique", TINT, size=12, fill_value=-9, symbolic=False),
+    # linear algebra
+    row("cross", VEC3, torch.flip(VEC3, [0])),
+    row("cross", VEC3.T, VEC3.T, axis=0),
+    row("inner", TM, TM),
+    row("inner", TV, TV),
+    row("vdot", TV, TV),
+    row("kron", TM, TINT),
+    row("kron", TV, TV),
+    row("slogdet", TM),
+    row("correlate", SEQ1, SEQ2),
+    row("correlate", SEQ1, SEQ2, mode="same"),
+    row("correlate", SEQ1, SEQ2, mode="full"),
+    row("correlate", SEQ2, SEQ1, mode="full"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, options", NUMPY_PARITY)
+def test_numpy_parity_more(keras, name, args, kwargs, options):
+    run_case(keras, name, args, kwargs, options)
+
+
+def test_argpartition_partitions():
+    x = torch.as_tensor(rng.standard_normal((3, 7)).astype("float32"))
+    order = ops.argpartition(x, 2, axis=1)
+    assert order.dtype == torch.int32
+    parted = torch.take_along_dim(x, order.long(), 1)
+    kth = torch.sort(x, 1).values[:, 2:3]
+    assert torch.equal(parted[:, 2:3], kth)
+    assert bool((parted[:, :2] <= kth).all()) and bool((parted[:, 3:] >= kth).all())
+
+
+def test_empty_and_vectorize(keras):
+    assert ops.empty((2, 3)).shape == (2, 3) and ops.empty((2,), dtype="int32").dtype == torch.int32
+    assert ops.empty_like(TINT).dtype == torch.int32
+    dot = ops.vectorize(lambda a, b: torch.sum(a * b), signature="(n),(n)->()")
+    expected = keras.ops.vectorize(lambda a, b: torch.sum(a * b), signature="(n),(n)->()")(TA, TB[0])
+    np.testing.assert_allclose(dot(TA, TB[0]).numpy(), expected.numpy(), rtol=1e-6)
+    scaled = ops.vectorize(lambda a, s: a * s, excluded={1})
+    np.testing.assert_allclose(scaled(TM, 3.0).numpy(), (TM * 3.0).numpy())
+
+
+# NumPy is the reference where Keras 3.15's torch backend fails (it calls torch kernels that refuse
+# these inputs) or departs from NumPy.
+NUMPY_REFERENCE_MORE = [
+    ("cross", (VEC3[:, :2].numpy(), VEC3[:, :2].numpy()[::-1].copy()), {}),
+    ("cross", (VEC3.numpy(), VEC3[:, :2].numpy()), {}),
+    ("vdot", (M, M.T.copy()), {}),
+    ("average", (A,), {"axis": 1, "weights": np.array([1.0, 2.0, 3.0], "float32")}),
+    ("array_split", (A, [1, 2]), {"axis": 1}),
+    ("imag", (UNIT,), {}),
+    ("correlate", (SEQ2.numpy(), SEQ1.numpy()), {"mode": "same"}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", NUMPY_REFERENCE_MORE, ids=[c[0] for c in NUMPY_REFERENCE_MORE])
+def test_numpy_reference_more(name, args, kwargs):
+    expected = getattr(np, name)(*args, **kwargs)
+    result = getattr(ops, name)(*args, **kwargs)
+    if isinstance(expected, list):
+        for got, want in zip(result, expected):
+            np.testing.assert_allclose(to_numpy(got), want, rtol=1e-5, atol=1e-6)
+        return
+    np.testing.assert_allclose(to_numpy(result), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_unique_first_indices_and_inverse_2d():
+    values, first, inverse, counts = ops.unique(
+        INT, return_index=True, return_inverse=True, return_counts=True
+    )
+    want = np.unique(INT, return_index=True, return_inverse=True, return_counts=True)
+    for got, expected in zip((values, first, inverse, counts), want):
+        np.testing.assert_array_equal(to_numpy(got).reshape(-1), np.asarray(expected).reshape(-1))

@@ -1,30 +1,57 @@
-"""Core ops: conversion, casting, shapes, scatter and slice updates, simple control flow."""
+"""Core ops: conversion, casting, dtypes, shapes, scatter and slice updates.
+
+Control flow (`cond`, `fori_loop`, `scan`, ...) lives in `ops.control_flow`; its Keras names are
+re-exported here, as `keras.ops.core` has them.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
+from torchkeras import config
 from torchkeras.ops._convert import ArrayLike, convert, is_tensor_like, tensor, to_torch_dtype
+from torchkeras.ops._symbolic import symbolic_op
+from torchkeras.ops.control_flow import (
+    associative_scan,
+    cond,
+    custom_gradient,
+    fori_loop,
+    map,
+    scan,
+    stop_gradient,
+    switch,
+    vectorized_map,
+    while_loop,
+)
 
 __all__ = [
+    "associative_scan",
     "cast",
     "cond",
     "convert_to_numpy",
     "convert_to_tensor",
+    "custom_gradient",
+    "dtype",
     "fori_loop",
     "is_tensor",
+    "map",
+    "saturate_cast",
+    "scan",
     "scatter",
     "scatter_update",
     "shape",
     "slice",
     "slice_update",
     "stop_gradient",
+    "switch",
     "unstack",
+    "vectorized_map",
+    "while_loop",
 ]
 
 _REDUCTIONS = {"max": "amax", "min": "amin", "mul": "prod"}
@@ -66,6 +93,7 @@ def convert_to_numpy(x: ArrayLike) -> np.ndarray:
     return np.asarray(x)
 
 
+@symbolic_op
 def cast(x: ArrayLike, dtype: Any):
     """Casts `x` to `dtype`; a no-op when it already has that dtype."""
     return convert(x, to_torch_dtype(dtype))
@@ -81,11 +109,7 @@ def shape(x: ArrayLike) -> tuple:
     return tuple(tensor(x).shape)
 
 
-def stop_gradient(variable: ArrayLike):
-    """Returns `variable` detached from the autograd graph (same values, no gradient)."""
-    return tensor(variable).detach()
-
-
+@symbolic_op
 def unstack(x: ArrayLike, num: int | None = None, axis: int = 0) -> tuple:
     """Splits `x` along `axis` into a tuple of tensors one rank lower."""
     x = tensor(x)
@@ -94,6 +118,7 @@ def unstack(x: ArrayLike, num: int | None = None, axis: int = 0) -> tuple:
     return torch.unbind(x, axis)
 
 
+@symbolic_op
 def scatter(indices: ArrayLike, values: ArrayLike, shape: Sequence[int]):
     """Returns a zero tensor of `shape` with `values` added at `indices` (duplicates accumulate).
 
@@ -109,6 +134,7 @@ def scatter(indices: ArrayLike, values: ArrayLike, shape: Sequence[int]):
     return out.reshape(tuple(shape))
 
 
+@symbolic_op
 def scatter_update(inputs: ArrayLike, indices: ArrayLike, updates: ArrayLike, reduction: str | None = None):
     """Returns a copy of `inputs` with `updates` written at `indices`.
 
@@ -148,6 +174,7 @@ def _flat_index(indices: torch.Tensor, shape: tuple[int, ...]) -> tuple[tuple[in
     return (flat_size, *shape[depth:]), index
 
 
+@symbolic_op
 def slice(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, shape: Sequence[int]):
     """Returns the block of `inputs` starting at `start_indices` with size `shape`."""
     inputs = tensor(inputs)
@@ -159,6 +186,7 @@ def slice(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, shape: Se
     return inputs[tuple(builtins.slice(start, start + length) for start, length in zip(start_indices, shape))]
 
 
+@symbolic_op
 def slice_update(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, updates: ArrayLike):
     """Returns a copy of `inputs` with `updates` written as a block starting at `start_indices`.
 
@@ -180,14 +208,36 @@ def slice_update(inputs: ArrayLike, start_indices: Sequence[int] | ArrayLike, up
     return out
 
 
-def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
-    """Returns `true_fn()` if `pred` else `false_fn()` (a tensor `pred` is read on the host)."""
-    return true_fn() if pred else false_fn()
+def dtype(x: ArrayLike) -> str:
+    """The dtype of `x` as Keras names it (`"float32"`, `"int64"`, ...)."""
+    if hasattr(x, "dtype") and not isinstance(x, np.ndarray) and isinstance(x.dtype, str):
+        return x.dtype  # a KerasTensor
+    return config.standardize_dtype(tensor(x).dtype)
 
 
-def fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
-    """Runs `val = body_fun(i, val)` for `i` in `range(lower, upper)`, returns the final `val`."""
-    value = init_val
-    for i in range(int(lower), int(upper)):
-        value = body_fun(i, value)
-    return value
+@symbolic_op
+def saturate_cast(x: ArrayLike, dtype: Any) -> torch.Tensor:
+    """Casts `x` to `dtype`, first clipping it to the range `dtype` can hold (no wrap-around:
+    300.0 to uint8 gives 255)."""
+    x = tensor(x)
+    target = to_torch_dtype(dtype)
+    if target == torch.bool or target.is_complex or x.dtype == torch.bool:
+        return x.to(target)
+    info = torch.finfo(target) if target.is_floating_point else torch.iinfo(target)
+    if x.dtype.is_floating_point:
+        source = torch.finfo(x.dtype)
+        low, high = max(float(info.min), float(source.min)), min(float(info.max), float(source.max))
+        if not target.is_floating_point:  # the bounds as floats of x's dtype, inside the integer range
+            low, high = _inside(info.min, x.dtype), _inside(info.max, x.dtype)
+        return torch.clamp(x, low, high).to(target)
+    source = torch.iinfo(x.dtype)
+    low, high = max(int(info.min), source.min), min(int(info.max), source.max)
+    return torch.clamp(x, low, high).to(target)
+
+
+def _inside(bound: int, dtype: torch.dtype) -> float:
+    """The float of `dtype` nearest `bound` without passing it (2**31 - 1 is not a float32)."""
+    value = torch.tensor(bound, dtype=dtype)
+    if abs(int(value.item())) > abs(bound):
+        value = torch.nextafter(value, torch.zeros((), dtype=dtype))
+    return float(value)

@@ -44,6 +44,7 @@ __all__ = [
 Pair = tuple[Any, Any]
 
 
+@symbolic_op
 def logsumexp(x: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> torch.Tensor:
     """`log(sum(exp(x)))` over `axis` (all axes when None), computed stably."""
     x = tensor(x)
@@ -51,11 +52,13 @@ def logsumexp(x: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: b
     return torch.logsumexp(x, dim=dim, keepdim=keepdims)
 
 
+@symbolic_op
 def top_k(x: ArrayLike, k: int, sorted: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """The `k` largest entries along the last axis and their indices, as `(values, indices)`."""
     return torch.topk(tensor(x), k, sorted=sorted)
 
 
+@symbolic_op
 def in_top_k(targets: ArrayLike, predictions: ArrayLike, k: int) -> torch.Tensor:
     """Whether each target class is among the `k` highest `predictions` of its row (ties count in).
 

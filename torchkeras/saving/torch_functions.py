@@ -3,9 +3,11 @@
 A torch function applied to symbolic tensors (`x * 2`, `x[:, 0]`, `torch.cat`, `keras.ops.*`) is
 saved by a qualified name (`"torch.Tensor.__mul__"`, `"torch.cat"`) and, on load, looked up in the
 explicit table below and nowhere else: a file naming `os.system`, `torch.load` or `builtins.eval`
-cannot resolve. Keras's own graph operations (`Add`, `GetItem`, `Concatenate`, ...) are read
-through `KERAS_OPERATIONS`, and the common arithmetic ones are written in Keras's form so that
-Keras can load the file too.
+cannot resolve. `keras.ops` functions that are one graph node each (made by `@symbolic_op`) are
+saved by their public path (`"torchkeras.ops.image.extract_patches"`), all but control flow, whose
+nodes call arbitrary Python functions. Keras's own graph operations (`Add`, `GetItem`,
+`Concatenate`, ...) are read through `KERAS_OPERATIONS`, and the common arithmetic ones are
+written in Keras's form so that Keras can load the file too.
 """
 
 from __future__ import annotations
@@ -60,6 +62,28 @@ _FUNCTIONAL = (
 )  # fmt: skip
 
 
+# Public `torchkeras.ops` namespaces, in the order that picks each op's saved path.
+_OPS_NAMESPACES = ("numpy", "nn", "linalg", "image", "")
+# Ops that call user functions: their graph nodes cannot be saved.
+_CONTROL_FLOW = frozenset(
+    {"associative_scan", "fori_loop", "map", "scan", "switch", "vectorized_map", "while_loop"}
+)
+
+
+def _ops_entries() -> dict[str, Callable[..., Any]]:
+    from torchkeras.ops._symbolic import is_symbolic_op
+
+    entries: dict[str, Callable[..., Any]] = {}
+    for namespace in _OPS_NAMESPACES:
+        module = getattr(ops, namespace) if namespace else ops
+        prefix = f"torchkeras.ops.{namespace}." if namespace else "torchkeras.ops."
+        for name in module.__all__:
+            function = getattr(module, name)
+            if is_symbolic_op(function) and name not in _CONTROL_FLOW:
+                entries[prefix + name] = function
+    return entries
+
+
 def _build_allowlist() -> dict[str, Callable[..., Any]]:
     table: dict[str, Callable[..., Any]] = {}
     for name in _OPERATORS:
@@ -70,6 +94,7 @@ def _build_allowlist() -> dict[str, Callable[..., Any]]:
         table[f"torch.{name}"] = getattr(torch, name)
     for name in _FUNCTIONAL:
         table[f"torch.nn.functional.{name}"] = getattr(F, name)
+    table.update(_ops_entries())
     return table
 
 

@@ -284,17 +284,29 @@ def elastic_transform(
         seed: an int or a `keras.random.SeedGenerator`, for reproducible fields.
         data_format: default `config.image_data_format()`.
     """
-    from torchkeras import random
-
     order, fill_mode = _check_warp(interpolation, fill_mode)
     batch = ImageBatch(images, data_format)
     x = batch.channels_last()
     n, h, w, _ = x.shape
     dtype = x.dtype if x.dtype.is_floating_point else torch.float32
     size = int(6 * sigma) | 1
-    noise = random.normal((2 * n, h, w, 1), dtype=str(dtype).replace("torch.", ""), seed=seed).to(x.device)
+    noise = torch.randn((2 * n, h, w, 1), dtype=dtype, generator=_generator(seed), device="cpu").to(x.device)
     field = gaussian_blur(noise * sigma, (size, size), (sigma, sigma), data_format="channels_last")[..., 0]
     rows, cols = _grid(n, h, w, dtype, x.device)
     src_rows = rows + alpha * field[n:]
     src_cols = cols + alpha * field[:n]
     return batch.from_channels_last(_warp(x, src_rows, src_cols, order, fill_mode, fill_value))
+
+
+def _generator(seed: Any) -> torch.Generator | None:
+    """A CPU generator for `seed`: None (the global RNG), an int, or a `keras.random.SeedGenerator`
+    (read through its public `next()`, which advances it as every Keras random op does)."""
+    if seed is None:
+        return None
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        value = seed
+    elif callable(getattr(seed, "next", None)):
+        value = int(torch.sum(torch.as_tensor(seed.next()).to(torch.int64)))
+    else:
+        raise ValueError(f"`seed` must be None, an int or a SeedGenerator. Received: seed={seed!r}")
+    return torch.Generator().manual_seed(value & 0xFFFFFFFF)

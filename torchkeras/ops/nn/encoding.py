@@ -12,6 +12,7 @@ from torchkeras.ops._symbolic import symbolic_op
 __all__ = ["multi_hot", "one_hot"]
 
 
+@symbolic_op
 def one_hot(
     x: ArrayLike, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False
 ) -> torch.Tensor:

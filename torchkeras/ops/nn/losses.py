@@ -9,10 +9,12 @@ import torch.nn.functional as F
 
 from torchkeras import config
 from torchkeras.ops._convert import ArrayLike, convert, pair, tensor
+from torchkeras.ops._symbolic import symbolic_op
 
 __all__ = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
 
 
+@symbolic_op
 def binary_crossentropy(target: ArrayLike, output: ArrayLike, from_logits: bool = False) -> torch.Tensor:
     """Element-wise binary cross-entropy between `target` in [0, 1] and `output`.
 
@@ -32,6 +34,7 @@ def binary_crossentropy(target: ArrayLike, output: ArrayLike, from_logits: bool 
     return -(target * torch.log(output) + (1.0 - target) * torch.log(1.0 - output))
 
 
+@symbolic_op
 def categorical_crossentropy(
     target: ArrayLike, output: ArrayLike, from_logits: bool = False, axis: int = -1
 ) -> torch.Tensor:
@@ -56,6 +59,7 @@ def categorical_crossentropy(
     return -torch.sum(target * log_prob, dim=axis)
 
 
+@symbolic_op
 def sparse_categorical_crossentropy(
     target: ArrayLike, output: ArrayLike, from_logits: bool = False, axis: int = -1
 ) -> torch.Tensor:

@@ -14,6 +14,7 @@ from torchkeras.ops._symbolic import symbolic_op
 __all__ = ["batch_normalization", "layer_normalization", "moments", "normalize", "rms_normalization"]
 
 
+@symbolic_op
 def normalize(x: ArrayLike, axis: int | Sequence[int] = -1, order: int = 2, epsilon: float | None = None):
     """`x / max(norm(x, order), epsilon)` along `axis`.
 
@@ -36,6 +37,7 @@ def normalize(x: ArrayLike, axis: int | Sequence[int] = -1, order: int = 2, epsi
     return x / torch.clamp_min(norm, epsilon)
 
 
+@symbolic_op
 def moments(
     x: ArrayLike, axes: int | Sequence[int], keepdims: bool = False, synchronized: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,4 +1,5 @@
-"""Array creation: zeros, ones, full, ranges, identity matrices."""
+"""Array creation: zeros, ones, full, empty, ranges (linear, log, geometric), identity and
+triangular matrices, coordinate grids, Vandermonde matrices."""
 
 from __future__ import annotations
 
@@ -17,16 +18,26 @@ from torchkeras.ops._convert import (
     tensor,
     to_torch_dtype,
 )
+from torchkeras.ops._symbolic import symbolic_op
 
 __all__ = [
     "arange",
+    "array",
+    "copy",
+    "empty",
+    "empty_like",
     "eye",
     "full",
     "full_like",
+    "geomspace",
     "identity",
     "linspace",
+    "logspace",
+    "meshgrid",
     "ones",
     "ones_like",
+    "tri",
+    "vander",
     "zeros",
     "zeros_like",
 ]
@@ -51,16 +62,19 @@ def full(shape: int | Sequence[int], fill_value: ArrayLike, dtype: Any = None) -
     return torch.broadcast_to(fill_value, shape).clone()
 
 
+@symbolic_op
 def zeros_like(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """Zeros with the shape of `x`, and its dtype unless `dtype` is given."""
     return torch.zeros_like(tensor(x), dtype=None if dtype is None else to_torch_dtype(dtype))
 
 
+@symbolic_op
 def ones_like(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """Ones with the shape of `x`, and its dtype unless `dtype` is given."""
     return torch.ones_like(tensor(x), dtype=None if dtype is None else to_torch_dtype(dtype))
 
 
+@symbolic_op
 def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: Any = None) -> torch.Tensor:
     """`fill_value` broadcast to the shape of `x`, in the dtype of `x` unless `dtype` is given."""
     x = tensor(x)
@@ -129,3 +143,83 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> torch.Te
 def identity(n: int, dtype: Any = None) -> torch.Tensor:
     """The `n x n` identity matrix (floatx by default)."""
     return torch.eye(n, dtype=to_torch_dtype(dtype))
+
+
+@symbolic_op
+def array(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
+    """`x` as a tensor (as `convert_to_tensor`)."""
+    return convert(x, None if dtype is None else to_torch_dtype(dtype))
+
+
+@symbolic_op
+def copy(x: ArrayLike) -> torch.Tensor:
+    """A copy of `x` (new storage)."""
+    return torch.clone(tensor(x))
+
+
+def empty(shape: int | Sequence[int], dtype: Any = None) -> torch.Tensor:
+    """An uninitialized tensor of `shape` (floatx by default); its values are unspecified."""
+    return torch.empty(_shape(shape), dtype=to_torch_dtype(dtype))
+
+
+@symbolic_op
+def empty_like(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
+    """An uninitialized tensor with the shape of `x`, and its dtype unless `dtype` is given."""
+    return torch.empty_like(tensor(x), dtype=None if dtype is None else to_torch_dtype(dtype))
+
+
+def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
+    return (shape,) if isinstance(shape, int) else tuple(int(d) for d in shape)
+
+
+def logspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    base: float = 10,
+    dtype: Any = None,
+    axis: int = 0,
+) -> torch.Tensor:
+    """`base ** linspace(start, stop, num)`: samples evenly spaced on a log scale."""
+    exponents = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
+    return torch.pow(float(base), exponents).to(to_torch_dtype(dtype))
+
+
+def geomspace(
+    start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0
+) -> torch.Tensor:
+    """`num` samples from `start` to `stop` in geometric progression (same-sign endpoints)."""
+    start, stop = convert(start, torch.float64), convert(stop, torch.float64)
+    sign = torch.sign(start)
+    exponents = linspace(torch.log10(start * sign), torch.log10(stop * sign), num, endpoint=endpoint,
+                         dtype="float64", axis=0)  # fmt: skip
+    samples = sign * torch.pow(10.0, exponents)
+    if num > 0:
+        samples[0] = start
+        if endpoint and num > 1:
+            samples[-1] = stop
+    return torch.moveaxis(samples, 0, axis).to(to_torch_dtype(dtype))
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> torch.Tensor:  # noqa: N803 (NumPy's names)
+    """An `N x M` matrix with ones at and below the `k`-th diagonal (floatx by default)."""
+    M = N if M is None else M
+    return torch.ones(N, M, dtype=to_torch_dtype(dtype)).tril(k)
+
+
+@symbolic_op
+def meshgrid(*x: ArrayLike, indexing: str = "xy") -> list[torch.Tensor]:
+    """Coordinate grids from 1-D coordinate vectors; `indexing` is `"xy"` (Cartesian) or `"ij"` (matrix)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"`indexing` must be 'xy' or 'ij'. Received: indexing={indexing!r}")
+    return list(torch.meshgrid(*[tensor(v) for v in x], indexing=indexing))
+
+
+@symbolic_op
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> torch.Tensor:  # noqa: N803
+    """The Vandermonde matrix of the 1-D `x`: columns are powers of `x` (decreasing unless `increasing`)."""
+    x = tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"`x` must be 1-D. Received: x.shape={tuple(x.shape)}")
+    return torch.vander(x, N=N, increasing=increasing)

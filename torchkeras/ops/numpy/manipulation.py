@@ -16,20 +16,34 @@ from torchkeras.ops._convert import (
     axes_tuple,
     canonical_axis,
     convert,
+    pair,
     tensor,
+    to_torch_dtype,
 )
+from torchkeras.ops._symbolic import symbolic_op
 
 __all__ = [
+    "append",
+    "array_split",
     "broadcast_to",
     "concatenate",
+    "dsplit",
+    "dstack",
     "expand_dims",
     "flip",
+    "fliplr",
+    "flipud",
+    "get_item",
+    "hsplit",
+    "hstack",
     "moveaxis",
     "ndim",
     "pad",
     "ravel",
     "repeat",
     "reshape",
+    "roll",
+    "rot90",
     "size",
     "split",
     "squeeze",
@@ -39,6 +53,10 @@ __all__ = [
     "take_along_axis",
     "tile",
     "transpose",
+    "unravel_index",
+    "view",
+    "vsplit",
+    "vstack",
 ]
 
 # NumPy mode -> torch mode ("symmetric" is built by hand).
@@ -75,6 +93,7 @@ def squeeze(x: ArrayLike, axis: Axis = None) -> torch.Tensor:
     return torch.squeeze(x, axis if isinstance(axis, int) else tuple(axis))
 
 
+@symbolic_op
 def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> torch.Tensor:
     """Joins `xs` along an existing `axis` (`None` flattens them first)."""
     if axis is None:
@@ -82,11 +101,13 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> torch.Tensor:
     return torch.cat([tensor(x) for x in xs], dim=axis)
 
 
+@symbolic_op
 def stack(x: Sequence[ArrayLike], axis: int = 0) -> torch.Tensor:
     """Joins the tensors in `x` along a new `axis`."""
     return torch.stack([tensor(item) for item in x], dim=axis)
 
 
+@symbolic_op
 def split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[torch.Tensor]:
     """Splits `x` into equal sections (an int) or at the given indices (a list), as `np.split`."""
     x = tensor(x)
@@ -105,6 +126,7 @@ def tile(x: ArrayLike, repeats: int | Sequence[int]) -> torch.Tensor:
     return torch.tile(tensor(x), (repeats,) if isinstance(repeats, int) else tuple(repeats))
 
 
+@symbolic_op
 def repeat(x: ArrayLike, repeats: int | Sequence[int] | ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Repeats each element of `x` `repeats` times along `axis` (`None`: of the flattened `x`)."""
     x = tensor(x)
@@ -152,6 +174,7 @@ def size(x: ArrayLike) -> torch.Tensor:
     return torch.tensor(count)
 
 
+@symbolic_op
 def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Gathers the entries `indices` of `x` along `axis` (of the flattened `x` when None).
 
@@ -165,6 +188,7 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Ten
     return x[(builtins.slice(None),) * axis + (indices,)]
 
 
+@symbolic_op
 def take_along_axis(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> torch.Tensor:
     """Picks entries of `x` along `axis` at `indices` (shaped like `x`, broadcasting allowed)."""
     x, indices = tensor(x), _index(indices, x)
@@ -179,6 +203,7 @@ def _index(indices: ArrayLike, x: Any) -> Any:
     return indices if indices.dtype in (torch.int64, torch.int32) else indices.long()
 
 
+@symbolic_op
 def pad(
     x: ArrayLike,
     pad_width: int | Sequence[int] | Sequence[Sequence[int]],
@@ -229,3 +254,132 @@ def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
             f"`pad_width` must broadcast to ((before, after),) * {ndim}. Received: pad_width={pad_width}"
         ) from None
     return [(int(before), int(after)) for before, after in widths]
+
+
+@symbolic_op
+def append(x1: ArrayLike, x2: ArrayLike, axis: int | None = None) -> torch.Tensor:
+    """`x2` appended to `x1` along `axis` (both flattened when None)."""
+    x1, x2 = pair(x1, x2)
+    dtype = torch.promote_types(x1.dtype, x2.dtype)
+    if axis is None:
+        return torch.cat([torch.ravel(x1).to(dtype), torch.ravel(x2).to(dtype)])
+    return torch.cat([x1.to(dtype), x2.to(dtype)], dim=axis)
+
+
+@symbolic_op
+def array_split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[torch.Tensor]:
+    """Like `split`, but an int need not divide the axis: the first sections get one extra element."""
+    x = tensor(x)
+    if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0:
+            raise ValueError(f"`indices_or_sections` must be > 0. Received: {indices_or_sections}")
+        return list(torch.tensor_split(x, indices_or_sections, dim=axis))
+    return list(torch.tensor_split(x, [int(i) for i in indices_or_sections], dim=axis))
+
+
+def _split_along(
+    x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int, least: int, name: str
+) -> list:
+    x = tensor(x)
+    if x.ndim < least:
+        raise ValueError(f"`x` must have rank >= {least} for {name}. Received: x.shape={tuple(x.shape)}")
+    return split(x, indices_or_sections, axis=axis)
+
+
+@symbolic_op
+def hsplit(x: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[torch.Tensor]:
+    """`split` along axis 1 (axis 0 for 1-D `x`)."""
+    x = tensor(x)
+    return _split_along(x, indices_or_sections, 1 if x.ndim > 1 else 0, 1, "hsplit")
+
+
+@symbolic_op
+def vsplit(x: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[torch.Tensor]:
+    """`split` along axis 0 (`x` at least 2-D)."""
+    return _split_along(x, indices_or_sections, 0, 2, "vsplit")
+
+
+@symbolic_op
+def dsplit(x: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[torch.Tensor]:
+    """`split` along axis 2 (`x` at least 3-D)."""
+    return _split_along(x, indices_or_sections, 2, 3, "dsplit")
+
+
+def _joined(xs: Sequence[ArrayLike]) -> list[torch.Tensor]:
+    tensors = [tensor(x) for x in xs]
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    return [t.to(dtype) for t in tensors]
+
+
+@symbolic_op
+def hstack(xs: Sequence[ArrayLike]) -> torch.Tensor:
+    """Joins along axis 1 (axis 0 for 1-D tensors)."""
+    return torch.hstack(_joined(xs))
+
+
+@symbolic_op
+def vstack(xs: Sequence[ArrayLike]) -> torch.Tensor:
+    """Joins along axis 0, 1-D tensors becoming rows."""
+    return torch.vstack(_joined(xs))
+
+
+@symbolic_op
+def dstack(xs: Sequence[ArrayLike]) -> torch.Tensor:
+    """Joins along axis 2, lower-rank tensors padded to 3-D first."""
+    return torch.dstack(_joined(xs))
+
+
+@symbolic_op
+def fliplr(x: ArrayLike) -> torch.Tensor:
+    """Reverses axis 1 (`x` at least 2-D)."""
+    return torch.fliplr(tensor(x))
+
+
+@symbolic_op
+def flipud(x: ArrayLike) -> torch.Tensor:
+    """Reverses axis 0."""
+    return torch.flipud(tensor(x))
+
+
+@symbolic_op
+def roll(x: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> torch.Tensor:
+    """Rolls elements along `axis` by `shift` (of the flattened `x` when None), wrapping around."""
+    x = tensor(x)
+    if axis is None:
+        return torch.roll(torch.ravel(x), shift).reshape(x.shape)
+    return torch.roll(x, shift, axis)
+
+
+@symbolic_op
+def rot90(array: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> torch.Tensor:
+    """Rotates by `k * 90` degrees in the plane of `axes` (from the first axis toward the second)."""
+    array = tensor(array)
+    if array.ndim < 2:
+        raise ValueError(f"`array` must have rank >= 2. Received: array.shape={tuple(array.shape)}")
+    if len(axes) != 2 or axes[0] % array.ndim == axes[1] % array.ndim:
+        raise ValueError(f"`axes` must be two different axes. Received: axes={axes!r}")
+    return torch.rot90(array, k, list(axes))
+
+
+@symbolic_op
+def get_item(x: ArrayLike, key: Any) -> torch.Tensor:
+    """`x[key]` (ints, slices, `None`, `Ellipsis`, index tensors)."""
+    return tensor(x)[tuple(key) if isinstance(key, list) else key]
+
+
+@symbolic_op
+def view(x: ArrayLike, dtype: Any = None) -> torch.Tensor:
+    """The bytes of `x` reinterpreted as `dtype` (the last axis scales with the item size)."""
+    x = tensor(x)
+    return x if dtype is None else x.view(to_torch_dtype(dtype))
+
+
+@symbolic_op
+def unravel_index(indices: ArrayLike, shape: Sequence[int]) -> tuple[torch.Tensor, ...]:
+    """Flat indices into `shape` -> one index tensor per axis (C order)."""
+    indices = tensor(indices)
+    if not (indices.dtype.is_floating_point or indices.dtype == torch.bool):
+        return tuple(index.to(indices.dtype) for index in torch.unravel_index(indices, tuple(shape)))
+    raise TypeError(f"`indices` must be integers. Received: indices.dtype={indices.dtype}")

@@ -17,10 +17,27 @@ from torchkeras.ops._convert import (
     pair,
     tensor,
 )
+from torchkeras.ops._symbolic import symbolic_op
 
-__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "select", "sort", "where"]
+__all__ = [
+    "argmax",
+    "argmin",
+    "argpartition",
+    "argsort",
+    "count_nonzero",
+    "isin",
+    "nanargmax",
+    "nanargmin",
+    "nonzero",
+    "searchsorted",
+    "select",
+    "sort",
+    "unique",
+    "where",
+]
 
 
+@symbolic_op
 def sort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     """`x` sorted ascending along `axis` (the flattened `x` when None)."""
     x = tensor(x)
@@ -29,6 +46,7 @@ def sort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     return torch.sort(x, dim=axis).values
 
 
+@symbolic_op
 def argsort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     """Indices that sort `x` along `axis` (stable), as int32."""
     x = tensor(x)
@@ -39,6 +57,7 @@ def argsort(x: ArrayLike, axis: int | None = -1) -> torch.Tensor:
     return torch.argsort(x, dim=axis, stable=True).to(INT32)
 
 
+@symbolic_op
 def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
     """Index of the maximum along `axis` (of the flattened `x` when None), as int32."""
     x = tensor(x)
@@ -47,6 +66,7 @@ def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> tor
     return torch.argmax(x, dim=axis, keepdim=keepdims).to(INT32)
 
 
+@symbolic_op
 def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
     """Index of the minimum along `axis` (of the flattened `x` when None), as int32."""
     x = tensor(x)
@@ -55,6 +75,7 @@ def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> tor
     return torch.argmin(x, dim=axis, keepdim=keepdims).to(INT32)
 
 
+@symbolic_op
 def where(condition: ArrayLike, x1: ArrayLike | None = None, x2: ArrayLike | None = None) -> torch.Tensor:
     """`x1` where `condition` holds, else `x2`; with only `condition`, the `(ndim, n)` indices of its
     non-zero entries."""
@@ -80,6 +101,7 @@ def _beside(x: Any, condition: Any) -> Any:
     return convert(x, device=getattr(condition, "device", None))
 
 
+@symbolic_op
 def select(
     condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default: ArrayLike = 0
 ) -> torch.Tensor:
@@ -90,6 +112,7 @@ def select(
     return out
 
 
+@symbolic_op
 def count_nonzero(x: ArrayLike, axis: Axis = None) -> torch.Tensor:
     """Number of non-zero entries along `axis`, as int32."""
     x = tensor(x)
@@ -97,3 +120,125 @@ def count_nonzero(x: ArrayLike, axis: Axis = None) -> torch.Tensor:
         return (x != 0).to(INT32)
     dim = axis if axis is None or isinstance(axis, int) else tuple(axis)
     return torch.count_nonzero(x, dim=dim).to(INT32)
+
+
+@symbolic_op
+def argpartition(x: ArrayLike, kth: int, axis: int | None = -1) -> torch.Tensor:
+    """Indices that partition `x` along `axis` around its `kth` smallest element: that element at
+    position `kth`, none larger before it, none smaller after (here a full stable sort), int32."""
+    x = tensor(x)
+    if axis is None:
+        x, axis = torch.ravel(x), 0
+    if not -x.shape[axis] <= kth < x.shape[axis]:
+        raise ValueError(f"`kth` must index axis {axis} of size {x.shape[axis]}. Received: kth={kth}")
+    return argsort(x, axis=axis)
+
+
+def nonzero(x: ArrayLike) -> torch.Tensor:
+    """The indices of the non-zero elements as an int32 `(x.ndim, count)` tensor: row `i` holds the
+    positions along axis `i` (unpack it like NumPy's tuple). The count is read from the data."""
+    return torch.nonzero(tensor(x)).T.to(INT32)
+
+
+@symbolic_op
+def searchsorted(sorted_sequence: ArrayLike, values: ArrayLike, side: str = "left") -> torch.Tensor:
+    """Insertion points of `values` into the 1-D ascending `sorted_sequence` that keep it sorted.
+
+    Args:
+        side: `"left"` (before equal elements) or `"right"` (after them).
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"`side` must be 'left' or 'right'. Received: side={side!r}")
+    sorted_sequence, values = pair(sorted_sequence, values)
+    if sorted_sequence.ndim != 1:
+        raise ValueError(
+            f"`sorted_sequence` must be 1-D. Received: sorted_sequence.shape={tuple(sorted_sequence.shape)}"
+        )
+    dtype = torch.promote_types(sorted_sequence.dtype, values.dtype)
+    out = torch.searchsorted(sorted_sequence.to(dtype), values.to(dtype), side=side)
+    return out.to(INT32) if sorted_sequence.shape[0] <= 2**31 - 1 else out
+
+
+@symbolic_op
+def isin(x1: ArrayLike, x2: ArrayLike, assume_unique: bool = False, invert: bool = False) -> torch.Tensor:
+    """Element-wise: is each element of `x1` in `x2` (not in, with `invert`), as bool."""
+    x1, x2 = pair(x1, x2)
+    dtype = torch.promote_types(x1.dtype, x2.dtype)
+    return torch.isin(x1.to(dtype), x2.to(dtype), assume_unique=assume_unique, invert=invert)
+
+
+def unique(
+    x: ArrayLike,
+    sorted: bool = True,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    axis: int | None = None,
+    size: int | None = None,
+    fill_value: Any = None,
+) -> Any:
+    """The unique elements of `x` (flattened, or unique slices along `axis`), ascending.
+
+    Args:
+        x: input tensor.
+        sorted: accepted for Keras compatibility; the result is always sorted.
+        return_index: also return the index of each value's first occurrence.
+        return_inverse: also return, for each element, the index of its value in the result.
+        return_counts: also return how often each value occurs.
+        axis: find unique slices along this axis.
+        size: pad (with `fill_value`, default 0) or truncate the result to this length, giving a
+            fixed shape.
+        fill_value: the padding value.
+
+    Returns:
+        The values, or a tuple `(values, [index], [inverse], [counts])` in that order.
+    """
+    x = tensor(x)
+    dim = None if axis is None else axis % x.ndim
+    values, inverse, counts = torch.unique(x, sorted=True, return_inverse=True, return_counts=True, dim=dim)
+    along = 0 if dim is None else dim
+    first = None
+    if return_index:
+        flat_inverse = inverse.reshape(-1)
+        positions = torch.arange(flat_inverse.shape[0], device=x.device)
+        first = torch.full(
+            (values.shape[along],), flat_inverse.shape[0], dtype=positions.dtype, device=x.device
+        )
+        first = first.scatter_reduce(0, flat_inverse, positions, reduce="amin")
+    if size is not None:
+        count = values.shape[along]
+        if count > size:
+            values = torch.narrow(values, along, 0, size)
+            counts, first = counts[:size], None if first is None else first[:size]
+        elif count < size:
+            pad = [0, 0] * (values.ndim - along - 1) + [0, size - count]
+            values = torch.nn.functional.pad(values, pad, value=0 if fill_value is None else fill_value)
+            counts = torch.nn.functional.pad(counts, (0, size - count))
+            first = None if first is None else torch.nn.functional.pad(first, (0, size - count))
+    extras = []
+    if return_index:
+        extras.append(first)
+    if return_inverse:
+        extras.append(inverse if dim is not None or x.ndim <= 1 else inverse.reshape(x.shape))
+    if return_counts:
+        extras.append(counts)
+    return (values, *extras) if extras else values
+
+
+def _nan_arg(x: ArrayLike, axis: int | None, keepdims: bool, largest: bool) -> torch.Tensor:
+    x = tensor(x)
+    if x.dtype.is_floating_point:
+        x = torch.where(torch.isnan(x), float("-inf") if largest else float("inf"), x)
+    return (argmax if largest else argmin)(x, axis=axis, keepdims=keepdims)
+
+
+@symbolic_op
+def nanargmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
+    """Index of the maximum along `axis`, ignoring NaN (flattened `x` when None), int32."""
+    return _nan_arg(x, axis, keepdims, largest=True)
+
+
+@symbolic_op
+def nanargmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> torch.Tensor:
+    """Index of the minimum along `axis`, ignoring NaN, int32."""
+    return _nan_arg(x, axis, keepdims, largest=False)
