@@ -508,15 +508,9 @@ NOT_YET_BUILT = {
         "vstack",
     },
     "optimizers": {
-        "Lamb",
-        "LossScaleOptimizer",
         "MultiOptimizer",
         "Muon",
         "OptimizerMap",
-        "ScheduleFreeAdamW",
-    },
-    "mixed_precision": {
-        "LossScaleOptimizer",
     },
     "callbacks": {
         "RemoteMonitor",
