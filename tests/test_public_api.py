@@ -512,10 +512,6 @@ NOT_YET_BUILT = {
         "Muon",
         "OptimizerMap",
     },
-    "callbacks": {
-        "RemoteMonitor",
-        "SwapEMAWeights",
-    },
     "saving": {
         "KerasFileEditor",
     },
