@@ -509,7 +509,6 @@ NOT_YET_BUILT = {
     },
     "optimizers": {
         "MultiOptimizer",
-        "Muon",
         "OptimizerMap",
     },
     "saving": {

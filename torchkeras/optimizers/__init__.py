@@ -18,6 +18,7 @@ from torchkeras.optimizers.ftrl import Ftrl
 from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
 from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchkeras.optimizers.muon import Muon
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.rmsprop import RMSprop
@@ -37,6 +38,7 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
@@ -62,6 +64,7 @@ ALL_OBJECTS = (
     Lion,
     Lamb,
     LossScaleOptimizer,
+    Muon,
     ScheduleFreeAdamW,
 )
 # Keras resolves optimizer names case-insensitively: "adam", "Adam", "RMSprop", "rmsprop".
