@@ -516,7 +516,6 @@ NOT_YET_BUILT = {
     },
     "utils": {
         "FeatureSpace",
-        "audio_dataset_from_directory",
         "bounding_boxes",
         "model_to_dot",
         "plot_model",
