@@ -11,6 +11,7 @@ ROWS = [
     ("torchkeras.utils", 1),
     ("torchkeras.ops", 1),
     ("torchkeras.mixed_precision", 1),
+    ("torchkeras.dtype_policies", 1),
     ("torchkeras.tree", 1),
     ("torchkeras.datasets", 1),
     ("torchkeras.preprocessing", 1),

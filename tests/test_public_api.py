@@ -42,6 +42,7 @@ NAMESPACES = [
     "callbacks",
     "config",
     "constraints",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",
@@ -88,7 +89,6 @@ NOT_YET_BUILT = {
     "": {
         "Quantizer",
         "distillation",
-        "dtype_policies",
         "quantizers",
         "visualization",
         "wrappers",
@@ -513,6 +513,14 @@ NOT_YET_BUILT = {
     },
     "saving": {
         "KerasFileEditor",
+    },
+    "dtype_policies": {
+        "AWQDTypePolicy",
+        "DTypePolicyMap",
+        "GPTQDTypePolicy",
+        "Int4DTypePolicy",
+        "QuantizedDTypePolicy",
+        "QuantizedFloat8DTypePolicy",
     },
     "utils": {
         "FeatureSpace",
