@@ -507,10 +507,6 @@ NOT_YET_BUILT = {
         "vsplit",
         "vstack",
     },
-    "optimizers": {
-        "MultiOptimizer",
-        "OptimizerMap",
-    },
     "saving": {
         "KerasFileEditor",
     },

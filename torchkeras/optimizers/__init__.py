@@ -18,6 +18,7 @@ from torchkeras.optimizers.ftrl import Ftrl
 from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
 from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchkeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from torchkeras.optimizers.muon import Muon
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
@@ -38,9 +39,11 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
     "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "ScheduleFreeAdamW",
     "deserialize",
@@ -65,6 +68,7 @@ ALL_OBJECTS = (
     Lamb,
     LossScaleOptimizer,
     Muon,
+    MultiOptimizer,
     ScheduleFreeAdamW,
 )
 # Keras resolves optimizer names case-insensitively: "adam", "Adam", "RMSprop", "rmsprop".
