@@ -507,9 +507,6 @@ NOT_YET_BUILT = {
         "vsplit",
         "vstack",
     },
-    "saving": {
-        "KerasFileEditor",
-    },
     "dtype_policies": {
         "AWQDTypePolicy",
         "DTypePolicyMap",
