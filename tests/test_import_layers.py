@@ -15,6 +15,7 @@ ROWS = [
     ("torchkeras.tree", 1),
     ("torchkeras.datasets", 1),
     ("torchkeras.preprocessing", 1),
+    ("torchkeras.visualization", 1),
     ("torchkeras.activations", 2),
     ("torchkeras.initializers", 2),
     ("torchkeras.regularizers", 2),

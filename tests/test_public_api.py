@@ -64,6 +64,7 @@ NAMESPACES = [
     "saving",
     "tree",
     "utils",
+    "visualization",
 ]
 
 # Left out on purpose (README, "Deliberate omissions").
@@ -90,7 +91,6 @@ NOT_YET_BUILT = {
         "Quantizer",
         "distillation",
         "quantizers",
-        "visualization",
         "wrappers",
     },
     "layers": {
@@ -506,6 +506,10 @@ NOT_YET_BUILT = {
         "view",
         "vsplit",
         "vstack",
+    },
+    "visualization": {
+        "draw_bounding_boxes",
+        "plot_bounding_box_gallery",
     },
     "dtype_policies": {
         "AWQDTypePolicy",

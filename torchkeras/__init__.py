@@ -30,6 +30,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     saving,
     tree,
     utils,
+    visualization,
 )
 from torchkeras.initializers.initializer import Initializer  # noqa: E402
 from torchkeras.layers.function import Function  # noqa: E402
@@ -106,4 +107,5 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
 ]
