@@ -41,6 +41,7 @@ ROWS = [
     ("torchkeras.callbacks", 6),
     ("torchkeras.saving", 7),
     ("torchkeras.trainers", 8),
+    ("torchkeras.distribution", 8),  # DataParallel is the trainers' DDP machinery
     ("torchkeras.export", 8),
     ("torchkeras.models", 9),
     ("torchkeras.applications", 9),

@@ -84,7 +84,10 @@ def launch_two_processes(epochs: int) -> dict:
         "--out",
         out,
     ]
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # The workers import the same torchkeras as this process, installed or not.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(keras.__file__)))
+    python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=python_path)
     completed = subprocess.run(command, env=env, timeout=600, capture_output=True, text=True)
     print(completed.stdout)
     if completed.returncode != 0:

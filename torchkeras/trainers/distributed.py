@@ -34,6 +34,7 @@ from torchkeras.utils.nest import flatten, map_structure, pack_like
 
 __all__ = [
     "ShardedData",
+    "data_parallel",
     "gather_predictions",
     "initialize",
     "is_active",
@@ -64,6 +65,20 @@ def initialize() -> bool:
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
         dist.init_process_group(backend=backend)
     return is_active()
+
+
+def data_parallel(model: Any) -> bool:
+    """Whether `fit` / `evaluate` / `predict` of `model` run data-parallel (DDP, sharded data,
+    logs reduced over ranks): inside a process group, unless the distribution set with
+    `torchkeras.distribution.set_distribution` says otherwise (`ModelParallel` shards the
+    weights instead, and every rank runs the global batches). Applies that distribution; a
+    model whose weights a `ModelParallel` sharded stays under it."""
+    from torchkeras.distribution import distribution_lib
+
+    current = model.__dict__.get("_sharded_by") or distribution_lib.distribution()
+    if current is None:
+        return is_active()
+    return current._apply(model)
 
 
 def rank() -> int:
@@ -272,16 +287,17 @@ class _RestoreOnly:
         return attribute
 
 
-def callbacks_for_other_ranks(callbacks: Any) -> list:
+def callbacks_for_other_ranks(callbacks: Any, model: Any = None) -> list:
     """The callbacks a rank other than 0 runs: not the ones whose only job is printing or
-    writing files, and `BackupAndRestore` for restoring only."""
+    writing files, and `BackupAndRestore` for restoring only. `ModelCheckpoint` stays when
+    `model`'s weights are sharded (`ModelParallel`): saving gathers them, a collective every
+    rank joins (only rank 0 writes the file)."""
     from torchkeras import callbacks as callbacks_module
 
-    writers = tuple(
-        getattr(callbacks_module, name)
-        for name in ("ProgbarLogger", "CSVLogger", "TensorBoard", "ModelCheckpoint")
-        if hasattr(callbacks_module, name)
-    )
+    names = ["ProgbarLogger", "CSVLogger", "TensorBoard"]
+    if model is None or "_sharded_by" not in model.__dict__:
+        names.append("ModelCheckpoint")
+    writers = tuple(getattr(callbacks_module, name) for name in names if hasattr(callbacks_module, name))
     kept = []
     for callback in flatten(callbacks or []):
         if isinstance(callback, writers):

@@ -1,0 +1,232 @@
+"""Weights split over processes by `ModelParallel`: storage on DTensor placements.
+
+`shard_model(model, distribution)` replaces each weight the `LayoutMap` matches by a
+`ShardedVariable` holding this process's slice (the local tensor of a `DTensor` laid out by the
+weight's `TensorLayout`), broadcasts the replicated weights and the random state from rank 0
+(so every process computes the same thing), and builds the optimizer, whose state is then
+per slice.
+
+While a layer runs, a forward pre-hook puts the gathered full weights in its parameter slots
+(`DTensor.from_local(...).full_tensor()`, differentiable: the backward pass hands each process
+the gradient of its slice) and a forward hook puts the slices back. The variable's storage
+layout (`ShardedLayout`) gathers on reading and slices on writing, so `get_weights`, `save`,
+`load_weights`, regularizers, constraints and the optimizer's slots in files all deal in full
+values, and files keep their formats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from torchkeras.layers.variable import Variable
+
+__all__ = ["ShardedLayout", "ShardedVariable", "shard_model"]
+
+
+class ShardedLayout:
+    """The storage layout of a sharded weight: this process's slice of the stored tensor.
+
+    Like `Permuted`, it converts between what is stored and Keras's layout, so every reader of a
+    weight (`get_weights`, `save`, regularizers, constraints) and of its optimizer slots sees the
+    full value, and every writer (`assign`, `set_weights`, `load_weights`) stores the slice.
+    `to_keras` is a collective (all processes call it); it is differentiable.
+
+    Args:
+        inner: the weight's own storage layout (`Permuted`) or None.
+        mesh: the torch `DeviceMesh`.
+        placements: one `Shard(dim)` / `Replicate()` per mesh axis, over the stored tensor.
+        shape: the full stored shape.
+    """
+
+    def __init__(self, inner: Any, mesh: Any, placements: tuple, shape: tuple[int, ...]) -> None:
+        self.inner = inner
+        self.mesh = mesh
+        self.placements = placements
+        self.shape = tuple(shape)
+
+    def gather(self, local: torch.Tensor) -> torch.Tensor:
+        """The full stored tensor from every process's slice."""
+        from torch.distributed.tensor import DTensor
+
+        strides = torch.empty(self.shape, device="meta").stride()
+        full = DTensor.from_local(
+            local, self.mesh, self.placements, run_check=False, shape=torch.Size(self.shape), stride=strides
+        )
+        return full.full_tensor()
+
+    def to_keras(self, local: torch.Tensor) -> torch.Tensor:
+        full = self.gather(local)
+        return full if self.inner is None else self.inner.to_keras(full)
+
+    def from_keras(self, value: torch.Tensor) -> torch.Tensor:
+        from torch.distributed.tensor import Shard
+
+        stored = value if self.inner is None else self.inner.from_keras(value)
+        if tuple(stored.shape) != self.shape:
+            raise ValueError(
+                f"A sharded weight takes its full value (stored shape {self.shape}). "
+                f"Received: a value of shape {tuple(value.shape)}"
+            )
+        coordinates = self.mesh.get_coordinate()
+        for mesh_dim, placement in enumerate(self.placements):
+            if isinstance(placement, Shard):
+                stored = stored.chunk(self.mesh.size(mesh_dim), dim=placement.dim)[coordinates[mesh_dim]]
+        return stored
+
+    def keras_shape(self) -> tuple[int, ...]:
+        full = torch.empty(self.shape, device="meta")
+        return tuple(full.shape if self.inner is None else self.inner.to_keras(full).shape)
+
+
+class ShardedVariable(Variable):
+    """A `Variable` holding this process's slice of the full weight (its `_layout` is a
+    `ShardedLayout`), so it answers Keras's Variable API with the full value."""
+
+    @classmethod
+    def split(cls, variable: Variable, mesh: Any, placements: tuple) -> ShardedVariable:
+        """Lays the full `variable` out on `mesh` (rank 0's value is the one kept)."""
+        from torch.distributed.tensor import distribute_tensor
+
+        full = variable.detach()
+        local = distribute_tensor(full, mesh, placements).to_local().clone()
+        sharded = cls(local, trainable=variable._trainable, name=variable._keras_name)
+        sharded.requires_grad_(variable.requires_grad)
+        sharded.__dict__.update(variable.__dict__)
+        sharded._layout = ShardedLayout(variable._layout, mesh, placements, tuple(full.shape))
+        return sharded
+
+    def gathered(self) -> torch.Tensor:
+        """The full stored-layout weight, differentiable with respect to this slice."""
+        return self._layout.gather(self)
+
+    @property
+    def keras_shape(self) -> tuple[int, ...]:
+        return self._layout.keras_shape()
+
+
+def _gather_hooks(sharded: dict[str, ShardedVariable]) -> tuple[Any, Any]:
+    def gather(layer: torch.nn.Module, args: Any) -> None:
+        for key, variable in sharded.items():
+            layer._parameters[key] = variable.gathered()
+
+    def restore(layer: torch.nn.Module, args: Any, output: Any) -> None:
+        for key, variable in sharded.items():
+            layer._parameters[key] = variable
+
+    return gather, restore
+
+
+def _shared_random_state() -> None:
+    """Every process continues with rank 0's random state (dropout masks, noise are the same)."""
+    on_cuda = dist.get_backend() == "nccl"
+    states = [(torch.get_rng_state, torch.set_rng_state)]
+    if torch.cuda.is_available():
+        states.append((torch.cuda.get_rng_state, torch.cuda.set_rng_state))
+    for get_state, set_state in states:
+        state = get_state()
+        carried = state.to(torch.cuda.current_device()) if on_cuda else state
+        dist.broadcast(carried, src=0)
+        set_state(carried.cpu())
+
+
+def _placements(variable: Variable, layout: Any) -> tuple:
+    """The torch placements of `variable`'s stored tensor for a layout of its Keras axes."""
+    from torch.distributed.tensor import Replicate, Shard
+
+    keras_axes = tuple(layout.axes)
+    shape = variable.keras_shape
+    if len(keras_axes) != len(shape):
+        raise ValueError(
+            f"The layout {keras_axes} of '{variable.path}' must have one entry per axis of its shape {shape}."
+        )
+    stored_axes = keras_axes
+    if variable._layout is not None:
+        permutation = getattr(variable._layout, "axes", None)
+        if permutation is None:
+            raise ValueError(f"'{variable.path}' is stored in a layout that cannot be sharded.")
+        stored_axes = tuple(keras_axes[axis] for axis in permutation)
+    mesh = layout.device_mesh
+    placements = []
+    for mesh_dim, name in enumerate(mesh.axis_names):
+        if name not in stored_axes:
+            placements.append(Replicate())
+            continue
+        dim = stored_axes.index(name)
+        size = mesh.shape[mesh_dim]
+        if variable.shape[dim] % size:
+            raise ValueError(
+                f"'{variable.path}': axis {keras_axes.index(name)} (size {shape[keras_axes.index(name)]}) "
+                f"must be divisible by the size {size} of mesh axis '{name}' that shards it."
+            )
+        placements.append(Shard(dim))
+    return tuple(placements)
+
+
+def shard_model(model: Any, distribution: Any) -> None:
+    """Splits `model`'s matched weights over the distribution's mesh (once per model); a model
+    not built yet is split at its first call, once built."""
+    done = model.__dict__.get("_sharded_by")
+    if done is distribution:
+        return
+    if done is not None:
+        raise ValueError("This model's weights are already sharded by another `ModelParallel` distribution.")
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not hasattr(optimizer, "build"):
+        raise ValueError(
+            "`ModelParallel` needs a Keras optimizer (e.g. `keras.optimizers.Adam`): a `torch.optim` "
+            f"optimizer holds the unsharded parameters. Received: {type(optimizer).__name__}"
+        )
+    if getattr(optimizer, "built", False):
+        raise ValueError(
+            "`ModelParallel` must be set before the model's first training step: its optimizer is "
+            "already built for the unsharded weights. Compile the model again to start afresh."
+        )
+    model.__dict__["_sharded_by"] = distribution
+    if getattr(model, "built", True):
+        _split(model, distribution)
+        return
+
+    def build_then_split(module: Any, args: tuple, kwargs: dict) -> None:
+        """At the first call (all ranks at once): build every sublayer with a no-grad call on
+        the inputs, as DDP's wrapping does, then split, before the real call runs."""
+        handle.remove()
+        with torch.no_grad():
+            module(*args, **{**kwargs, "training": False})
+        module._clear_losses()  # the building call's activity losses are not the step's
+        _split(model, distribution)
+
+    handle = model.register_forward_pre_hook(build_then_split, with_kwargs=True)
+
+
+def _split(model: Any, distribution: Any) -> None:
+    optimizer = getattr(model, "optimizer", None)
+    mesh = distribution.device_mesh.backend_mesh
+    replaced: dict[int, ShardedVariable] = {}
+    for layer in model.modules():
+        sharded: dict[str, ShardedVariable] = {}
+        for key, parameter in list(layer._parameters.items()):
+            if not isinstance(parameter, Variable) or isinstance(parameter, ShardedVariable):
+                continue
+            if id(parameter) in replaced:  # a weight shared by several layers
+                layer._parameters[key] = sharded[key] = replaced[id(parameter)]
+                continue
+            layout = distribution._layout_map[parameter.path]
+            placements = _placements(parameter, layout) if layout is not None else ()
+            if not any(type(p).__name__ == "Shard" for p in placements):
+                continue
+            new = ShardedVariable.split(parameter, mesh, placements)
+            replaced[id(parameter)] = layer._parameters[key] = sharded[key] = new
+        if sharded:
+            gather, restore = _gather_hooks(sharded)
+            layer.register_forward_pre_hook(gather)
+            layer.register_forward_hook(restore, always_call=True)
+    with torch.no_grad():  # the replicated weights: rank 0's values everywhere, as DDP does
+        for tensor in [*model.parameters(), *model.buffers()]:
+            if not isinstance(tensor, ShardedVariable):
+                dist.broadcast(tensor.data, src=0)
+    _shared_random_state()
+    if optimizer is not None:
+        optimizer.build(model.trainable_weights)  # its slots are per slice too
