@@ -15,6 +15,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     constraints,
     datasets,
     distribution,
+    dtype_policies,
     export,
     initializers,
     layers,
@@ -30,6 +31,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     saving,
     tree,
     utils,
+    visualization,
 )
 from torchkeras.initializers.initializer import Initializer  # noqa: E402
 from torchkeras.layers.function import Function  # noqa: E402
@@ -88,6 +90,7 @@ __all__ = [
     "datasets",
     "device",
     "distribution",
+    "dtype_policies",
     "export",
     "initializers",
     "layers",
@@ -106,4 +109,5 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
 ]

@@ -8,6 +8,8 @@ scaler for float16.
 from __future__ import annotations
 
 import functools
+import importlib
+from typing import Any
 
 import torch
 
@@ -16,6 +18,7 @@ from torchkeras import config
 __all__ = [
     "DTypePolicy",
     "FloatDTypePolicy",
+    "LossScaleOptimizer",  # noqa: F822 (exported lazily by `__getattr__`)
     "Policy",
     "dtype_policy",
     "global_policy",
@@ -108,3 +111,14 @@ def _default_policy(floatx: str) -> DTypePolicy:
 
 set_dtype_policy = set_global_policy
 dtype_policy = global_policy
+
+
+def __getattr__(name: str) -> Any:
+    # `LossScaleOptimizer` lives with the optimizers (a higher layer): exported on first access.
+    if name == "LossScaleOptimizer":
+        return importlib.import_module("torchkeras.optimizers.loss_scale_optimizer").LossScaleOptimizer
+    raise AttributeError(f"module 'torchkeras.mixed_precision' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"LossScaleOptimizer"})

@@ -15,10 +15,15 @@ from torchkeras.optimizers.adam import Adam
 from torchkeras.optimizers.adamax import Adamax
 from torchkeras.optimizers.adamw import AdamW
 from torchkeras.optimizers.ftrl import Ftrl
+from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchkeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from torchkeras.optimizers.muon import Muon
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.rmsprop import RMSprop
+from torchkeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchkeras.optimizers.sgd import SGD
 from torchkeras.utils.registry import ObjectTable
 
@@ -31,17 +36,41 @@ __all__ = [
     "AdamW",
     "Adamax",
     "Ftrl",
+    "Lamb",
     "Lion",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",
     "serialize",
 ]
 
-ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Adafactor, Nadam, Ftrl, Lion)
+ALL_OBJECTS = (
+    Optimizer,
+    Adam,
+    SGD,
+    RMSprop,
+    Adadelta,
+    AdamW,
+    Adagrad,
+    Adamax,
+    Adafactor,
+    Nadam,
+    Ftrl,
+    Lion,
+    Lamb,
+    LossScaleOptimizer,
+    Muon,
+    MultiOptimizer,
+    ScheduleFreeAdamW,
+)
 # Keras resolves optimizer names case-insensitively: "adam", "Adam", "RMSprop", "rmsprop".
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 

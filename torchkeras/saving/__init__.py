@@ -4,6 +4,7 @@ Nothing in a file can run code: classes and functions are looked up only among t
 registered modeling objects and your own (`custom_objects`, `register_keras_serializable`).
 """
 
+from torchkeras.saving.file_editor import KerasFileEditor
 from torchkeras.saving.saving_lib import load_model, load_weights, save_model, save_weights
 from torchkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
 from torchkeras.utils.registry import (
@@ -17,6 +18,7 @@ from torchkeras.utils.registry import (
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",

@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from torchkeras.config import set_random_seed
+from torchkeras.utils.audio_dataset_utils import audio_dataset_from_directory
 from torchkeras.utils.batch_utils import pack_x_y_sample_weight
 from torchkeras.utils.config import Config
 from torchkeras.utils.dataset_utils import split_dataset
@@ -54,6 +55,7 @@ __all__ = [
     "PyDataset",
     "Sequence",
     "array_to_img",
+    "audio_dataset_from_directory",
     "custom_object_scope",
     "disable_interactive_logging",
     "enable_interactive_logging",
