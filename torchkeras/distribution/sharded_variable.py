@@ -6,12 +6,12 @@ weight's `TensorLayout`), broadcasts the replicated weights and the random state
 (so every process computes the same thing), and builds the optimizer, whose state is then
 per slice.
 
-While a layer runs, a forward pre-hook puts the gathered full weights in its parameter slots
-(`DTensor.from_local(...).full_tensor()`, differentiable: the backward pass hands each process
-the gradient of its slice) and a forward hook puts the slices back. The variable's storage
-layout (`ShardedLayout`) gathers on reading and slices on writing, so `get_weights`, `save`,
-`load_weights`, regularizers, constraints and the optimizer's slots in files all deal in full
-values, and files keep their formats.
+While the model (or a layer called on its own) runs, forward hooks put the gathered full
+weights in the parameter slots (`DTensor.from_local(...).full_tensor()`, differentiable: the
+backward pass hands each process the gradient of its slice) and put the slices back after.
+The variable's storage layout (`ShardedLayout`) gathers on reading and slices on writing, so
+`get_weights`, `save`, `load_weights`, regularizers, constraints and the optimizer's slots in
+files all deal in full values, and files keep their formats.
 """
 
 from __future__ import annotations
@@ -107,16 +107,55 @@ class ShardedVariable(Variable):
         return self._layout.keras_shape()
 
 
-def _gather_hooks(sharded: dict[str, ShardedVariable]) -> tuple[Any, Any]:
-    def gather(layer: torch.nn.Module, args: Any) -> None:
-        for key, variable in sharded.items():
-            layer._parameters[key] = variable.gathered()
+class _Gathering:
+    """The forward hooks that put full weights in place for a call and the slices back after.
 
-    def restore(layer: torch.nn.Module, args: Any, output: Any) -> None:
-        for key, variable in sharded.items():
-            layer._parameters[key] = variable
+    The model's hooks gather every sharded weight for its whole call (so code reading another
+    layer's weights directly sees them full); a layer called on its own gathers just its own.
+    """
 
-    return gather, restore
+    def __init__(self) -> None:
+        self.owners: list[tuple[torch.nn.Module, dict[str, ShardedVariable]]] = []
+        self.model_calls = 0
+
+    def add(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        self.owners.append((layer, sharded))
+        layer.register_forward_pre_hook(lambda module, args: self.gather_layer(module, sharded))
+        layer.register_forward_hook(
+            lambda module, args, out: self.restore_layer(module, sharded), always_call=True
+        )
+
+    def attach(self, model: torch.nn.Module) -> None:
+        model.register_forward_pre_hook(lambda module, args: self.gather_model())
+        model.register_forward_hook(lambda module, args, out: self.restore_model(), always_call=True)
+
+    def gather_layer(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        if not self.model_calls:
+            for key, variable in sharded.items():
+                layer._parameters[key] = variable.gathered()
+
+    def restore_layer(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        if not self.model_calls:
+            for key, variable in sharded.items():
+                layer._parameters[key] = variable
+
+    def gather_model(self) -> None:
+        if not self.model_calls:
+            gathered: dict[int, torch.Tensor] = {}  # a weight shared by layers is gathered once
+            for layer, sharded in self.owners:
+                for key, variable in sharded.items():
+                    if id(variable) not in gathered:
+                        gathered[id(variable)] = variable.gathered()
+                    layer._parameters[key] = gathered[id(variable)]
+        self.model_calls += 1
+
+    def restore_model(self) -> None:
+        if not self.model_calls:  # hooks added during a call: its pre-hook did not run
+            return
+        self.model_calls -= 1
+        if not self.model_calls:
+            for layer, sharded in self.owners:
+                layer._parameters.update(sharded)
 
 
 def _shared_random_state() -> None:
@@ -205,6 +244,7 @@ def _split(model: Any, distribution: Any) -> None:
     optimizer = getattr(model, "optimizer", None)
     mesh = distribution.device_mesh.backend_mesh
     replaced: dict[int, ShardedVariable] = {}
+    gathering = _Gathering()
     for layer in model.modules():
         sharded: dict[str, ShardedVariable] = {}
         for key, parameter in list(layer._parameters.items()):
@@ -219,10 +259,11 @@ def _split(model: Any, distribution: Any) -> None:
                 continue
             new = ShardedVariable.split(parameter, mesh, placements)
             replaced[id(parameter)] = layer._parameters[key] = sharded[key] = new
-        if sharded:
-            gather, restore = _gather_hooks(sharded)
-            layer.register_forward_pre_hook(gather)
-            layer.register_forward_hook(restore, always_call=True)
+        if sharded and layer is not model:
+            gathering.add(layer, sharded)
+        elif sharded:
+            gathering.owners.append((layer, sharded))
+    gathering.attach(model)
     with torch.no_grad():  # the replicated weights: rank 0's values everywhere, as DDP does
         for tensor in [*model.parameters(), *model.buffers()]:
             if not isinstance(tensor, ShardedVariable):
