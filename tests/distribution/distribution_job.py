@@ -130,6 +130,8 @@ def main(out):
         epoch_file = os.path.join(out, "epoch.weights.safetensors")
         checkpoint = keras.callbacks.ModelCheckpoint(epoch_file, save_weights_only=True)
         record["model_parallel"] = train(model, keras.optimizers.Adam(0.01), [checkpoint])
+        gathering = model.__dict__.get("_sharded_gathering")  # backward re-gathered the full weights
+        record["regathers"] = gathering.regathers if gathering is not None else None
         record["layer_alone"] = model.get_layer("hidden")(torch.ones(2, 6)).tolist()  # gathers its own
         record["stored_shapes"] = {
             name: [list(w.shape) for w in model.get_layer(name).weights] for name in ("hidden", "head")

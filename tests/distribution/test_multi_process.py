@@ -86,6 +86,7 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
         assert record["stored_shapes"] == {"hidden": [[6, 4], [4]], "head": [[4, 2], [2]]}
         _assert_same_run(single["model_parallel"], record["model_parallel"])
         np.testing.assert_allclose(record["layer_alone"], single["layer_alone"], rtol=1e-5, atol=1e-6)
+        assert record["regathers"] >= 10  # the backward pass of each step gathered head/kernel again
         assert record["reloaded"] and record["optimizer_iterations"] == 10  # 2 epochs of 5 steps
 
 

@@ -584,11 +584,12 @@ class ModelParallel(Distribution):
     """Model parallelism: the weights a `LayoutMap` matches are split over the mesh.
 
     Each process stores only its slice of a matched trainable weight, and the optimizer keeps
-    state for that slice only; the other weights are replicated (from rank 0). A model call
-    gathers the full weights (a differentiable all-gather, so each process's gradient reaches
-    its slice) and keeps them until the backward pass: what shrinks by the mesh size is the
-    memory held between steps (weights, optimizer state), not the step's peak. On torch every
-    process runs the global batches: the mesh's batch axis does not split the data. `save`,
+    state for that slice only; the other weights are replicated (from rank 0). A layer's call
+    gathers its full weights (a differentiable all-gather, so each process's gradient reaches
+    its slice) and the backward pass gathers them again rather than keeping them, so one
+    layer's full weights at a time is what each process needs beyond its slices (FSDP-style).
+    On torch every process runs the global batches: the mesh's batch axis does not split the
+    data, and a layer's weights are full only inside its own call. `save`,
     `get_weights` and the other readers give the full weights (they gather, so call them on
     every process; only rank 0 writes files). A model not built yet is split at its first call.
 

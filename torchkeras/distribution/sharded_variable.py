@@ -6,9 +6,11 @@ weight's `TensorLayout`), broadcasts the replicated weights and the random state
 (so every process computes the same thing), and builds the optimizer, whose state is then
 per slice.
 
-While the model (or a layer called on its own) runs, forward hooks put the gathered full
-weights in the parameter slots (`DTensor.from_local(...).full_tensor()`, differentiable: the
-backward pass hands each process the gradient of its slice) and put the slices back after.
+While a layer runs, forward hooks put its gathered full weights in the parameter slots
+(`DTensor.from_local(...).full_tensor()`, differentiable: the backward pass hands each process
+the gradient of its slice) and put the slices back after; the backward pass gathers again the
+full weights it needs instead of keeping them. So one layer's weights are full at a time, and
+only inside that layer's call.
 The variable's storage layout (`ShardedLayout`) gathers on reading and slices on writing, so
 `get_weights`, `save`, `load_weights`, regularizers, constraints and the optimizer's slots in
 files all deal in full values, and files keep their formats.
@@ -108,54 +110,67 @@ class ShardedVariable(Variable):
 
 
 class _Gathering:
-    """The forward hooks that put full weights in place for a call and the slices back after.
+    """The forward hooks that put a layer's full weights in place for its call, slices after.
 
-    The model's hooks gather every sharded weight for its whole call (so code reading another
-    layer's weights directly sees them full); a layer called on its own gathers just its own.
+    One layer's weights are full at a time (the layer running). During a call that records
+    gradients, the full weights are not kept for the backward pass either: what autograd saves
+    of them becomes a note, and the backward pass gathers them again, so between the forward
+    and the backward pass each process holds only its slices.
     """
 
     def __init__(self) -> None:
-        self.owners: list[tuple[torch.nn.Module, dict[str, ShardedVariable]]] = []
-        self.model_calls = 0
+        self.regathers = 0  # how many saved full weights the backward passes gathered again
+        self._full: dict[int, tuple] = {}  # a gathered weight's storage -> (variable, weight)
+        self._calls: dict[int, list[tuple[list[int], Any]]] = {}  # layer -> running calls' state
 
     def add(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
-        self.owners.append((layer, sharded))
-        layer.register_forward_pre_hook(lambda module, args: self.gather_layer(module, sharded))
-        layer.register_forward_hook(
-            lambda module, args, out: self.restore_layer(module, sharded), always_call=True
-        )
+        layer.register_forward_pre_hook(lambda module, args: self.gather(module, sharded))
+        layer.register_forward_hook(lambda module, args, out: self.restore(module, sharded), always_call=True)
 
-    def attach(self, model: torch.nn.Module) -> None:
-        model.register_forward_pre_hook(lambda module, args: self.gather_model())
-        model.register_forward_hook(lambda module, args, out: self.restore_model(), always_call=True)
+    def gather(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        storages = []
+        for key, variable in sharded.items():
+            full = layer._parameters[key] = variable.gathered()
+            storages.append(full.untyped_storage().data_ptr())
+            self._full[storages[-1]] = (variable, full)
+        saving = None
+        if torch.is_grad_enabled():
+            saving = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
+            saving.__enter__()
+        self._calls.setdefault(id(layer), []).append((storages, saving))
 
-    def gather_layer(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
-        if not self.model_calls:
-            for key, variable in sharded.items():
-                layer._parameters[key] = variable.gathered()
-
-    def restore_layer(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
-        if not self.model_calls:
-            for key, variable in sharded.items():
-                layer._parameters[key] = variable
-
-    def gather_model(self) -> None:
-        if not self.model_calls:
-            gathered: dict[int, torch.Tensor] = {}  # a weight shared by layers is gathered once
-            for layer, sharded in self.owners:
-                for key, variable in sharded.items():
-                    if id(variable) not in gathered:
-                        gathered[id(variable)] = variable.gathered()
-                    layer._parameters[key] = gathered[id(variable)]
-        self.model_calls += 1
-
-    def restore_model(self) -> None:
-        if not self.model_calls:  # hooks added during a call: its pre-hook did not run
+    def restore(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        layer._parameters.update(sharded)
+        running = self._calls.get(id(layer))
+        if not running:  # hooks added during this call (a model split at its first call)
             return
-        self.model_calls -= 1
-        if not self.model_calls:
-            for layer, sharded in self.owners:
-                layer._parameters.update(sharded)
+        storages, saving = running.pop()
+        for storage in storages:
+            self._full.pop(storage, None)
+        if saving is not None:
+            saving.__exit__(None, None, None)
+
+    def _pack(self, tensor: torch.Tensor) -> Any:
+        """What autograd keeps of a saved tensor: a note for a gathered weight or a view of it."""
+        if tensor.device.type == "meta" or tensor.layout != torch.strided:
+            return tensor
+        found = self._full.get(tensor.untyped_storage().data_ptr())
+        if found is None:
+            return tensor
+        variable, full = found
+        offset = tensor.storage_offset() - full.storage_offset()
+        if offset < 0 or tensor.dtype != full.dtype:
+            return tensor
+        return variable, tensor.size(), tensor.stride(), offset
+
+    def _unpack(self, packed: Any) -> torch.Tensor:
+        if isinstance(packed, torch.Tensor):
+            return packed
+        variable, size, stride, offset = packed
+        self.regathers += 1
+        with torch.no_grad():
+            full = variable._layout.gather(variable.detach())
+        return full.as_strided(size, stride, full.storage_offset() + offset)
 
 
 def _shared_random_state() -> None:
@@ -259,11 +274,9 @@ def _split(model: Any, distribution: Any) -> None:
                 continue
             new = ShardedVariable.split(parameter, mesh, placements)
             replaced[id(parameter)] = layer._parameters[key] = sharded[key] = new
-        if sharded and layer is not model:
+        if sharded:
             gathering.add(layer, sharded)
-        elif sharded:
-            gathering.owners.append((layer, sharded))
-    gathering.attach(model)
+    model.__dict__["_sharded_gathering"] = gathering
     with torch.no_grad():  # the replicated weights: rank 0's values everywhere, as DDP does
         for tensor in [*model.parameters(), *model.buffers()]:
             if not isinstance(tensor, ShardedVariable):
