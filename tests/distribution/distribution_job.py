@@ -111,8 +111,9 @@ def main(out):
         distribution.initialize("127.0.0.1:29400", int(os.environ["WORLD_SIZE"]), rank)
     else:
         distribution.initialize()  # nothing to do in one process
-    devices = distribution.list_devices()
-    record = {"devices": devices}
+    record = {"devices": distribution.list_devices()}
+    # Under torchrun one device per process; alone, one device (a machine may have several GPUs).
+    devices = record["devices"] if "WORLD_SIZE" in os.environ else record["devices"][:1]
 
     with distribution.DataParallel(devices=devices).scope():
         record["data_parallel"] = train(build_model(dropout=False), keras.optimizers.SGD(0.1))
