@@ -69,19 +69,22 @@ def model_parallel_errors(sharded_model, mesh, layout_map):
     and of a sharded model used under another distribution (none: it keeps its own)."""
     x = data()[0][:4]
     uneven = keras.distribution.LayoutMap(mesh)
+    uneven["fine/kernel"] = (None, "model")  # splits well, but the next one refuses: nothing changes
     uneven["odd/kernel"] = (None, "model")
     inputs = keras.Input((6,))
-    odd = keras.Model(inputs, keras.layers.Dense(3, name="odd")(inputs))
+    odd = keras.Model(inputs, keras.layers.Dense(3, name="odd")(keras.layers.Dense(4, name="fine")(inputs)))
     torch_optimized = build_model(dropout=False)
     torch_optimized.compile(optimizer=torch.optim.SGD(torch_optimized.parameters(), lr=0.1), loss="mse")
     with keras.distribution.ModelParallel(layout_map=uneven).scope():
         uneven_message = _error(lambda: odd.predict(x, verbose=0))
+    untouched = not any(type(w).__name__ == "ShardedVariable" for w in odd.weights)
     with keras.distribution.ModelParallel(layout_map=layout_map).scope():
         torch_optimizer_message = _error(lambda: torch_optimized.fit(x, x[:, :2], verbose=0))
     with keras.distribution.DataParallel().scope():  # a sharded model stays under its ModelParallel
         still_sharded = _error(lambda: sharded_model.predict(x, verbose=0))
     return {
         "uneven": uneven_message,
+        "untouched": untouched,
         "torch_optimizer": torch_optimizer_message,
         "still_sharded": still_sharded,
     }

@@ -102,13 +102,15 @@ def test_model_parallel_splits_a_model_built_by_its_first_call(runs):
 
 def test_model_parallel_refusals_name_the_problem(runs):
     _, single, _, ranks = runs
-    assert single["errors"] == {"uneven": None, "torch_optimizer": None, "still_sharded": None}  # one device
+    expected = {"uneven": None, "untouched": True, "torch_optimizer": None, "still_sharded": None}
+    assert single["errors"] == expected  # one device: nothing to split, nothing refused
     for record in ranks:
         errors = record["errors"]
         assert (
             "'odd/kernel': axis 1 (size 3) must be divisible by the size 2 of mesh axis 'model'"
             in errors["uneven"]
         )
+        assert errors["untouched"]  # refused before any weight changed
         assert "needs a Keras optimizer" in errors["torch_optimizer"]
         assert errors["still_sharded"] is None
 

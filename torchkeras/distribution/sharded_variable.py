@@ -238,10 +238,11 @@ def shard_model(model: Any, distribution: Any) -> None:
             "`ModelParallel` must be set before the model's first training step: its optimizer is "
             "already built for the unsharded weights. Compile the model again to start afresh."
         )
-    model.__dict__["_sharded_by"] = distribution
     if getattr(model, "built", True):
         _split(model, distribution)
+        model.__dict__["_sharded_by"] = distribution
         return
+    model.__dict__["_sharded_by"] = distribution
 
     def build_then_split(module: Any, args: tuple, kwargs: dict) -> None:
         """At the first call (all ranks at once): build every sublayer with a no-grad call on
@@ -258,24 +259,24 @@ def shard_model(model: Any, distribution: Any) -> None:
 def _split(model: Any, distribution: Any) -> None:
     optimizer = getattr(model, "optimizer", None)
     mesh = distribution.device_mesh.backend_mesh
-    replaced: dict[int, ShardedVariable] = {}
-    gathering = _Gathering()
+    plan = []  # (layer, key, weight, placements), all checked before any weight changes
     for layer in model.modules():
-        sharded: dict[str, ShardedVariable] = {}
-        for key, parameter in list(layer._parameters.items()):
-            if not isinstance(parameter, Variable) or isinstance(parameter, ShardedVariable):
-                continue
-            if id(parameter) in replaced:  # a weight shared by several layers
-                layer._parameters[key] = sharded[key] = replaced[id(parameter)]
-                continue
-            layout = distribution._layout_map[parameter.path]
-            placements = _placements(parameter, layout) if layout is not None else ()
-            if not any(type(p).__name__ == "Shard" for p in placements):
-                continue
-            new = ShardedVariable.split(parameter, mesh, placements)
-            replaced[id(parameter)] = layer._parameters[key] = sharded[key] = new
-        if sharded:
-            gathering.add(layer, sharded)
+        for key, parameter in layer._parameters.items():
+            if isinstance(parameter, Variable) and not isinstance(parameter, ShardedVariable):
+                layout = distribution._layout_map[parameter.path]
+                placements = _placements(parameter, layout) if layout is not None else ()
+                if any(type(p).__name__ == "Shard" for p in placements):
+                    plan.append((layer, key, parameter, placements))
+    replaced: dict[int, ShardedVariable] = {}  # a weight shared by several layers is split once
+    owned: dict[int, tuple[torch.nn.Module, dict[str, ShardedVariable]]] = {}
+    for layer, key, parameter, placements in plan:
+        if id(parameter) not in replaced:
+            replaced[id(parameter)] = ShardedVariable.split(parameter, mesh, placements)
+        layer._parameters[key] = replaced[id(parameter)]
+        owned.setdefault(id(layer), (layer, {}))[1][key] = replaced[id(parameter)]
+    gathering = _Gathering()
+    for layer, sharded in owned.values():
+        gathering.add(layer, sharded)
     model.__dict__["_sharded_gathering"] = gathering
     with torch.no_grad():  # the replicated weights: rank 0's values everywhere, as DDP does
         for tensor in [*model.parameters(), *model.buffers()]:
