@@ -13,6 +13,7 @@ ROWS = [
     ("torchkeras.mixed_precision", 1),
     ("torchkeras.tree", 1),
     ("torchkeras.datasets", 1),
+    ("torchkeras.preprocessing", 1),
     ("torchkeras.activations", 2),
     ("torchkeras.initializers", 2),
     ("torchkeras.regularizers", 2),

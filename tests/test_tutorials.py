@@ -54,6 +54,13 @@ def _check_saving(result, output):
     assert result and all(result.values()), result
 
 
+def _check_speed(result, output):
+    assert result["float32"]["compute_dtype"] == "float32"
+    assert result["mixed_bfloat16"]["compute_dtype"] == "bfloat16"
+    assert result["mixed_bfloat16"]["weight_dtype"] == "torch.float32"
+    assert all(0.0 <= run["accuracy"] <= 1.0 and run["seconds"] > 0 for run in result.values())
+
+
 def _check_distributed(result, output):
     first, second = result["ranks"]
     assert (first["world_size"], second["world_size"]) == (2, 2)
@@ -70,6 +77,7 @@ CHECKS = {
     "06_images_and_transfer_learning": _check_images,
     "07_callbacks": _check_callbacks,
     "08_saving_and_keras_interop": _check_saving,
+    "09_speed": _check_speed,
     "10_distributed_training": _check_distributed,
 }
 

@@ -24,20 +24,60 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
     saving,
     tree,
     utils,
 )
+from torchkeras.initializers.initializer import Initializer  # noqa: E402
+from torchkeras.layers.function import Function  # noqa: E402
 from torchkeras.layers.input_layer import Input  # noqa: E402
+from torchkeras.layers.input_spec import InputSpec  # noqa: E402
+from torchkeras.layers.keras_tensor import KerasTensor  # noqa: E402
+from torchkeras.layers.layer import Layer  # noqa: E402
+from torchkeras.layers.operation import Operation  # noqa: E402
+from torchkeras.layers.variable import Variable  # noqa: E402
+from torchkeras.losses.loss import Loss  # noqa: E402
+from torchkeras.metrics.metric import Metric  # noqa: E402
+from torchkeras.mixed_precision import DTypePolicy, FloatDTypePolicy  # noqa: E402
 from torchkeras.models.model import Model  # noqa: E402
 from torchkeras.models.sequential import Sequential  # noqa: E402
+from torchkeras.optimizers.optimizer import Optimizer  # noqa: E402
+from torchkeras.regularizers import Regularizer  # noqa: E402
+from torchkeras.utils.device_scope import device  # noqa: E402
+from torchkeras.utils.name_scope import name_scope  # noqa: E402
+from torchkeras.utils.remat import RematScope, remat  # noqa: E402
+from torchkeras.utils.stateless_scope import StatelessScope  # noqa: E402
+from torchkeras.utils.symbolic_scope import SymbolicScope  # noqa: E402
+
+
+def version() -> str:
+    """The version of torchkeras (`keras.version()`)."""
+    return __version__
+
 
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "Function",
+    "Initializer",
     "Input",
+    "InputSpec",
+    "KerasTensor",
+    "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Operation",
+    "Optimizer",
+    "Regularizer",
+    "RematScope",
     "Sequential",
+    "StatelessScope",
+    "SymbolicScope",
+    "Variable",
     "__version__",
     "activations",
     "applications",
@@ -46,6 +86,7 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "device",
     "distribution",
     "export",
     "initializers",
@@ -54,11 +95,15 @@ __all__ = [
     "metrics",
     "mixed_precision",
     "models",
+    "name_scope",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
+    "remat",
     "saving",
     "tree",
     "utils",
+    "version",
 ]

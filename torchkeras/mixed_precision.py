@@ -13,7 +13,15 @@ import torch
 
 from torchkeras import config
 
-__all__ = ["DTypePolicy", "Policy", "dtype_policy", "global_policy", "set_dtype_policy", "set_global_policy"]
+__all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "Policy",
+    "dtype_policy",
+    "global_policy",
+    "set_dtype_policy",
+    "set_global_policy",
+]
 
 _MIXED = ("mixed_float16", "mixed_bfloat16")
 _GLOBAL_POLICY: DTypePolicy | None = None
@@ -31,6 +39,11 @@ class DTypePolicy:
         if name not in _MIXED:
             name = config.standardize_dtype(name)
         self.name = name
+
+    @property
+    def quantization_mode(self) -> None:
+        """The quantization mode: always `None` (torchkeras has no quantized policies)."""
+        return None
 
     @property
     def variable_dtype(self) -> str:
@@ -63,6 +76,10 @@ class DTypePolicy:
 
     def __hash__(self) -> int:
         return hash(self.name)
+
+
+class FloatDTypePolicy(DTypePolicy):
+    """A float (or mixed float) dtype policy; the same as `DTypePolicy`, kept as Keras's name."""
 
 
 Policy = DTypePolicy

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from torchkeras.callbacks import CallbackList, ProgbarLogger
-from torchkeras.callbacks import progbar_logger as progbar_module
+from torchkeras.utils import progbar as progbar_module
 
 # Key-sorted, as Keras's CallbackList hands logs to its ProgbarLogger.
 BATCH_LOGS = [

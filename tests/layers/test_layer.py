@@ -221,3 +221,129 @@ def test_symbolic_calls_leave_real_state_untouched():
     assert float(layer.count) == 0.0  # the fake run's assign_add did not reach the real buffer
     plain = keras.layers.Dense(2)
     assert plain(keras.Input((3,)), training=True).shape == (None, 2)  # `training` dropped where not accepted
+
+
+# ------------------------------------------------------------ Keras semantics (issue 9, item 7)
+
+
+class HoldsModels(keras.layers.Layer):
+    """A custom layer that holds a Sequential and a functional model in containers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        inputs = keras.Input((4,))
+        functional = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs)))
+        stack = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+        self.blocks = {"stack": stack, "graph": functional}
+
+    def call(self, inputs):
+        return self.blocks["graph"](self.blocks["stack"](inputs))
+
+
+def test_trainable_false_reaches_layers_inside_nested_models():
+    holder = HoldsModels()
+    holder(keras.Input((4,)))
+    holder.trainable = False
+    nested = [layer for block in holder.blocks.values() for layer in block.layers]
+    assert nested and all(not layer.trainable for layer in nested)
+    assert holder.trainable_weights == []
+    holder.trainable = True
+    assert all(layer.trainable for layer in nested)
+
+
+def test_frozen_batch_normalization_runs_in_inference_mode_during_fit():
+    rng = np.random.default_rng(0)
+    base = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), keras.layers.BatchNormalization()])
+    base.trainable = False
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(base(inputs)))
+    model.compile("sgd", "mse")
+    bn = base.layers[1]
+    mean, variance = bn.moving_mean.detach().clone(), bn.moving_variance.detach().clone()
+    x = rng.normal(size=(32, 4)).astype("float32") + 5.0
+    model.fit(x, rng.normal(size=(32, 1)).astype("float32"), batch_size=8, verbose=0)
+    torch.testing.assert_close(bn.moving_mean.detach(), mean)
+    torch.testing.assert_close(bn.moving_variance.detach(), variance)
+    # In inference mode the frozen base normalizes with the moving statistics, as `predict` does.
+    with torch.enable_grad():
+        trained = base(torch.as_tensor(x[:4]), training=True)
+    torch.testing.assert_close(trained, base(torch.as_tensor(x[:4]), training=False))
+
+
+def test_losses_survive_other_models_top_level_calls():
+    x = torch.ones(4, 3)
+    student = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activity_regularizer="l2")])
+    teacher = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activity_regularizer="l2")])
+    student(x)
+    kept = [float(loss) for loss in student.losses]
+    teacher(x)  # another model's outermost call
+    keras.layers.Dense(2, activity_regularizer="l1")(x)  # and another layer's
+    assert [float(loss) for loss in student.losses] == kept and len(kept) == 1
+    student(x * 0)  # its own next call replaces them
+    assert [float(loss) for loss in student.losses] == [0.0]
+
+
+class TwoMasks(keras.layers.Layer):
+    def call(self, inputs, mask=None):
+        return [inputs, inputs * 2]
+
+    def compute_mask(self, inputs, mask=None):
+        return [mask, None if mask is None else ~mask]
+
+
+def test_compute_mask_may_return_a_list_for_several_outputs():
+    embedding = keras.layers.Embedding(10, 3, mask_zero=True)
+    first, second = TwoMasks()(embedding(torch.tensor([[1, 2, 0, 0]])))
+    assert first._keras_mask.tolist() == [[True, True, False, False]]
+    assert second._keras_mask.tolist() == [[False, False, True, True]]
+    symbolic_first, symbolic_second = TwoMasks()(embedding(keras.Input((4,), dtype="int32")))
+    assert symbolic_first._keras_mask.shape == symbolic_second._keras_mask.shape == (None, 4)
+
+
+class CountsCalls(keras.layers.Layer):
+    """Updates a metric it owns inside `call`, as keras.io's guides do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.mean_activation = keras.metrics.Mean(name="mean_activation")
+
+    def call(self, inputs):
+        self.mean_activation.update_state(inputs)
+        return inputs
+
+
+def test_layer_updating_its_metric_in_call_works_on_input_statelessly():
+    layer = CountsCalls()
+    outputs = layer(keras.Input((3,)))
+    assert outputs.shape == (None, 3)
+    assert float(layer.mean_activation.count) == 0.0  # the symbolic pass left the state alone
+    layer(torch.full((2, 3), 4.0))
+    assert float(layer.mean_activation.result()) == 4.0
+    assert layer.metrics == [layer.mean_activation]
+
+
+def test_no_bare_not_implemented_error_in_the_package():
+    """Every `NotImplementedError` says which method a subclass must implement."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(keras.__file__).parent
+    bare = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            exc = node.exc
+            named = exc.func if isinstance(exc, ast.Call) and not exc.args else exc
+            if isinstance(named, ast.Name) and named.id == "NotImplementedError":
+                bare.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert bare == []
+
+
+def test_not_implemented_error_names_the_method():
+    class Incomplete(keras.optimizers.Optimizer):
+        pass
+
+    optimizer = Incomplete(learning_rate=0.1)
+    with pytest.raises(NotImplementedError, match="update_step"):
+        optimizer.update_step(torch.zeros(1), torch.zeros(1), 0.1)

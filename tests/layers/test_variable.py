@@ -1,6 +1,7 @@
 """Variable layouts: Keras's view, constraints and penalties in Keras's axes."""
 
 import numpy as np
+import pytest
 import torch
 
 import torchkeras as tk
@@ -37,3 +38,44 @@ def test_numpy_called_torchs_way_returns_the_stored_tensor():
     stored = kernel.numpy(force=True)
     assert stored.shape == tuple(torch.Tensor(kernel).shape)
     np.testing.assert_array_equal(stored, kernel.detach().cpu().numpy())
+
+
+def test_keras_constructor_matches_keras(keras):
+    rng = np.random.default_rng(0)
+    value = rng.normal(size=(2, 3)).astype("float32")
+    cases = [
+        {"initializer": value, "name": "w"},
+        {"initializer": "ones", "shape": (2, 3), "dtype": "float32"},
+        {"initializer": 3, "trainable": False},
+        {"initializer": 2.5},
+    ]
+    for kwargs in cases:
+        ours, theirs = tk.Variable(**kwargs), keras.Variable(**kwargs)
+        np.testing.assert_array_equal(ours.numpy(), keras.ops.convert_to_numpy(theirs))
+        assert tk.config.standardize_dtype(ours.dtype) == theirs.dtype
+        assert ours.trainable == theirs.trainable
+        if "name" in kwargs:
+            assert (ours.name, ours.path) == (theirs.name, theirs.path)
+        else:  # an automatic unique name, as Keras's `variable`, `variable_1`, ...
+            assert ours.name.startswith("variable") and ours.path == ours.name
+
+
+def test_keras_constructor_errors_and_layer_tracking():
+    with pytest.raises(ValueError, match="shape"):
+        tk.Variable("zeros")
+    with pytest.raises(ValueError, match="shape"):
+        tk.Variable(np.ones(3), shape=(2,))
+    with pytest.raises(ValueError, match="name"):
+        tk.Variable(1.0, name="a/b")
+
+    class Scale(tk.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.factor = tk.Variable(initializer=2.0, name="factor")
+
+        def call(self, x):
+            return x * self.factor
+
+    layer = Scale()
+    assert [w.name for w in layer.trainable_weights] == ["factor"]
+    np.testing.assert_allclose(layer(torch.ones(2)).detach().numpy(), [2.0, 2.0])

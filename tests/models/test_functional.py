@@ -103,3 +103,37 @@ def test_torch_compile_and_state_dict_on_functional():
     twin.load_state_dict(model.state_dict())
     torch.testing.assert_close(twin(data), model(data))
     _ = keras
+
+
+def test_inputs_are_standardized_as_keras_does(keras):
+    ones_hot = np.eye(3, dtype=bool)
+    images = np.arange(2 * 5 * 5, dtype="float32").reshape(2, 5, 5)
+    results = {}
+    for library in (tk, keras):
+        dense_in = library.Input((3,))
+        dense = library.Model(dense_in, library.layers.Dense(2, kernel_initializer="ones")(dense_in))
+        image_in = library.Input((5, 5, 1))
+        flatten = library.Model(image_in, library.layers.Flatten()(image_in))
+        int_in = library.Input((3,), dtype="int32")
+        doubled = library.Model(int_in, int_in * 2)
+        results[library.__name__] = (
+            dense(ones_hot),  # a boolean one-hot into a float model: cast to the Input's dtype
+            flatten(images),  # (n, 5, 5) into Input((5, 5, 1)): the trailing axis is added
+            doubled(np.full((2, 3), 1.7, "float32")),
+        )
+    for ours, theirs in zip(results["torchkeras"], results["keras"]):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().cpu().numpy())
+
+
+def test_functional_models_have_input_and_output_shape(keras):
+    for library in (tk, keras):
+        a, b = library.Input((3,)), library.Input((4, 2))
+        single = library.Model(a, library.layers.Dense(2)(a))
+        several = library.Model([a, b], [library.layers.Dense(5)(a), library.layers.Flatten()(b)])
+        shapes = (single.input_shape, single.output_shape, several.input_shape, several.output_shape)
+        if library is tk:
+            ours = shapes
+        else:
+            theirs = shapes
+    assert ours == theirs == ((None, 3), (None, 2), [(None, 3), (None, 4, 2)], [(None, 5), (None, 8)])

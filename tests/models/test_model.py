@@ -58,3 +58,43 @@ def test_wrapped_module_weights_round_trip():
     weights = model.get_weights()
     model.set_weights([w * 0 for w in weights])
     assert all(np.all(w == 0) for w in model.get_weights())
+
+
+class MeanActivation(tk.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.tracker = tk.metrics.Mean(name="mean_activation")
+
+    def call(self, inputs):
+        self.tracker.update_state(inputs)
+        return inputs
+
+
+def test_sublayer_metrics_are_collected_into_metrics_and_logs(keras):
+    x = np.full((8, 3), 2.0, "float32")
+    y = np.ones((8, 1), "float32")
+
+    def build(library, layer_class):
+        inputs = library.Input((3,))
+        nested = library.Sequential([library.Input((3,)), layer_class()])
+        model = library.Model(inputs, library.layers.Dense(1)(nested(inputs)))
+        model.compile("sgd", "mse")
+        return model
+
+    class KerasMeanActivation(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.tracker = keras.metrics.Mean(name="mean_activation")
+
+        def call(self, inputs):
+            self.tracker.update_state(inputs)
+            return inputs
+
+    ours, theirs = build(tk, MeanActivation), build(keras, KerasMeanActivation)
+    assert ours.metrics_names == [m.name for m in theirs.metrics] == ["loss", "mean_activation"]
+    history = ours.fit(x, y, epochs=2, batch_size=4, verbose=0).history
+    reference = theirs.fit(x, y, epochs=2, batch_size=4, verbose=0).history
+    assert sorted(history) == sorted(reference)
+    assert history["mean_activation"] == [2.0, 2.0]  # reset each epoch with the model's metrics
+    logs = ours.evaluate(x * 3, y, verbose=0, return_dict=True)
+    assert logs["mean_activation"] == 6.0

@@ -54,3 +54,15 @@ def test_masks_flow_through_sequential():
     model = tk.Sequential([tk.layers.Embedding(10, 3, mask_zero=True), tk.layers.Dense(2)])
     out = model(torch.tensor([[3, 0]]))
     assert out._keras_mask.tolist() == [[True, False]]
+
+
+def test_sequential_starting_with_a_built_model_is_built_at_construction(keras):
+    for library in (tk, keras):
+        inputs = library.Input((4,))
+        functional = library.Model(inputs, library.layers.Dense(3)(inputs))
+        stacked = library.Sequential([library.Input((4,)), library.layers.Dense(3)])
+        for first in (functional, stacked):
+            model = library.Sequential([first, library.layers.Dense(2)])
+            assert model.built
+            assert (model.input_shape, model.output_shape) == ((None, 4), (None, 2))
+            assert len(model.weights) == 4

@@ -45,6 +45,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Conv2DTranspose": ({"filters": 2, "kernel_size": 3, "strides": 2}, _IMAGE),
     "Conv3D": ({"filters": 2, "kernel_size": 2}, _VOLUME),
     "Conv3DTranspose": ({"filters": 2, "kernel_size": 2}, _VOLUME),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2, "return_sequences": True}, (3, 5, 2)),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 2, "padding": "same"}, (3, 4, 4, 2)),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 1)),
+    "CutMix": ({"factor": 0.5, "seed": 1}, _IMAGE),
     "Cropping1D": ({"cropping": 1}, _SEQUENCE),
     "Cropping2D": ({"cropping": ((1, 0), (0, 1))}, _IMAGE),
     "Cropping3D": ({"cropping": 1}, _VOLUME),
@@ -57,6 +61,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "ELU": ({"alpha": 0.5}, (4,)),
     "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, (4,)),
     "Embedding": ({"input_dim": 10, "output_dim": 3}, ("int", (5,), 10)),
+    "Equalization": ({"value_range": (0, 1), "bins": 64}, _IMAGE),
     "Flatten": ({}, _IMAGE),
     "GRU": ({"units": 3, "reset_after": True}, _SEQUENCE),
     "GaussianDropout": ({"rate": 0.2}, (4,)),
@@ -86,21 +91,33 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "MaxPooling3D": ({"pool_size": 2}, _VOLUME),
     "Maximum": ({}, [(4,), (4,)]),
     "Minimum": ({}, [(4,), (4,)]),
+    "MelSpectrogram": ({"fft_length": 32, "sequence_stride": 8, "num_mel_bins": 6}, (40,)),
+    "MixUp": ({"alpha": 0.3, "seed": 1}, _IMAGE),
     "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, [_SEQUENCE, _SEQUENCE]),
     "Multiply": ({}, [(4,), (4,)]),
     "Normalization": ({"mean": [0.1, 0.2, 0.3, 0.4], "variance": [1.0, 2.0, 3.0, 4.0]}, (4,)),
     "PReLU": ({}, (4,)),
+    "Pipeline": (
+        {"layers": [("Rescaling", {"scale": 2.0}), ("CenterCrop", {"height": 4, "width": 4})]},
+        _IMAGE,
+    ),
     "Permute": ({"dims": (2, 1)}, _SEQUENCE),
     "RMSNormalization": ({}, _SEQUENCE),
     "RNN": ({"cell": ("SimpleRNNCell", {"units": 3})}, _SEQUENCE),
     "RandomBrightness": ({"factor": 0.2}, _IMAGE),
+    "RandomColorDegeneration": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),
+    "RandomColorJitter": ({"value_range": (0, 1), "brightness_factor": 0.1, "hue_factor": 0.2}, _IMAGE),
     "RandomContrast": ({"factor": 0.2}, _IMAGE),
     "RandomCrop": ({"height": 4, "width": 4}, _IMAGE),
     "RandomFlip": ({"mode": "horizontal"}, _IMAGE),
     "RandomGrayscale": ({"factor": 0.5}, _IMAGE),
+    "RandomHue": ({"factor": 0.2, "value_range": (0, 1)}, _IMAGE),
     "RandomInvert": ({"factor": 0.5, "value_range": (0, 1)}, _IMAGE),
     "RandomPosterization": ({"factor": 4, "value_range": (0, 1)}, _IMAGE),
     "RandomRotation": ({"factor": 0.1}, _IMAGE),
+    "RandomSaturation": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),
+    "RandomSharpness": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),
+    "RandomShear": ({"x_factor": (0.1, 0.2), "y_factor": 0.0}, _IMAGE),  # Keras rebuilds only [0, 1] pairs
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1}, _IMAGE),
     "RandomZoom": ({"height_factor": 0.1}, _IMAGE),
     "ReLU": ({"max_value": 6.0}, (4,)),
@@ -109,6 +126,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "Reshape": ({"target_shape": (2, 2)}, (4,)),
     "Resizing": ({"height": 3, "width": 3}, _IMAGE),
     "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ("int", (5,), 10)),
+    "STFTSpectrogram": ({"mode": "magnitude", "frame_length": 8, "frame_step": 4}, (20, 2)),
     "SeparableConv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "SeparableConv2D": ({"filters": 3, "kernel_size": 2}, _IMAGE),
     "SimpleRNN": ({"units": 3, "return_sequences": True}, _SEQUENCE),
@@ -148,15 +166,21 @@ NOT_SAVED_ALONE = {
     "Functional",
     "Lambda",
     "Wrapper",  # abstract, as in Keras: its subclasses have cases
+    "TorchModuleWrapper",  # needs its module back at load: tests/layers/core/test_torch_module_wrapper.py
 }
 
 
 def make_layer(resolve: Any, name: str, kwargs: dict[str, Any]) -> Any:
-    """`resolve(name)(**kwargs)`, where a `(class name, kwargs)` argument value is a sublayer."""
+    """`resolve(name)(**kwargs)`, where a `(class name, kwargs)` argument value (or list item) is a
+    sublayer."""
+
+    def sublayer(value: Any) -> Any:
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+            return make_layer(resolve, *value)
+        return value
+
     resolved = {
-        key: make_layer(resolve, *value)
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-        else value
+        key: [sublayer(item) for item in value] if isinstance(value, list) else sublayer(value)
         for key, value in kwargs.items()
     }
     return resolve(name)(**resolved)

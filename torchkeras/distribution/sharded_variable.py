@@ -94,7 +94,7 @@ class ShardedVariable(Variable):
 
         full = variable.detach()
         local = distribute_tensor(full, mesh, placements).to_local().clone()
-        sharded = cls(local, variable._trainable)
+        sharded = cls(local, trainable=variable._trainable, name=variable._keras_name)
         sharded.requires_grad_(variable.requires_grad)
         sharded.__dict__.update(variable.__dict__)
         sharded._layout = ShardedLayout(variable._layout, mesh, placements, tuple(full.shape))

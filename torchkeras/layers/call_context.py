@@ -26,6 +26,9 @@ class CallContext(threading.local):
         # Whether a layer called `add_loss` in this thread (ever): only then does an outermost
         # call clear the losses of its layers, and `fit` look for them.
         self.losses_added = False
+        # Whether the autocast now active was entered for a mixed dtype policy (by a layer or
+        # the trainer): a full-precision layer inside it then computes in its own dtype.
+        self.policy_autocast = False
 
 
 class WeightCount:

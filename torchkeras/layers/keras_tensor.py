@@ -13,7 +13,7 @@ import torch
 
 from torchkeras import config
 
-__all__ = ["KerasTensor", "Node", "any_symbolic", "is_keras_tensor"]
+__all__ = ["DTypeName", "KerasTensor", "Node", "any_symbolic", "is_keras_tensor"]
 
 
 class Node:
@@ -36,6 +36,23 @@ class Node:
         return [t._keras_history[0] for t in self.input_tensors if t._keras_history is not None]
 
 
+class DTypeName(str):
+    """A dtype name (`"float32"`, as Keras's `KerasTensor.dtype`) that also equals the torch
+    dtype it names, so `x.dtype == torch.float32` reads as on a tensor."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, torch.dtype):
+            return self != "string" and config.torch_dtype(str(self)) == other
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
 class KerasTensor:
     """A symbolic tensor with a static `shape` (ints or `None`) and a `dtype` name.
 
@@ -47,7 +64,9 @@ class KerasTensor:
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None, sparse: bool = False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = config.standardize_dtype(dtype)
+        self.dtype = DTypeName(config.standardize_dtype(dtype))
+        # Resolved once for code that runs every step (a `str` subclass's `==` stops Dynamo).
+        self._torch_dtype = None if self.dtype == "string" else config.torch_dtype(self.dtype)
         self.name = name
         self.sparse = sparse
         self._keras_history: tuple[Node, int] | None = None
@@ -56,6 +75,23 @@ class KerasTensor:
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    @property
+    def T(self) -> KerasTensor:  # noqa: N802 (torch's name)
+        """All axes reversed, as `tensor.T`."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> KerasTensor:  # noqa: N802 (torch's name)
+        """The last two axes swapped, as `tensor.mT`."""
+        if self.ndim < 2:
+            raise ValueError(f"`mT` needs a tensor of rank 2 or more. Received: shape={self.shape}")
+        return torch.transpose(self, -2, -1)
+
+    @property
+    def device(self) -> torch.device:
+        """A placeholder lives nowhere; the CPU is where layers create their weights."""
+        return torch.device("cpu")
 
     def __repr__(self) -> str:
         name = f", name={self.name}" if self.name else ""

@@ -38,8 +38,10 @@ from torchkeras import config, constraints, initializers, mixed_precision, regul
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.layers.call_spec import call_spec, shapes_by_argument
+from torchkeras.layers.input_spec import assert_input_compatibility
 from torchkeras.layers.keras_tensor import KerasTensor, Node, any_symbolic
-from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape, shape_of
+from torchkeras.layers.remat_call import rematerialized_forward
+from torchkeras.layers.symbolic import as_shape, as_shape_structure, is_shape, jsonable_shape
 from torchkeras.layers.tracking import (
     adopt_variable,
     child_weights,
@@ -52,11 +54,12 @@ from torchkeras.layers.tracking import (
     wants_tracking,
 )
 from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
-from torchkeras.utils import naming
+from torchkeras.utils import naming, stateless_scope
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
+from torchkeras.utils.remat import get_current_remat_mode
 from torchkeras.utils.validation import invalid
 
-__all__ = ["Layer"]
+__all__ = ["Layer", "PolicyAutocast"]
 
 
 class Layer(torch.nn.Module):
@@ -91,6 +94,7 @@ class Layer(torch.nn.Module):
     """
 
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
+    input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -101,6 +105,10 @@ class Layer(torch.nn.Module):
         object.__setattr__(layer, "built", False)
         object.__setattr__(layer, "_keras_initialized", False)
         layer._set_policy(mixed_precision.global_policy().name)
+        remat_mode = get_current_remat_mode()  # as Keras: a RematScope applies to layers made in it
+        if remat_mode is not None and remat_mode.mode is not None:
+            object.__setattr__(layer, "_remat_mode", remat_mode)
+            object.__setattr__(layer, "forward", functools.partial(rematerialized_forward, layer))
         return layer
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -109,6 +117,7 @@ class Layer(torch.nn.Module):
             cls.forward = cls.call
         cls._call_spec = call_spec(cls)  # read on every call: computed once per class
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
+        cls._declares_output_shape = _declares_output_shape(cls)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
@@ -193,7 +202,7 @@ class Layer(torch.nn.Module):
             value = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype)
             if layout is not None:
                 value = layout.from_keras(value).contiguous()
-            value = value.to(self._build_device or "cpu")
+            value = value.to(self._build_device or torch.get_default_device())
         name = name or "variable"
         variable = Variable(
             value,
@@ -351,11 +360,25 @@ class Layer(torch.nn.Module):
                 self._buffers[key] = old.rewrap(new)
         return result
 
+    @property
+    def metrics(self) -> list[Any]:
+        """The metrics this layer and its sublayers hold as attributes, as Keras's `Layer.metrics`."""
+        found: list[Any] = []
+        for module in self.modules():
+            found += [m for m in symbolic.owned_metrics(module) if not any(m is f for f in found)]
+        return found
+
     # ----------------------------------------------------------------------------- losses
 
     def add_loss(self, loss: Any) -> None:
         """Adds a scalar loss (e.g. an activity penalty); kept until this layer's next outermost call."""
-        self._losses.append(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
+        loss = loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss)
+        scope = stateless_scope.current()
+        if scope is not None:  # as Keras: the scope collects the loss (or drops it)
+            if scope.collect_losses:
+                scope.add_loss(loss)
+            return
+        self._losses.append(loss)
         call_context.losses_added = True
 
     def _clear_losses(self) -> None:
@@ -436,6 +459,8 @@ class Layer(torch.nn.Module):
         first = args[0] if args else None
         if not isinstance(first, torch.Tensor):
             if isinstance(first, KerasTensor) or any_symbolic((args, kwargs)):
+                if self.input_spec is not None:
+                    assert_input_compatibility(self.input_spec, first, self.name)
                 return self._symbolic_call(args, kwargs)
             if args:
                 args = (map_structure(self._convert_input, first), *args[1:])
@@ -443,10 +468,12 @@ class Layer(torch.nn.Module):
         elif (
             first.dtype is not self._input_torch_dtype
             and first.is_floating_point()
-            and not torch.is_autocast_enabled(first.device.type)
+            and (not torch.is_autocast_enabled(first.device.type) or self._leaves_policy_autocast())
         ):
             args = (first.to(self._input_torch_dtype), *args[1:])
             first = args[0]
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
         accepts_training, accepts_mask, _ = type(self)._call_spec
         context = call_context
         training = kwargs.get("training") if kwargs else None
@@ -467,10 +494,11 @@ class Layer(torch.nn.Module):
         context.depth += 1
         context.training = bool(training)
         try:
-            if self._autocast_dtype is None or first is None or torch.is_autocast_enabled(first.device.type):
+            precision = self._precision(first)
+            if precision is None:
                 outputs = _module_call(self, *args, **kwargs)
             else:
-                with torch.autocast(first.device.type, dtype=self._autocast_dtype):
+                with precision:
                     outputs = _module_call(self, *args, **kwargs)
         finally:
             context.depth -= 1
@@ -481,11 +509,39 @@ class Layer(torch.nn.Module):
             self._attach_mask(first, outputs, kwargs.get("mask", previous_mask))
         return outputs
 
+    def _precision(self, first: Any) -> PolicyAutocast | None:
+        """The autocast this call enters, if any: a mixed policy's (unless autocast is already
+        on), or none at all for a full-precision layer inside a mixed-precision model (Keras
+        computes such a layer, e.g. a `dtype="float32"` output layer, in its own dtype)."""
+        if not isinstance(first, torch.Tensor):
+            return None
+        device_type = first.device.type
+        if self._autocast_dtype is not None:
+            return (
+                None
+                if torch.is_autocast_enabled(device_type)
+                else PolicyAutocast(device_type, self._autocast_dtype)
+            )
+        return PolicyAutocast(device_type, None) if self._leaves_policy_autocast() else None
+
+    def _leaves_policy_autocast(self) -> bool:
+        """Whether this full-precision layer runs inside a mixed policy's autocast."""
+        dtype = self._input_torch_dtype
+        return call_context.policy_autocast and dtype is not None and dtype.is_floating_point
+
     def _attach_mask(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
-        """Sets the output mask (`compute_mask`) on a single output tensor, as Keras does."""
+        """Sets the output masks (`compute_mask`) on the output tensors: one mask for one output,
+        or a list / tuple of masks matching several outputs, as Keras does."""
         mask = self.compute_mask(inputs, previous_mask)
-        if mask is not None and isinstance(outputs, torch.Tensor):
-            outputs._keras_mask = mask
+        if mask is None:
+            return
+        if isinstance(outputs, torch.Tensor):
+            if isinstance(mask, torch.Tensor):
+                outputs._keras_mask = mask
+            return
+        for output, output_mask in zip(flatten(outputs), flatten(mask)):
+            if isinstance(output, torch.Tensor) and isinstance(output_mask, torch.Tensor):
+                output._keras_mask = output_mask
 
     def _add_activity_losses(self, outputs: Any) -> None:
         for output in flatten(outputs):
@@ -523,8 +579,21 @@ class Layer(torch.nn.Module):
         training = kwargs.get("training", False)
         saved = call_context.training, call_context.depth
         call_context.training, call_context.depth = bool(training), call_context.depth + 1
+        first = args[0] if args else None
+        if (
+            isinstance(first, torch.Tensor)
+            and first.is_floating_point()
+            and first.dtype is not self._input_torch_dtype
+            and self._leaves_policy_autocast()
+        ):
+            args = (first.to(self._input_torch_dtype), *args[1:])
+        precision = self._precision(first)
         try:
-            outputs = self.call(*args, **kwargs)
+            if precision is None:
+                outputs = self.call(*args, **kwargs)
+            else:
+                with precision:
+                    outputs = self.call(*args, **kwargs)
         finally:
             call_context.training, call_context.depth = saved
         if self.supports_masking or type(self)._makes_masks:
@@ -532,17 +601,35 @@ class Layer(torch.nn.Module):
             self._attach_mask(first, outputs, kwargs.get("mask", getattr(first, "_keras_mask", None)))
         return outputs
 
-    def _spec_from_output_shape(self, args: tuple) -> Any:
-        if type(self).compute_output_shape is Layer.compute_output_shape:
-            raise NotImplementedError(f"Layer '{self.name}' cannot infer its output shape.")
-        shape = self.compute_output_shape(shape_of(args[0]))
-        if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
-            return KerasTensor(shape, dtype=self.compute_dtype)
-        return map_structure(lambda s: KerasTensor(s, self.compute_dtype), shape)
-
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        """Output `KerasTensor`(s) for symbolic inputs, computed without real data."""
-        return symbolic.compute_output_spec(self._call_for_spec, args, kwargs)
+        """Output `KerasTensor`(s) for symbolic inputs, computed without real data.
+
+        In Keras's order: a `compute_output_shape` written for the layer's class gives the
+        shapes; otherwise `call` runs on fake tensors, and once more on zero tensors when fake
+        ones cannot run it (see `symbolic.compute_output_spec`). Torchkeras's own layers are
+        always traced: their calls are known to trace, and tracing also gives exact dtypes.
+        """
+        if type(self)._declares_output_shape:
+            return self._spec_from_output_shape(args, kwargs)
+        return symbolic.compute_output_spec(self._call_for_spec, args, kwargs, device=self._device_hint())
+
+    def _spec_from_output_shape(self, args: tuple, kwargs: dict) -> Any:
+        """Output specs from `compute_output_shape` (in the compute dtype, as Keras), with masks."""
+        shapes = shapes_by_argument(type(self)._call_spec, args, kwargs)
+        parameters = inspect.signature(self.compute_output_shape).parameters
+        if len(shapes) > 1 and all(name in parameters for name in shapes):
+            shape = self.compute_output_shape(**shapes)
+        else:
+            shape = self.compute_output_shape(next(iter(shapes.values()), None))
+        outputs = _specs_of_shapes(shape, self.compute_dtype)
+        first = args[0] if args else None
+        previous_mask = kwargs.get("mask", getattr(first, "_keras_mask", None))
+        if type(self)._makes_masks or (previous_mask is not None and self.supports_masking):
+            masks = symbolic.compute_output_spec(self.compute_mask, (first, previous_mask), {})
+            for output, mask in zip(flatten(outputs), flatten(masks)):
+                if isinstance(output, KerasTensor) and isinstance(mask, KerasTensor):
+                    output._keras_mask = mask
+        return outputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for inputs of `input_shape` (batch size may be `None`)."""
@@ -601,6 +688,30 @@ class Layer(torch.nn.Module):
 
 # ----------------------------------------------------------------- constructor and class hooks
 
+
+class PolicyAutocast:
+    """`torch.autocast` entered for a dtype policy: `dtype` for a mixed policy, or `None` to turn
+    autocast off for a full-precision layer inside a mixed-precision model. Marks the thread's
+    call context, so nested full-precision layers know the autocast is a policy's."""
+
+    def __init__(self, device_type: str, dtype: torch.dtype | None):
+        self.dtype = dtype
+        if dtype is None:
+            self.autocast = torch.autocast(device_type, enabled=False)
+        else:
+            self.autocast = torch.autocast(device_type, dtype=dtype)
+
+    def __enter__(self) -> PolicyAutocast:
+        self.saved = call_context.policy_autocast
+        call_context.policy_autocast = self.dtype is not None
+        self.autocast.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.autocast.__exit__(*exc_info)
+        call_context.policy_autocast = self.saved
+
+
 # Keyword arguments every Keras layer accepts besides its own (Sequential reads the shapes).
 _EXTRA_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
 
@@ -651,6 +762,26 @@ def _declared_input_shape(kwargs: dict) -> tuple | None:
     return None
 
 
+def _specs_of_shapes(shape: Any, dtype: str) -> Any:
+    """`KerasTensor`s of `dtype` for a shape or a nested structure of shapes."""
+    if is_shape(shape):
+        return KerasTensor(tuple(shape), dtype=dtype)
+    if isinstance(shape, dict):
+        return {key: _specs_of_shapes(value, dtype) for key, value in shape.items()}
+    if isinstance(shape, (list, tuple)):
+        return type(shape)(_specs_of_shapes(value, dtype) for value in shape)
+    raise ValueError(
+        f"`compute_output_shape` must return a shape or a list / dict of shapes. Received: {shape!r}"
+    )
+
+
+def _declares_output_shape(cls: type) -> bool:
+    """Whether `cls` has a `compute_output_shape` written outside torchkeras (then used first,
+    as Keras does; torchkeras's own layers are traced)."""
+    owner = next(klass for klass in cls.__mro__ if "compute_output_shape" in klass.__dict__)
+    return owner is not Layer and not owner.__module__.startswith("torchkeras.")
+
+
 def _marks_built(build: Callable) -> Callable:
     """Wraps a layer class's `build`: weights are created as real tensors (also during shape
     inference), then the layer is marked built and its build shape recorded."""
@@ -669,4 +800,5 @@ def _marks_built(build: Callable) -> Callable:
 
 Layer._call_spec = call_spec(Layer)
 Layer._makes_masks = False
+Layer._declares_output_shape = False
 _module_call = torch.nn.Module.__call__

@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchkeras import config, initializers
+from torchkeras.utils import naming, stateless_scope
+from torchkeras.utils.name_scope import scoped_path
 from torchkeras.utils.nest import to_tensor
 
 __all__ = ["Permuted", "Variable", "assign_array", "keras_numpy", "keras_shape", "weight_name"]
@@ -41,37 +44,60 @@ class Permuted:
 
 
 class Variable(torch.nn.Parameter):
-    """A layer weight: a `torch.nn.Parameter` with Keras's Variable API.
+    """A weight: a `torch.nn.Parameter` with Keras's Variable API (`keras.Variable`).
 
     Trainable variables are registered as parameters, non-trainable ones as buffers, so
-    optimizers, `state_dict`, `torch.compile` and DDP see ordinary torch state.
+    optimizers, `state_dict`, `torch.compile` and DDP see ordinary torch state. Assigned to a
+    layer attribute, a variable becomes one of the layer's weights.
 
     Args:
-        data: initial value.
+        initializer: the initial value (tensor, array, number), or an initializer (name,
+            instance or callable) called with `shape` and `dtype`.
+        shape: the shape, required when `initializer` is not a value.
+        dtype: dtype of the variable; the value's own dtype (floatx for Python floats) by default.
         trainable: whether gradients flow to it (`requires_grad`).
+        autocast, aggregation, synchronization: accepted for Keras compatibility.
         name: the Keras name (e.g. `"kernel"`).
-        path: `"<layer name>/<name>"`.
+        path: `"<layer name>/<name>"`; by default `name` under the open `keras.name_scope`s.
         layout: optional object with `to_keras` / `from_keras` when the stored tensor is not in
             Keras's layout (see `Permuted`).
         regularizer: optional callable penalty, collected into the owning layer's `losses`.
         constraint: optional callable projecting the value after each optimizer update.
+
+    Example:
+    ```python
+    v = keras.Variable(initializer="ones", shape=(2, 3), name="v")
+    v.assign(v * 2.0)
+    ```
     """
 
     def __new__(
         cls,
-        data: torch.Tensor,
+        initializer: Any = None,
+        shape: Sequence[int] | None = None,
+        dtype: Any = None,
         trainable: bool = True,
+        autocast: bool = True,
+        aggregation: str = "none",
+        synchronization: str = "auto",
         name: str | None = None,
-        path: str | None = None,
         layout: Any = None,
+        *,
+        path: str | None = None,
         regularizer: Callable | None = None,
         constraint: Callable | None = None,
     ) -> Variable:
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"Argument `name` must be a string without '/'. Received: name={name!r}")
+        data = _initial_value(initializer, shape, dtype)
         variable = torch.Tensor._make_subclass(cls, data, trainable and data.is_floating_point())
-        variable._keras_name = name or "variable"
-        variable._keras_path = path or variable._keras_name
+        variable._keras_name = name or naming.unique_name("Variable")
+        variable._keras_path = scoped_path(path or variable._keras_name)
         variable._layout = layout
         variable._trainable = trainable
+        variable.autocast = autocast
+        variable.aggregation = aggregation
+        variable.synchronization = synchronization
         variable.regularizer = regularizer
         variable.constraint = constraint
         return variable
@@ -79,7 +105,11 @@ class Variable(torch.nn.Parameter):
     def __deepcopy__(self, memo: dict) -> Variable:
         if id(self) in memo:
             return memo[id(self)]
-        result = Variable(self.data.clone(memory_format=torch.preserve_format), self._trainable)
+        result = Variable(
+            self.data.clone(memory_format=torch.preserve_format),
+            trainable=self._trainable,
+            name=self._keras_name,
+        )
         result.requires_grad_(self.requires_grad)
         result.__dict__.update(copy.deepcopy(self.__dict__, memo))
         memo[id(self)] = result
@@ -87,7 +117,7 @@ class Variable(torch.nn.Parameter):
 
     def rewrap(self, data: torch.Tensor) -> Variable:
         """Returns a Variable over `data` carrying this one's metadata (after `.to(device)`)."""
-        variable = Variable(data, self._trainable)
+        variable = Variable(data, trainable=self._trainable, name=self._keras_name)
         variable.requires_grad_(self.requires_grad and data.is_floating_point())
         variable.__dict__.update(self.__dict__)
         return variable
@@ -101,8 +131,14 @@ class Variable(torch.nn.Parameter):
         return self._keras_path
 
     @property
-    def value(self) -> Variable:
-        """The tensor itself, as in Keras's torch backend (`v.value.grad` works)."""
+    def value(self) -> torch.Tensor:
+        """The tensor itself, as in Keras's torch backend (`v.value.grad` works); inside a
+        `StatelessScope` that maps or assigned this variable, the scope's value."""
+        scope = stateless_scope.current()
+        if scope is not None:
+            scoped = scope.stored_value(self)
+            if scoped is not None:
+                return scoped
         return self
 
     @property
@@ -135,6 +171,9 @@ class Variable(torch.nn.Parameter):
 
     def keras_value(self) -> torch.Tensor:
         """The detached value in Keras's layout."""
+        scope = stateless_scope.current()
+        if scope is not None and scope.get_current_value(self) is not None:
+            return scope.get_current_value(self).detach()
         value = self.detach()
         return value if self._layout is None else self._layout.to_keras(value)
 
@@ -156,17 +195,28 @@ class Variable(torch.nn.Parameter):
         return value if self._layout is None else self._layout.from_keras(value)
 
     def assign(self, value: Any) -> Variable:
-        """Sets the value (given in Keras's layout) in place."""
+        """Sets the value (given in Keras's layout) in place; inside a `StatelessScope`, records
+        it in the scope instead."""
+        scope = stateless_scope.current()
+        if scope is not None:
+            scope.add_update((self, to_tensor(value, dtype=self.dtype, device=self.device)))
+            return self
         with torch.no_grad():
             self.copy_(self._stored(value))
         return self
 
     def assign_add(self, delta: Any) -> Variable:
+        scope = stateless_scope.current()
+        if scope is not None:
+            return self.assign(self.keras_value() + to_tensor(delta, dtype=self.dtype, device=self.device))
         with torch.no_grad():
             self.add_(self._stored(delta))
         return self
 
     def assign_sub(self, delta: Any) -> Variable:
+        scope = stateless_scope.current()
+        if scope is not None:
+            return self.assign(self.keras_value() - to_tensor(delta, dtype=self.dtype, device=self.device))
         with torch.no_grad():
             self.sub_(self._stored(delta))
         return self
@@ -203,3 +253,33 @@ def assign_array(tensor: torch.Tensor, array: np.ndarray) -> None:
     else:
         with torch.no_grad():
             tensor.copy_(torch.as_tensor(array, dtype=tensor.dtype))
+
+
+def _initial_value(initializer: Any, shape: Sequence[int] | None, dtype: Any) -> torch.Tensor:
+    """The starting tensor of a Variable: a given value, or an initializer called on `shape`."""
+    torch_dtype = None if dtype is None else config.torch_dtype(dtype)
+    if isinstance(initializer, str) or (callable(initializer) and not isinstance(initializer, torch.Tensor)):
+        if shape is None:
+            raise ValueError(
+                "When creating a Variable from an initializer, the `shape` argument must be given. "
+                f"Received: initializer={initializer!r} and shape=None"
+            )
+        shape = tuple(int(d) for d in shape)
+        torch_dtype = torch_dtype or config.torch_dtype(None)
+        value = initializers.get(initializer)(shape, dtype=torch_dtype)
+        return torch.as_tensor(value, dtype=torch_dtype)
+    if initializer is None:
+        raise ValueError("Argument `initializer` must be a value or an initializer. Received: None")
+    if isinstance(initializer, torch.Tensor):
+        value = initializer if torch_dtype is None else initializer.to(torch_dtype)
+    elif isinstance(initializer, (bool, int, float)) and torch_dtype is None:
+        kind = "bool" if isinstance(initializer, bool) else "int32" if isinstance(initializer, int) else None
+        value = torch.tensor(initializer, dtype=config.torch_dtype(kind))
+    else:
+        value = to_tensor(initializer, dtype=torch_dtype)
+    if shape is not None and tuple(value.shape) != tuple(int(d) for d in shape):
+        raise ValueError(
+            f"Argument `shape` must match the initial value's shape {tuple(value.shape)}. "
+            f"Received: shape={tuple(shape)}"
+        )
+    return value

@@ -15,7 +15,7 @@ from torchkeras.models.model import Model
 from torchkeras.utils.nest import flatten, map_structure, pack_like, to_tensor
 from torchkeras.utils.registry import register_builtin
 
-__all__ = ["Functional", "functional_from_config"]
+__all__ = ["Functional", "functional_from_config", "standardize_input"]
 
 functional_from_config = functional_config.functional_from_config
 
@@ -144,6 +144,16 @@ class Functional(Model):
         return self._outputs_struct
 
     @property
+    def input_shape(self) -> Any:
+        """The inputs' shapes (batch axis included): one tuple for one input, else a list / dict."""
+        return _single_or_all(self._inputs_struct)
+
+    @property
+    def output_shape(self) -> Any:
+        """The outputs' shapes (batch axis included): one tuple for one output, else a list / dict."""
+        return _single_or_all(self._outputs_struct)
+
+    @property
     def input_names(self) -> list[str]:
         return [t.name for t in self._input_tensors]
 
@@ -173,17 +183,8 @@ class Functional(Model):
         return flat
 
     def _standardize(self, value: Any, spec: KerasTensor) -> Any:
-        if spec.dtype == "string" and not isinstance(value, torch.Tensor):
-            return _text_input(value, spec, self.name)
-        if not isinstance(value, torch.Tensor):
-            if value is None:
-                return None
-            value = to_tensor(value, device=self._device_hint())
-        if value.is_floating_point() and spec.dtype.startswith(("float", "bfloat")):
-            wanted = getattr(torch, spec.dtype)
-            if value.dtype != wanted and not torch.is_autocast_enabled(value.device.type):
-                value = value.to(wanted)
-        if value.ndim != len(spec.shape):
+        value = standardize_input(value, spec, self.name, self._device_hint())
+        if value is not None and value.ndim != len(spec.shape):
             raise ValueError(
                 f"Model '{self.name}': input '{spec.name}' expects shape {spec.shape}. "
                 f"Received: shape {tuple(value.shape)}."
@@ -220,6 +221,35 @@ class Functional(Model):
         if not functional_config.has_functional_constructor(type(self)):
             return Model.get_config(self)
         return functional_config.functional_get_config(self)
+
+
+def _single_or_all(structure: Any) -> Any:
+    shapes = map_structure(lambda tensor: tensor.shape, structure)
+    return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+
+def standardize_input(value: Any, spec: KerasTensor, model_name: str, device: torch.device) -> Any:
+    """One input value as the model's `Input` declares it, as Keras standardizes inputs: a tensor
+    of the input's dtype (floats already in an autocast's dtype stay), with a missing trailing axis
+    of size 1 added or an extra one removed; text stays a NumPy array. The caller checks the rank."""
+    wanted = spec._torch_dtype
+    if wanted is None and not isinstance(value, torch.Tensor):
+        return _text_input(value, spec, model_name)
+    if value is None:
+        return None
+    if not isinstance(value, torch.Tensor):
+        value = to_tensor(value, device=device)
+    if wanted is not None and value.dtype != wanted:
+        # Floats already in an autocast's dtype stay (the autocast casts them where it matters).
+        autocast = torch.is_autocast_enabled(value.device.type)
+        if not (autocast and value.is_floating_point() and wanted.is_floating_point):
+            value = value.to(wanted)
+    rank = len(spec.shape)
+    if value.ndim == rank - 1 and spec.shape[-1] == 1:
+        value = value.unsqueeze(-1)
+    elif value.ndim == rank + 1 and value.shape[-1] == 1:
+        value = value.squeeze(-1)
+    return value
 
 
 def _text_input(value: Any, spec: KerasTensor, model_name: str) -> np.ndarray:

@@ -16,7 +16,7 @@ import torch
 
 from torchkeras.layers.keras_tensor import KerasTensor, any_symbolic
 from torchkeras.layers.layer import Layer
-from torchkeras.layers.symbolic import compute_output_spec
+from torchkeras.layers.symbolic import compute_output_spec, stateless
 from torchkeras.saving import saving_lib, serialization
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils.registry import register_builtin
@@ -109,7 +109,8 @@ class Model(Trainer, Layer):
         if input_shape is None:
             raise ValueError(f"{type(self).__name__}.build needs an `input_shape`.")
         specs = _specs_for(input_shape)
-        compute_output_spec(self._call_for_spec, (specs,), {})
+        with stateless(self):
+            compute_output_spec(self._call_for_spec, (specs,), {}, device=self._device_hint())
 
     def _build_from_call(self, args: tuple, kwargs: dict) -> None:
         if type(self).build is Model.build:

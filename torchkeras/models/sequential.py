@@ -8,6 +8,7 @@ import torch
 
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.models.functional import standardize_input
 from torchkeras.models.model import Model
 from torchkeras.utils.registry import register_builtin
 
@@ -87,9 +88,14 @@ class Sequential(Model):
         first = self._layers[0]
         if not isinstance(first, InputLayer):
             shape = first.__dict__.get("_input_shape_arg")
-            if shape is None:
-                return
-            first = InputLayer(shape=shape, dtype=getattr(first, "_dtype_policy", None))
+            if shape is not None:
+                first = InputLayer(shape=shape, dtype=getattr(first, "_dtype_policy", None))
+            else:
+                # As Keras: a first layer that knows its input (a built model) gives the input.
+                spec = _known_input(first)
+                if spec is None:
+                    return
+                first = InputLayer(batch_shape=spec.shape, dtype=spec.dtype)
             self._layers.insert(0, first)
         self._build_graph(first)
 
@@ -119,9 +125,10 @@ class Sequential(Model):
         if layers is None:
             layers = tuple(self.layers)  # cached until add / pop: `layers` builds a list each time
             object.__setattr__(self, "_run_layers", layers)
-        if self._layers and isinstance(self._layers[0], InputLayer):
+        if self._layers and isinstance(self._layers[0], InputLayer) and isinstance(inputs, torch.Tensor):
             expected = self._layers[0].batch_shape
-            if isinstance(inputs, torch.Tensor) and inputs.ndim != len(expected):
+            inputs = standardize_input(inputs, self._layers[0].output_tensor, self.name, inputs.device)
+            if inputs.ndim != len(expected):
                 raise ValueError(
                     f"Sequential '{self.name}' expects inputs of shape {tuple(expected)}. "
                     f"Received: inputs.shape={tuple(inputs.shape)}."
@@ -179,3 +186,14 @@ class Sequential(Model):
         if build_input_shape is not None and not model.built:
             model.build(tuple(build_input_shape))
         return model
+
+
+def _known_input(layer: Any) -> KerasTensor | None:
+    """The single symbolic input of a model that has one (a functional or built Sequential)."""
+    try:
+        inputs = layer.inputs
+    except (AttributeError, TypeError):
+        return None
+    if isinstance(inputs, list) and len(inputs) == 1 and isinstance(inputs[0], KerasTensor):
+        return inputs[0]
+    return None

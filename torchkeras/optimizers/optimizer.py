@@ -388,7 +388,9 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
 
     def update_step(self, gradient: Tensor, variable: Tensor, learning_rate: LearningRate) -> None:
         """Updates one variable from its gradient (Keras-style subclasses implement this)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `update_step(gradient, variable, learning_rate)`."
+        )
 
     def _parallel_update_step(
         self, grads: TensorList, variables: TensorList, learning_rate: LearningRate, indices: Indices

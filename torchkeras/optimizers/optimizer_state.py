@@ -26,16 +26,46 @@ class OptimizerState:
     def get_state_tensors(self) -> dict[str, Tensor]:
         """The optimizer's state as `{"0": iterations, "1": ..., ...}`, in `variables` order (the layout
         of Keras's saved optimizer variables). Before build, returns the state waiting to be applied."""
-        if not self.built and self._pending is not None and self._pending[0] == "keras":
-            return dict(self._pending[1])
+        if not self.built and self._pending is not None and self._pending[0] != "torch":
+            return self._pending_keras_state()
         return {str(i): tensor for i, tensor in enumerate(self.variables)}
 
     def set_state_tensors(self, tensors: Mapping[str, Any]) -> None:
-        """Loads `get_state_tensors()` output; before build it is kept and applied once built."""
+        """Loads `get_state_tensors()` output. Before build, `iterations` and the learning rate are
+        set at once (callbacks and user code see them right after loading); the slots are kept
+        and applied once built."""
         if not self.built:
             self._pending = ("keras", dict(tensors))
+            self._apply_pending_head()
             return
         self._load_variables(tensors)
+
+    def _head(self) -> list[Tensor]:
+        """The variables that exist before build: `iterations`, and a float learning rate."""
+        return self._all_variables()[: 2 if isinstance(self._learning_rate, Tensor) else 1]
+
+    @torch.no_grad()
+    def _apply_pending_head(self) -> None:
+        tensors = self._pending[1]
+        values = []
+        for i, variable in enumerate(self._head()):
+            value = tensors.get(str(i))
+            if value is None:
+                return  # the whole state is checked (and reported) when applied at build
+            value = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
+            if tuple(value.shape) != tuple(variable.shape):
+                return
+            values.append(value)
+        for variable, value in zip(self._head(), values):
+            variable.copy_(value)
+        self._pending = ("keras_slots", tensors)  # at build, the head keeps its values of then
+        self._refresh_host_state()
+
+    def _pending_keras_state(self) -> dict[str, Any]:
+        kind, tensors = self._pending
+        if kind == "keras_slots":
+            tensors = {**tensors, **{str(i): v for i, v in enumerate(self._head())}}
+        return dict(tensors)
 
     def save_own_variables(self, store: dict[str, Any]) -> None:
         """Writes the optimizer variables into `store` as NumPy arrays under `"0"`, `"1"`, ..."""
@@ -138,8 +168,10 @@ class OptimizerState:
         if self._pending is None or not self.built:
             return
         kind, payload = self._pending
+        if kind != "torch":
+            payload = self._pending_keras_state()
         self._pending = None
-        if kind == "keras":
+        if kind != "torch":
             self._load_variables(payload)
         else:
             self._load_torch_state(payload)

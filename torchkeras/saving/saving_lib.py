@@ -10,6 +10,19 @@
 
 Every write goes through `torchkeras.utils.io.atomic_write`. Every read names the file in its
 errors, checks the whole file before assigning anything, and never runs code from the file.
+
+Loading is bounded by the file: time and memory grow with its size, under fixed caps.
+
+- config JSON and safetensors header (`serialization`): 64 MiB, 1,000,000 values, depth 100,
+  counted in one linear pass before `json.loads`.
+- `.keras` members (`keras_archive`): config/metadata 64 MiB; an asset 256 MiB, 10,000 assets;
+  no member may inflate more than 100x once past 1 MiB.
+- h5 weights (`h5_io`): 1,000,000 objects, depth 64; a dataset declaring over 1 MiB must store
+  at least 1/1000 of it.
+- tensors built from a config (`build_budget`): 4 x the file's stored elements + 2**24
+  (`model_from_json`: 2**27), refused before allocating.
+- sizes in a config (`build_budget`): `num_thresholds` 100,000, `num_classes` 65,536, token and
+  bin counts 2**24.
 """
 
 from __future__ import annotations
@@ -26,7 +39,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.layer import Layer
-from torchkeras.saving import assets, h5_io, keras_archive, safetensors_io, serialization
+from torchkeras.saving import assets, build_budget, h5_io, keras_archive, safetensors_io, serialization
 from torchkeras.saving.state import collect_state, dtype_kind, flat_key, restore_state, split_flat_key
 from torchkeras.utils.io import ask_to_proceed_with_overwrite, atomic_write
 
@@ -172,8 +185,9 @@ def load_model(
         if kind == "keras":
             members = keras_archive.read_archive(path)
             config = serialization.parse_config_json(members["config.json"], f"{path!r} (config.json)")
-            model = _model_from_config(config, custom_objects, compile, safe_mode)
-            _restore_archive_weights(model, members, path, skip_mismatch=False)
+            with _archive_store(members, path) as store:  # its shapes bound the build
+                model = _model_from_config(config, custom_objects, compile, safe_mode, store, path)
+                restore_state(model, store, path)
             assets.restore_assets(model, members)
             return model
         if kind == "safetensors":
@@ -183,8 +197,9 @@ def load_model(
                         "this safetensors file holds no model config (load it with `load_weights()`)"
                     )
                 config = serialization.parse_config_json(file.metadata["config"], f"{path!r} (config)")
-                model = _model_from_config(config, custom_objects, compile, safe_mode)
-                restore_state(model, _store(file.tensors, path), path)
+                store = _store(file.tensors, path)
+                model = _model_from_config(config, custom_objects, compile, safe_mode, store, path)
+                restore_state(model, store, path)
                 origin = f"{path!r} (assets)"
                 assets.restore_assets(
                     model, assets.decode_metadata(file.metadata.get("assets", "{}"), origin)
@@ -196,26 +211,40 @@ def load_model(
         )
 
 
-def _model_from_config(config: Any, custom_objects: Any, compile: bool, safe_mode: bool) -> Any:
+def _model_from_config(
+    config: Any, custom_objects: Any, compile: bool, safe_mode: bool, store: Mapping, path: str
+) -> Any:
+    """The model a file's config describes, built within the budget its stored tensors set
+    (`build_budget`): a config that declares more than the file holds is refused before
+    allocating."""
     if not isinstance(config, dict):
         raise ValueError("the model config is not a JSON object")
     if not compile:
         config = {key: value for key, value in config.items() if key != "compile_config"}
-    model = serialization.deserialize_keras_object(config, custom_objects, safe_mode=safe_mode)
+    build_budget.check_declared_sizes(config, f"{path!r} (config)")
+    with build_budget.bounded_build(build_budget.budget_for_store(store), f"{path!r} (config)"):
+        model = serialization.deserialize_keras_object(config, custom_objects, safe_mode=safe_mode)
     if not isinstance(model, Layer):
         raise ValueError(f"the config describes a {type(model).__name__}, not a model")
     return model
 
 
-def _restore_archive_weights(model: Any, members: dict[str, bytes], path: str, skip_mismatch: bool) -> None:
+@contextlib.contextmanager
+def _archive_store(members: dict[str, bytes], path: str) -> Iterator[dict[str, dict[str, Any]]]:
+    """The weights store of a `.keras` archive (h5, or safetensors), open while in the block."""
     if "model.weights.h5" in members:
         file, store = h5_io.read_h5(members["model.weights.h5"], f"{path} (model.weights.h5)")
         with file:
-            restore_state(model, store, path, skip_mismatch)
+            yield store
         return
     origin = f"{path} (model.weights.safetensors)"
     with safetensors_io.SafetensorsFile(io.BytesIO(members["model.weights.safetensors"]), origin) as file:
-        restore_state(model, _store(file.tensors, path), path, skip_mismatch)
+        yield _store(file.tensors, path)
+
+
+def _restore_archive_weights(model: Any, members: dict[str, bytes], path: str, skip_mismatch: bool) -> None:
+    with _archive_store(members, path) as store:
+        restore_state(model, store, path, skip_mismatch)
 
 
 def _store(tensors: Mapping[str, Any], path: str) -> dict[str, dict[str, Any]]:

@@ -30,6 +30,7 @@ from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
 from torchkeras.mixed_precision import DTypePolicy
 from torchkeras.optimizers import schedules
+from torchkeras.saving import build_budget
 from torchkeras.utils.registry import CustomObjectScope, get_registered_name, get_registered_object
 
 __all__ = [
@@ -621,5 +622,12 @@ def compile_from_config(model: Any, config: Mapping[str, Any]) -> None:
 
 
 def model_from_json(json_string: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
-    """Rebuilds a model (without weights) from `model.to_json()` output."""
-    return deserialize_keras_object(parse_config_json(json_string, "JSON config"), custom_objects)
+    """Rebuilds a model (without weights) from `model.to_json()` output.
+
+    The sizes it declares are capped (`build_budget`): at most `MAX_ELEMENTS_WITHOUT_WEIGHTS`
+    elements of tensors are built, checked before they are allocated.
+    """
+    config = parse_config_json(json_string, "JSON config")
+    build_budget.check_declared_sizes(config, "JSON config")
+    with build_budget.bounded_build(build_budget.MAX_ELEMENTS_WITHOUT_WEIGHTS, "JSON config"):
+        return deserialize_keras_object(config, custom_objects)

@@ -124,36 +124,45 @@ def _check_loss(identifier: Any) -> None:
         raise ValueError(f"Could not interpret loss: {identifier!r}")
 
 
-def _check_sparse_labels(loss: Any, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
-    is_sparse_loss = (
+def _is_sparse_loss(loss: Any) -> bool:
+    return (
         isinstance(loss, losses_module.SparseCategoricalCrossentropy)
         or getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy
     )
-    if not is_sparse_loss or y_true is None or y_true.numel() == 0:
-        return
-    num_classes = y_pred.shape[-1]
-    labels = y_true.detach()
-    ignore_class = getattr(loss, "ignore_class", None)
+
+
+def _invalid_labels(labels: torch.Tensor, num_classes: int, ignore_class: int | None) -> torch.Tensor:
+    """Where labels are out of `[0, num_classes)` or NaN (the ignored class excepted)."""
+    invalid = (labels < 0) | (labels >= num_classes)
+    if labels.is_floating_point():
+        invalid |= torch.isnan(labels)
     if ignore_class is not None:
-        labels = labels[labels != ignore_class]
-        if labels.numel() == 0:
-            return
-    low, high = labels.min().item(), labels.max().item()  # once, when the loss is built
-    if low < 0 or high >= num_classes:
-        raise ValueError(
-            f"Sparse labels must be integers in [0, {num_classes}) for an output with {num_classes} "
-            f"classes. Received: labels in [{low:g}, {high:g}]."
-        )
+        invalid &= labels != ignore_class
+    return invalid
+
+
+def _label_error(output: str, num_classes: int, value: float, batch: int | None) -> ValueError:
+    where = f" in batch {batch}" if batch is not None else ""
+    shown = "nan" if value != value else f"{value:g}"
+    return ValueError(
+        f"Sparse labels must be integers in [0, {num_classes}) for output '{output}' ({num_classes} "
+        f"classes). Received: label {shown}{where}."
+    )
 
 
 class CompileLoss:
     """The compiled loss: per-output losses, weighted and summed.
+
+    Sparse labels on `eager_label_devices` are range-checked at once; elsewhere through a device
+    flag (see `check_labels`).
 
     Args:
         loss: a loss spec (object, list or dict).
         loss_weights: optional scalar weights (list or dict), one per output.
         output_names: the model's output names.
     """
+
+    eager_label_devices = ("cpu",)  # where reading a label check costs no device sync
 
     def __init__(self, loss: Any, loss_weights: Any = None, output_names: list[str] | None = None):
         self.spec = loss
@@ -162,6 +171,10 @@ class CompileLoss:
         self.losses: list[Any] | None = None
         self.weights: list[float] = []
         self.built = False
+        # (output index, number of classes, ignore_class) of each output with a sparse loss.
+        self.sparse_outputs: list[tuple[int, int, int | None]] = []
+        self.batch_index: int | None = None  # named by the check made at build
+        self._label_flag: torch.Tensor | None = None  # on CUDA: [found, label, batch] of a bad label
         for identifier in flatten(loss):
             _check_loss(identifier)  # bad specs fail at compile time, not in fit
 
@@ -171,8 +184,11 @@ class CompileLoss:
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")
         self.losses = [_resolve_loss(s, t, p) for s, t, p in zip(specs, trues, preds)]
-        for loss, t, p in zip(self.losses, trues, preds):
-            _check_sparse_labels(loss, t, p)
+        self.sparse_outputs = [
+            (index, p.shape[-1], getattr(loss, "ignore_class", None))
+            for index, (loss, p) in enumerate(zip(self.losses, preds))
+            if _is_sparse_loss(loss) and isinstance(p, torch.Tensor) and p.ndim
+        ]
         if self.loss_weights is None:
             self.weights = [1.0] * len(self.output_names)
         elif isinstance(self.loss_weights, (int, float)):
@@ -184,10 +200,74 @@ class CompileLoss:
             ]
         self.built = True
 
+    def check_labels(self, y_true: Any, batch: int | None) -> Any:
+        """Range-checks the sparse labels of a batch (every batch; `batch` names it in errors).
+
+        Labels on the CPU are checked at once (`ValueError`). Elsewhere nothing is read back: the
+        first bad label is kept in a device flag (read by `raise_for_bad_labels`, with the epoch's
+        logs) and bad labels are replaced by 0 (or `ignore_class`) so the loss cannot fault.
+        Returns `y_true`, with that replacement where it was needed.
+        """
+        if not self.sparse_outputs or y_true is None:
+            return y_true
+        trues = _structure_to_list(y_true, self.output_names, "y")
+        replaced = {}
+        for index, num_classes, ignore_class in self.sparse_outputs:
+            labels = trues[index]
+            if not isinstance(labels, torch.Tensor) or labels.numel() == 0:
+                continue
+            invalid = _invalid_labels(labels.detach(), num_classes, ignore_class)
+            if labels.device.type in self.eager_label_devices:
+                if bool(invalid.any()):
+                    value = float(labels.detach()[invalid].reshape(-1)[0])
+                    raise _label_error(self.output_names[index], num_classes, value, batch)
+                continue
+            flat_invalid, flat_labels = invalid.reshape(-1), labels.detach().reshape(-1)
+            first = flat_invalid.to(torch.uint8).argmax()
+            found = torch.stack(
+                [
+                    flat_invalid.any().double(),
+                    flat_labels[first].double(),
+                    torch.full((), -1 if batch is None else batch, dtype=torch.float64, device=labels.device),
+                    torch.full((), index, dtype=torch.float64, device=labels.device),
+                ]
+            )
+            flag = self._label_flag
+            self._label_flag = (
+                found
+                if flag is None or flag.device != found.device
+                else torch.where(flag[0] > 0, flag, found)
+            )
+            fill = 0 if ignore_class is None else ignore_class
+            replaced[index] = torch.where(invalid, torch.full_like(labels, fill), labels)
+        if not replaced:
+            return y_true
+        if isinstance(y_true, torch.Tensor):
+            return replaced[0]
+        if isinstance(y_true, dict):
+            return {**y_true, **{self.output_names[i]: v for i, v in replaced.items()}}
+        if isinstance(y_true, (list, tuple)) and len(y_true) == len(self.output_names):
+            return type(y_true)(replaced.get(i, v) for i, v in enumerate(y_true))
+        return [replaced.get(0, y_true[0])] if isinstance(y_true, list) else (replaced.get(0, y_true[0]),)
+
+    def raise_for_bad_labels(self) -> None:
+        """Raises for the first bad label that `check_labels` kept on the device (one read)."""
+        flag, self._label_flag = self._label_flag, None
+        if flag is None:
+            return
+        found, value, batch, index = flag.tolist()
+        if found:
+            index = int(index)
+            num_classes = next(n for i, n, _ in self.sparse_outputs if i == index)
+            raise _label_error(
+                self.output_names[index], num_classes, value, None if batch < 0 else int(batch)
+            )
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[torch.Tensor, list]:
         """Returns `(total_loss, per_output_losses)`; entries are None for outputs without loss."""
         if not self.built:
             self.build(y_true, y_pred)
+            y_true = self.check_labels(y_true, self.batch_index)  # later batches: by the trainer
         single = len(self.losses) == 1 and self.losses[0] is not None
         if single and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
             value = self.losses[0](y_true, y_pred, sample_weight=sample_weight)  # the common case
@@ -268,6 +348,11 @@ class CompileMetrics:
     @property
     def metrics(self) -> list[Any]:
         return [m for group in self.per_output + self.weighted_per_output for m in group]
+
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        """The state of every metric it holds (empty until built), as Keras's container."""
+        return [variable for metric in self.metrics for variable in metric.variables]
 
     def _expand(self, spec: Any, trues: list, preds: list) -> list[list[Any]]:
         if spec is None:

@@ -187,7 +187,7 @@ class DataSource:
         return self.steps if self.steps is not None else self.pass_length
 
     def _pass(self) -> Iterator[tuple]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_pass()` (one pass of batches).")
 
     def _used_up(self) -> bool:
         return self.pass_length is not None and self._taken >= self.pass_length
@@ -197,7 +197,7 @@ class DataSource:
             yield from self._pass()
             return
         if self._iterator is None or not self.keep_position:
-            self._iterator, self._taken = self._pass(), 0
+            self._start_pass()
         for count in range(self.steps):
             batch = None if self._used_up() else next(self._iterator, None)
             if batch is None:
@@ -212,6 +212,36 @@ class DataSource:
 
     def on_epoch_end(self) -> None:
         pass
+
+    def _start_pass(self) -> None:
+        # A pass that epochs continue is drawn from this state (kept so a resumed run redraws it).
+        self.pass_rng = torch.get_rng_state() if self.keep_position else None
+        self._iterator, self._taken = self._pass(), 0
+
+    def position(self) -> tuple[torch.Tensor | None, int]:
+        """`(generator state the current pass was drawn from, batches taken from it)` while epochs
+        continue a pass (`steps` with `keep_position`); `(None, 0)` otherwise."""
+        if self.steps is None or not self.keep_position or self._iterator is None:
+            return None, 0
+        return self.pass_rng, self._taken
+
+    def seek(self, pass_rng: torch.Tensor, taken: int) -> None:
+        """Resuming a run whose epochs continue a pass: redraws that pass from `pass_rng` (the
+        global generator is left as it was) and draws its first `taken` batches without use."""
+        if self.steps is None or not self.keep_position or taken <= 0:
+            return
+        current = torch.get_rng_state()
+        torch.set_rng_state(pass_rng)
+        try:
+            self._start_pass()
+            self.pass_rng = pass_rng
+            for _ in range(taken):
+                if next(self._iterator, None) is None:
+                    self._iterator = None
+                    return
+                self._taken += 1
+        finally:
+            torch.set_rng_state(current)
 
 
 def _warn_ran_out(count: int, steps: int) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.layer import PolicyAutocast
+
 __all__ = ["Placement", "default_device"]
 
 
@@ -63,7 +65,7 @@ class Placement:
         dtype = self._autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(device.type, dtype=dtype)
+        return PolicyAutocast(device.type, dtype)
 
     def _scaler(self, device: torch.device) -> Any:
         if not self._scale_gradients:

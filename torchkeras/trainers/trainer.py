@@ -19,9 +19,16 @@ from torchkeras import metrics as metrics_module
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.logs import pythonify_logs
 from torchkeras.layers.call_context import call_context, weight_count
+from torchkeras.layers.symbolic import owned_metrics
 from torchkeras.trainers import distributed
-from torchkeras.trainers.compile_utils import CompileLoss, CompileMetrics, declared_output_names
+from torchkeras.trainers.compile_utils import (
+    CompileLoss,
+    CompileMetrics,
+    declared_output_names,
+    output_names_for,
+)
 from torchkeras.trainers.data import (
+    DataSource,
     WithClassWeights,
     batch_size_of,
     check_loop_arguments,
@@ -29,6 +36,7 @@ from torchkeras.trainers.data import (
     data_device,
     looks_like_arrays,
     make_data,
+    pack_x_y_sample_weight,
     single_batch,
     split_validation,
     unpack_x_y_sample_weight,
@@ -242,13 +250,18 @@ class Trainer(Placement):
 
     @property
     def metrics(self) -> list[Any]:
-        """Every metric the model tracks: the loss, per-output losses, the compiled metrics (one
-        `"compile_metrics"` container, as in Keras) and the model's own metrics."""
+        """Every metric the model tracks, in Keras's order: the loss, per-output losses, the
+        compiled metrics (one `"compile_metrics"` container), the model's own metrics, then
+        those its layers hold, at any depth (not those of nested models' trainers)."""
         found = [self._loss_tracker] if self._loss_tracker is not None else []
         found += self._output_loss_trackers
         if self._compile_metrics is not None:
             found.append(self._compile_metrics)
-        return found + [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
+        found += [m for m in self.__dict__.get("_tracked_metrics", ()) if m not in found]
+        for module in self.modules():
+            if not isinstance(module, Trainer):
+                found += [m for m in owned_metrics(module) if not any(m is f for f in found)]
+        return found
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Keras tracks metrics assigned as attributes (e.g. `self.loss_tracker = Mean()`).
@@ -426,12 +439,16 @@ class Trainer(Placement):
                 self._make_ddp()
         verbose = 1 if verbose == "auto" else verbose
         callbacks = self._callback_list(callbacks, verbose, epochs, data.num_batches, add_history=True)
+        self.__dict__["_fit_data"] = data
         self.stop_training = False
         grad_enabled, modes = torch.is_grad_enabled(), self._module_modes()
         callbacks.on_train_begin()
         # A callback that restored a checkpoint (BackupAndRestore) sets where to resume, as in Keras.
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         skip_steps = self.__dict__.pop("_initial_step", 0)
+        position = self.__dict__.pop("_initial_data_position", None)
+        if position is not None:  # epochs that continue a pass (`steps_per_epoch`): redraw it
+            _source_of(data).seek(*position)
         epoch_logs: dict[str, Any] = {}
         try:
             for epoch in range(initial_epoch, epochs):
@@ -456,12 +473,17 @@ class Trainer(Placement):
         finally:
             self._restore_module_modes(modes)
             torch.set_grad_enabled(grad_enabled)
-            for name in ("_ddp", "_ddp_wanted", "_shard_loss_scale"):
+            for name in ("_ddp", "_ddp_wanted", "_shard_loss_scale", "_fit_data"):
                 self.__dict__.pop(name, None)
         if hasattr(self.optimizer, "finalize_variable_values") and getattr(self.optimizer, "built", False):
             self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights, as Keras
         callbacks.on_train_end(logs=epoch_logs)
         return self.history
+
+    def _data_position(self) -> tuple[torch.Tensor | None, int]:
+        """Where `fit`'s training data stands (see `DataSource.position`), for backups."""
+        data = self.__dict__.get("_fit_data")
+        return (None, 0) if data is None else _source_of(data).position()
 
     def _module_modes(self) -> list[tuple[torch.nn.Module, bool]]:
         return [(module, module.training) for module in self.modules()]
@@ -484,9 +506,12 @@ class Trainer(Placement):
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
+                if step == skip - 1:
+                    self._build_metrics_on(batch)
                 continue
             if step % every == 0:
                 begin(step)
+            batch = self._checked_labels(batch, step)
             logs = self._step_function(mode)(batch)
             steps += 1
             ended = (step + 1) % every == 0 or step == last
@@ -496,7 +521,45 @@ class Trainer(Placement):
                 break
         if not ended:  # a source shorter than announced (or of unknown length) ended mid-group
             end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()  # labels kept on the device: one read per epoch
         return logs, steps
+
+    def _checked_labels(self, batch: Any, step: int) -> Any:
+        """The batch with its sparse labels range-checked (see `CompileLoss.check_labels`)."""
+        loss = self._compile_loss
+        if loss is None:
+            return batch
+        if not loss.built:
+            loss.batch_index = step  # the loss checks the batch it is built on
+            return batch
+        if not loss.sparse_outputs:
+            return batch
+        x, y, sample_weight = unpack_x_y_sample_weight(batch)
+        checked = loss.check_labels(y, step)
+        return batch if checked is y else pack_x_y_sample_weight(x, checked, sample_weight)
+
+    def _build_metrics_on(self, batch: Any) -> None:
+        """Resuming mid-epoch: builds the compiled loss and metrics from a skipped batch (their
+        state untouched) so that a callback can put the cut epoch's accumulators back when the
+        first resumed batch begins (`BackupAndRestore`)."""
+        x, y, _ = unpack_x_y_sample_weight(batch)
+        loss, metrics = self._compile_loss, self._compile_metrics
+        if (loss is None or loss.built) and (metrics is None or metrics.built):
+            return
+        with torch.no_grad(), self._autocast(data_device(x) or self.device):
+            y_pred = predictions(self(x, training=False), self.prediction_key)
+        y = labels_from_inputs(x, y_pred) if y is None else y
+        if y is None:
+            return
+        if loss is not None and not loss.built:
+            loss.build(y, y_pred)
+            if len(loss.losses) > 1 and not self._output_loss_trackers:
+                self._output_loss_trackers = [
+                    metrics_module.Mean(name=f"{n}_loss") for n in loss.output_names
+                ]
+        if metrics is not None and not metrics.built:
+            metrics.build(y, y_pred, output_names_for(metrics.output_names, y_pred))
 
     def _epoch_results(self, logs: Any) -> dict[str, Any]:
         """Keras's rule: the metrics' results when the step returned them, else the step's logs."""
@@ -664,9 +727,11 @@ class Trainer(Placement):
         self.train()
         try:
             with torch.enable_grad():
-                logs = self._step_function("train")(batch)
+                logs = self._step_function("train")(self._checked_labels(batch, 0))
         finally:
             self._restore_module_modes(modes)
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 
@@ -678,7 +743,9 @@ class Trainer(Placement):
         batch = single_batch(x, y, sample_weight, self._training_device())
         self.reset_metrics()
         with torch.no_grad():
-            logs = self._step_function("test")(batch)
+            logs = self._step_function("test")(self._checked_labels(batch, 0))
+        if self._compile_loss is not None:
+            self._compile_loss.raise_for_bad_labels()
         logs = pythonify_logs(self._epoch_results(logs))
         return logs if return_dict else self._flatten_in_order(logs)
 
@@ -687,3 +754,10 @@ class Trainer(Placement):
         batch = single_batch(x, None, None, self._training_device())
         with torch.no_grad():
             return to_numpy(self._step_function("predict")(batch))
+
+
+def _source_of(data: Any) -> Any:
+    """The `DataSource` inside `fit`'s wrappers (class weights, sharding)."""
+    while not isinstance(data, DataSource) and hasattr(data, "data"):
+        data = data.data
+    return data

@@ -211,7 +211,7 @@ class BaseMultiHeadAttention(SeededRandomness, Layer):
 
     def _check_inputs(self, query: torch.Tensor, value: torch.Tensor, key: torch.Tensor) -> None:
         """Raises unless the tensors have the shapes the layer was built for."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_check_inputs(query, value, key)`.")
 
     def _check_masks(self, query, value, key, query_mask, value_mask, key_mask, attention_mask) -> None:
         owner = self._owner

@@ -8,6 +8,7 @@ from torchkeras.layers.core.identity import Identity
 from torchkeras.layers.core.lambda_layer import Lambda
 from torchkeras.layers.core.masking import Masking
 from torchkeras.layers.core.reversible_embedding import ReversibleEmbedding
+from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
 from torchkeras.layers.core.wrapper import Wrapper
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "Lambda",
     "Masking",
     "ReversibleEmbedding",
+    "TorchModuleWrapper",
     "Wrapper",
 ]

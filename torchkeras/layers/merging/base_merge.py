@@ -40,7 +40,7 @@ class Merge(Layer):
         return f"{type(self).__name__} '{self.name}'"
 
     def _merge_function(self, inputs: list[torch.Tensor]) -> torch.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_merge_function(inputs)`.")
 
     # ------------------------------------------------------------------------- validation
 

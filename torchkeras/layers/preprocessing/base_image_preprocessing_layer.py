@@ -177,7 +177,9 @@ class BaseImagePreprocessingLayer(Layer):
         return self._transform_batch(images, transformation)
 
     def _transform_batch(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `_transform_batch(images, transformation)`."
+        )
 
     def call(self, inputs: torch.Tensor, training: bool = False) -> torch.Tensor:
         self._check_rank(inputs)

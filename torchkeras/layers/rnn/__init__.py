@@ -1,6 +1,9 @@
 """Recurrent layers: RNN cells, the RNN layers built on them, and the sequence wrappers."""
 
 from torchkeras.layers.rnn.bidirectional import Bidirectional
+from torchkeras.layers.rnn.conv_lstm1d import ConvLSTM1D
+from torchkeras.layers.rnn.conv_lstm2d import ConvLSTM2D
+from torchkeras.layers.rnn.conv_lstm3d import ConvLSTM3D
 from torchkeras.layers.rnn.gru import GRU, GRUCell
 from torchkeras.layers.rnn.lstm import LSTM, LSTMCell
 from torchkeras.layers.rnn.rnn import RNN
@@ -13,6 +16,9 @@ __all__ = [
     "LSTM",
     "RNN",
     "Bidirectional",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "GRUCell",
     "LSTMCell",
     "SimpleRNN",

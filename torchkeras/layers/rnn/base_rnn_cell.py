@@ -207,7 +207,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
 
     def _step_function(self, training: bool, state: torch.Tensor) -> StepFunction:
         """`step(projected_input_t, states) -> (output, new_states)` for one sequence."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_step_function(training, state)`.")
 
     def _dropped_inputs(self, sequences: torch.Tensor, training: bool) -> torch.Tensor:
         mask = self._input_dropout(sequences[:, 0], training)
@@ -222,7 +222,10 @@ class BaseRNNCell(Layer, DropoutRNNCell):
     def _fused(
         self, inputs: torch.Tensor, states: list[torch.Tensor], batch_sizes: torch.Tensor | None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `_fused(inputs, states, batch_sizes)` "
+            "(or return False from `_can_fuse`)."
+        )
 
     def _run_fused(
         self, kernel: Callable, inputs: torch.Tensor, hx: Any, batch_sizes: torch.Tensor | None, mode: str

@@ -1,0 +1,13 @@
+"""Shared data of the color layer tests: RGB images in [0, 255], both data formats."""
+
+import numpy as np
+
+IMAGES = np.random.default_rng(0).uniform(0, 255, (3, 5, 6, 3)).astype("float32")
+
+
+def images(data_format):
+    return IMAGES if data_format == "channels_last" else IMAGES.transpose(0, 3, 1, 2).copy()
+
+
+def config_without_name(layer):
+    return {k: v for k, v in layer.get_config().items() if k != "name"}

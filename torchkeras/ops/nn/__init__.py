@@ -1,0 +1,113 @@
+"""Neural-network ops (`keras.ops.nn`), one theme per file: activations, encodings, normalization,
+cross-entropies, CTC, convolution, pooling, attention, patches, PSNR."""
+
+from __future__ import annotations
+
+from torchkeras.ops.math import polar
+from torchkeras.ops.nn.activations import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    hard_shrink,
+    hard_sigmoid,
+    hard_silu,
+    hard_swish,
+    hard_tanh,
+    leaky_relu,
+    log_sigmoid,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    soft_shrink,
+    softmax,
+    softplus,
+    softsign,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    swish,
+    tanh_shrink,
+    threshold,
+)
+from torchkeras.ops.nn.attention import dot_product_attention
+from torchkeras.ops.nn.convolution import conv, conv_transpose, depthwise_conv, separable_conv
+from torchkeras.ops.nn.ctc import ctc_decode, ctc_loss
+from torchkeras.ops.nn.encoding import multi_hot, one_hot
+from torchkeras.ops.nn.losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
+from torchkeras.ops.nn.normalization import (
+    batch_normalization,
+    layer_normalization,
+    moments,
+    normalize,
+    rms_normalization,
+)
+from torchkeras.ops.nn.patches import depth_to_space, fold, space_to_depth, unfold
+from torchkeras.ops.nn.pooling import adaptive_average_pool, adaptive_max_pool, average_pool, max_pool
+from torchkeras.ops.nn.psnr import psnr
+
+__all__ = [
+    "adaptive_average_pool",
+    "adaptive_max_pool",
+    "average_pool",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "celu",
+    "conv",
+    "conv_transpose",
+    "ctc_decode",
+    "ctc_loss",
+    "depth_to_space",
+    "depthwise_conv",
+    "dot_product_attention",
+    "elu",
+    "fold",
+    "gelu",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "layer_normalization",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool",
+    "moments",
+    "multi_hot",
+    "normalize",
+    "one_hot",
+    "polar",
+    "psnr",
+    "relu",
+    "relu6",
+    "rms_normalization",
+    "selu",
+    "separable_conv",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "space_to_depth",
+    "sparse_categorical_crossentropy",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh_shrink",
+    "threshold",
+    "unfold",
+]
