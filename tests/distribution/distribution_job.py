@@ -69,19 +69,22 @@ def model_parallel_errors(sharded_model, mesh, layout_map):
     and of a sharded model used under another distribution (none: it keeps its own)."""
     x = data()[0][:4]
     uneven = keras.distribution.LayoutMap(mesh)
+    uneven["fine/kernel"] = (None, "model")  # splits well, but the next one refuses: nothing changes
     uneven["odd/kernel"] = (None, "model")
     inputs = keras.Input((6,))
-    odd = keras.Model(inputs, keras.layers.Dense(3, name="odd")(inputs))
+    odd = keras.Model(inputs, keras.layers.Dense(3, name="odd")(keras.layers.Dense(4, name="fine")(inputs)))
     torch_optimized = build_model(dropout=False)
     torch_optimized.compile(optimizer=torch.optim.SGD(torch_optimized.parameters(), lr=0.1), loss="mse")
     with keras.distribution.ModelParallel(layout_map=uneven).scope():
         uneven_message = _error(lambda: odd.predict(x, verbose=0))
+    untouched = not any(type(w).__name__ == "ShardedVariable" for w in odd.weights)
     with keras.distribution.ModelParallel(layout_map=layout_map).scope():
         torch_optimizer_message = _error(lambda: torch_optimized.fit(x, x[:, :2], verbose=0))
     with keras.distribution.DataParallel().scope():  # a sharded model stays under its ModelParallel
         still_sharded = _error(lambda: sharded_model.predict(x, verbose=0))
     return {
         "uneven": uneven_message,
+        "untouched": untouched,
         "torch_optimizer": torch_optimizer_message,
         "still_sharded": still_sharded,
     }
@@ -111,8 +114,9 @@ def main(out):
         distribution.initialize("127.0.0.1:29400", int(os.environ["WORLD_SIZE"]), rank)
     else:
         distribution.initialize()  # nothing to do in one process
-    devices = distribution.list_devices()
-    record = {"devices": devices}
+    record = {"devices": distribution.list_devices()}
+    # Under torchrun one device per process; alone, one device (a machine may have several GPUs).
+    devices = record["devices"] if "WORLD_SIZE" in os.environ else record["devices"][:1]
 
     with distribution.DataParallel(devices=devices).scope():
         record["data_parallel"] = train(build_model(dropout=False), keras.optimizers.SGD(0.1))
@@ -130,6 +134,9 @@ def main(out):
         epoch_file = os.path.join(out, "epoch.weights.safetensors")
         checkpoint = keras.callbacks.ModelCheckpoint(epoch_file, save_weights_only=True)
         record["model_parallel"] = train(model, keras.optimizers.Adam(0.01), [checkpoint])
+        gathering = model.__dict__.get("_sharded_gathering")  # backward re-gathered the full weights
+        record["regathers"] = gathering.regathers if gathering is not None else None
+        record["layer_alone"] = model.get_layer("hidden")(torch.ones(2, 6)).tolist()  # gathers its own
         record["stored_shapes"] = {
             name: [list(w.shape) for w in model.get_layer(name).weights] for name in ("hidden", "head")
         }

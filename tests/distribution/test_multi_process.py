@@ -58,7 +58,8 @@ def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("two_processes")
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     command = [*launcher, str(JOB), str(out)]
-    result = subprocess.run(command, env=_env(), timeout=TIMEOUT, capture_output=True, text=True)
+    env = dict(_env(), CUDA_VISIBLE_DEVICES="")  # two CPU processes with gloo, also on a GPU machine
+    result = subprocess.run(command, env=env, timeout=TIMEOUT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-4000:]
     ranks = [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     return single_out, single, out, ranks
@@ -66,7 +67,7 @@ def runs(tmp_path_factory):
 
 def test_devices_are_the_processes_and_distribute_tensor_gives_dtensors(runs):
     _, single, _, ranks = runs
-    assert single["devices"] == ["cpu:0"]
+    assert single["devices"] == keras.distribution.list_devices()  # ["cpu:0"] without a GPU
     assert [record["devices"] for record in ranks] == [["cpu:0", "cpu:1"]] * 2
     assert single["dtensor"] == ["Tensor", [3, 4]]  # one process: the tensor itself
     assert [record["dtensor"] for record in ranks] == [["DTensor", [3, 2]]] * 2
@@ -85,6 +86,8 @@ def test_model_parallel_stores_half_of_each_sharded_weight_and_trains_like_one_p
         # hidden: kernel columns and bias split over "model"; head: kernel rows split, bias replicated
         assert record["stored_shapes"] == {"hidden": [[6, 4], [4]], "head": [[4, 2], [2]]}
         _assert_same_run(single["model_parallel"], record["model_parallel"])
+        np.testing.assert_allclose(record["layer_alone"], single["layer_alone"], rtol=1e-5, atol=1e-6)
+        assert record["regathers"] >= 10  # the backward pass of each step gathered head/kernel again
         assert record["reloaded"] and record["optimizer_iterations"] == 10  # 2 epochs of 5 steps
 
 
@@ -99,13 +102,15 @@ def test_model_parallel_splits_a_model_built_by_its_first_call(runs):
 
 def test_model_parallel_refusals_name_the_problem(runs):
     _, single, _, ranks = runs
-    assert single["errors"] == {"uneven": None, "torch_optimizer": None, "still_sharded": None}  # one device
+    expected = {"uneven": None, "untouched": True, "torch_optimizer": None, "still_sharded": None}
+    assert single["errors"] == expected  # one device: nothing to split, nothing refused
     for record in ranks:
         errors = record["errors"]
         assert (
             "'odd/kernel': axis 1 (size 3) must be divisible by the size 2 of mesh axis 'model'"
             in errors["uneven"]
         )
+        assert errors["untouched"]  # refused before any weight changed
         assert "needs a Keras optimizer" in errors["torch_optimizer"]
         assert errors["still_sharded"] is None
 

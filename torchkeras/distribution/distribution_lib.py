@@ -583,13 +583,15 @@ class DataParallel(Distribution):
 class ModelParallel(Distribution):
     """Model parallelism: the weights a `LayoutMap` matches are split over the mesh.
 
-    Each process stores only its slice of a matched weight (and the optimizer keeps state for
-    that slice); the other weights are replicated. A layer's call gathers its full weights (a
-    differentiable all-gather, so each process's gradient reaches its slice), which lets models
-    whose weights and optimizer state do not fit one device train. On torch every process runs
-    the global batches: the mesh's batch axis does not split the data. `save`, `get_weights`
-    and the other readers give the full weights (they gather, so call them on every process;
-    only rank 0 writes files).
+    Each process stores only its slice of a matched trainable weight, and the optimizer keeps
+    state for that slice only; the other weights are replicated (from rank 0). A layer's call
+    gathers its full weights (a differentiable all-gather, so each process's gradient reaches
+    its slice) and the backward pass gathers them again rather than keeping them, so one
+    layer's full weights at a time is what each process needs beyond its slices (FSDP-style).
+    On torch every process runs the global batches: the mesh's batch axis does not split the
+    data, and a layer's weights are full only inside its own call. `save`,
+    `get_weights` and the other readers give the full weights (they gather, so call them on
+    every process; only rank 0 writes files). A model not built yet is split at its first call.
 
     Args:
         layout_map: a `LayoutMap` from weight paths (`weight.path`, e.g. `"dense/kernel"`) to

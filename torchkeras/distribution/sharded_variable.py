@@ -6,12 +6,14 @@ weight's `TensorLayout`), broadcasts the replicated weights and the random state
 (so every process computes the same thing), and builds the optimizer, whose state is then
 per slice.
 
-While a layer runs, a forward pre-hook puts the gathered full weights in its parameter slots
+While a layer runs, forward hooks put its gathered full weights in the parameter slots
 (`DTensor.from_local(...).full_tensor()`, differentiable: the backward pass hands each process
-the gradient of its slice) and a forward hook puts the slices back. The variable's storage
-layout (`ShardedLayout`) gathers on reading and slices on writing, so `get_weights`, `save`,
-`load_weights`, regularizers, constraints and the optimizer's slots in files all deal in full
-values, and files keep their formats.
+the gradient of its slice) and put the slices back after; the backward pass gathers again the
+full weights it needs instead of keeping them. So one layer's weights are full at a time, and
+only inside that layer's call.
+The variable's storage layout (`ShardedLayout`) gathers on reading and slices on writing, so
+`get_weights`, `save`, `load_weights`, regularizers, constraints and the optimizer's slots in
+files all deal in full values, and files keep their formats.
 """
 
 from __future__ import annotations
@@ -107,16 +109,68 @@ class ShardedVariable(Variable):
         return self._layout.keras_shape()
 
 
-def _gather_hooks(sharded: dict[str, ShardedVariable]) -> tuple[Any, Any]:
-    def gather(layer: torch.nn.Module, args: Any) -> None:
-        for key, variable in sharded.items():
-            layer._parameters[key] = variable.gathered()
+class _Gathering:
+    """The forward hooks that put a layer's full weights in place for its call, slices after.
 
-    def restore(layer: torch.nn.Module, args: Any, output: Any) -> None:
-        for key, variable in sharded.items():
-            layer._parameters[key] = variable
+    One layer's weights are full at a time (the layer running). During a call that records
+    gradients, the full weights are not kept for the backward pass either: what autograd saves
+    of them becomes a note, and the backward pass gathers them again, so between the forward
+    and the backward pass each process holds only its slices.
+    """
 
-    return gather, restore
+    def __init__(self) -> None:
+        self.regathers = 0  # how many saved full weights the backward passes gathered again
+        self._full: dict[int, tuple] = {}  # a gathered weight's storage -> (variable, weight)
+        self._calls: dict[int, list[tuple[list[int], Any]]] = {}  # layer -> running calls' state
+
+    def add(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        layer.register_forward_pre_hook(lambda module, args: self.gather(module, sharded))
+        layer.register_forward_hook(lambda module, args, out: self.restore(module, sharded), always_call=True)
+
+    def gather(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        storages = []
+        for key, variable in sharded.items():
+            full = layer._parameters[key] = variable.gathered()
+            storages.append(full.untyped_storage().data_ptr())
+            self._full[storages[-1]] = (variable, full)
+        saving = None
+        if torch.is_grad_enabled():
+            saving = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
+            saving.__enter__()
+        self._calls.setdefault(id(layer), []).append((storages, saving))
+
+    def restore(self, layer: torch.nn.Module, sharded: dict[str, ShardedVariable]) -> None:
+        layer._parameters.update(sharded)
+        running = self._calls.get(id(layer))
+        if not running:  # hooks added during this call (a model split at its first call)
+            return
+        storages, saving = running.pop()
+        for storage in storages:
+            self._full.pop(storage, None)
+        if saving is not None:
+            saving.__exit__(None, None, None)
+
+    def _pack(self, tensor: torch.Tensor) -> Any:
+        """What autograd keeps of a saved tensor: a note for a gathered weight or a view of it."""
+        if tensor.device.type == "meta" or tensor.layout != torch.strided:
+            return tensor
+        found = self._full.get(tensor.untyped_storage().data_ptr())
+        if found is None:
+            return tensor
+        variable, full = found
+        offset = tensor.storage_offset() - full.storage_offset()
+        if offset < 0 or tensor.dtype != full.dtype:
+            return tensor
+        return variable, tensor.size(), tensor.stride(), offset
+
+    def _unpack(self, packed: Any) -> torch.Tensor:
+        if isinstance(packed, torch.Tensor):
+            return packed
+        variable, size, stride, offset = packed
+        self.regathers += 1
+        with torch.no_grad():
+            full = variable._layout.gather(variable.detach())
+        return full.as_strided(size, stride, full.storage_offset() + offset)
 
 
 def _shared_random_state() -> None:
@@ -184,10 +238,11 @@ def shard_model(model: Any, distribution: Any) -> None:
             "`ModelParallel` must be set before the model's first training step: its optimizer is "
             "already built for the unsharded weights. Compile the model again to start afresh."
         )
-    model.__dict__["_sharded_by"] = distribution
     if getattr(model, "built", True):
         _split(model, distribution)
+        model.__dict__["_sharded_by"] = distribution
         return
+    model.__dict__["_sharded_by"] = distribution
 
     def build_then_split(module: Any, args: tuple, kwargs: dict) -> None:
         """At the first call (all ranks at once): build every sublayer with a no-grad call on
@@ -204,25 +259,25 @@ def shard_model(model: Any, distribution: Any) -> None:
 def _split(model: Any, distribution: Any) -> None:
     optimizer = getattr(model, "optimizer", None)
     mesh = distribution.device_mesh.backend_mesh
-    replaced: dict[int, ShardedVariable] = {}
+    plan = []  # (layer, key, weight, placements), all checked before any weight changes
     for layer in model.modules():
-        sharded: dict[str, ShardedVariable] = {}
-        for key, parameter in list(layer._parameters.items()):
-            if not isinstance(parameter, Variable) or isinstance(parameter, ShardedVariable):
-                continue
-            if id(parameter) in replaced:  # a weight shared by several layers
-                layer._parameters[key] = sharded[key] = replaced[id(parameter)]
-                continue
-            layout = distribution._layout_map[parameter.path]
-            placements = _placements(parameter, layout) if layout is not None else ()
-            if not any(type(p).__name__ == "Shard" for p in placements):
-                continue
-            new = ShardedVariable.split(parameter, mesh, placements)
-            replaced[id(parameter)] = layer._parameters[key] = sharded[key] = new
-        if sharded:
-            gather, restore = _gather_hooks(sharded)
-            layer.register_forward_pre_hook(gather)
-            layer.register_forward_hook(restore, always_call=True)
+        for key, parameter in layer._parameters.items():
+            if isinstance(parameter, Variable) and not isinstance(parameter, ShardedVariable):
+                layout = distribution._layout_map[parameter.path]
+                placements = _placements(parameter, layout) if layout is not None else ()
+                if any(type(p).__name__ == "Shard" for p in placements):
+                    plan.append((layer, key, parameter, placements))
+    replaced: dict[int, ShardedVariable] = {}  # a weight shared by several layers is split once
+    owned: dict[int, tuple[torch.nn.Module, dict[str, ShardedVariable]]] = {}
+    for layer, key, parameter, placements in plan:
+        if id(parameter) not in replaced:
+            replaced[id(parameter)] = ShardedVariable.split(parameter, mesh, placements)
+        layer._parameters[key] = replaced[id(parameter)]
+        owned.setdefault(id(layer), (layer, {}))[1][key] = replaced[id(parameter)]
+    gathering = _Gathering()
+    for layer, sharded in owned.values():
+        gathering.add(layer, sharded)
+    model.__dict__["_sharded_gathering"] = gathering
     with torch.no_grad():  # the replicated weights: rank 0's values everywhere, as DDP does
         for tensor in [*model.parameters(), *model.buffers()]:
             if not isinstance(tensor, ShardedVariable):
