@@ -113,11 +113,9 @@ NOT_YET_BUILT = {
         "wrappers",
     },
     "layers": {
-        "AugMix",
         "ContrastLimitedAdaptiveHistogramEqualization",
         "InputSpec",
         "MaxNumBoundingBoxes",
-        "RandAugment",
         "RandomElasticTransform",
         "RandomErasing",
         "RandomGaussianBlur",

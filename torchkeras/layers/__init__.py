@@ -108,6 +108,7 @@ from torchkeras.layers.pooling import (
     MaxPooling3D,
 )
 from torchkeras.layers.preprocessing import (
+    AugMix,
     AutoContrast,
     CategoryEncoding,
     CenterCrop,
@@ -121,6 +122,7 @@ from torchkeras.layers.preprocessing import (
     MixUp,
     Normalization,
     Pipeline,
+    RandAugment,
     RandomBrightness,
     RandomColorDegeneration,
     RandomColorJitter,
@@ -222,6 +224,7 @@ __all__ = [
     "AdditiveAttention",
     "AlphaDropout",
     "Attention",
+    "AugMix",
     "AutoContrast",
     "Average",
     "AveragePooling1D",
@@ -316,6 +319,7 @@ __all__ = [
     "Pipeline",
     "RMSNormalization",
     "RNN",
+    "RandAugment",
     "RandomBrightness",
     "RandomColorDegeneration",
     "RandomColorJitter",

@@ -1,5 +1,6 @@
 """Preprocessing layers that run inside the model: numeric, image, categorical and text."""
 
+from torchkeras.layers.preprocessing.aug_mix import AugMix
 from torchkeras.layers.preprocessing.auto_contrast import AutoContrast
 from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.center_crop import CenterCrop
@@ -13,6 +14,7 @@ from torchkeras.layers.preprocessing.mel_spectrogram import MelSpectrogram
 from torchkeras.layers.preprocessing.mix_up import MixUp
 from torchkeras.layers.preprocessing.normalization import Normalization
 from torchkeras.layers.preprocessing.pipeline import Pipeline
+from torchkeras.layers.preprocessing.rand_augment import RandAugment
 from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_color_degeneration import RandomColorDegeneration
 from torchkeras.layers.preprocessing.random_color_jitter import RandomColorJitter
@@ -37,6 +39,7 @@ from torchkeras.layers.preprocessing.string_lookup import StringLookup
 from torchkeras.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = [
+    "AugMix",
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
@@ -50,6 +53,7 @@ __all__ = [
     "MixUp",
     "Normalization",
     "Pipeline",
+    "RandAugment",
     "RandomBrightness",
     "RandomColorDegeneration",
     "RandomColorJitter",
