@@ -117,8 +117,6 @@ NOT_YET_BUILT = {
         "InputSpec",
         "MaxNumBoundingBoxes",
         "RandomElasticTransform",
-        "RandomErasing",
-        "RandomGaussianBlur",
         "RandomPerspective",
     },
     "ops": {

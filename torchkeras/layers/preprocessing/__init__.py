@@ -20,7 +20,9 @@ from torchkeras.layers.preprocessing.random_color_degeneration import RandomColo
 from torchkeras.layers.preprocessing.random_color_jitter import RandomColorJitter
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
+from torchkeras.layers.preprocessing.random_erasing import RandomErasing
 from torchkeras.layers.preprocessing.random_flip import RandomFlip
+from torchkeras.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
 from torchkeras.layers.preprocessing.random_grayscale import RandomGrayscale
 from torchkeras.layers.preprocessing.random_hue import RandomHue
 from torchkeras.layers.preprocessing.random_invert import RandomInvert
@@ -59,7 +61,9 @@ __all__ = [
     "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
+    "RandomErasing",
     "RandomFlip",
+    "RandomGaussianBlur",
     "RandomGrayscale",
     "RandomHue",
     "RandomInvert",
