@@ -117,7 +117,6 @@ NOT_YET_BUILT = {
         "InputSpec",
         "MaxNumBoundingBoxes",
         "RandomElasticTransform",
-        "RandomPerspective",
     },
     "ops": {
         "adaptive_average_pool",

@@ -117,6 +117,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "RandomGrayscale": ({"factor": 0.5}, _IMAGE),
     "RandomHue": ({"factor": 0.2, "value_range": (0, 1)}, _IMAGE),
     "RandomInvert": ({"factor": 0.5, "value_range": (0, 1)}, _IMAGE),
+    "RandomPerspective": ({"factor": 0.5, "scale": 0.3, "seed": 1}, _IMAGE),
     "RandomPosterization": ({"factor": 4, "value_range": (0, 1)}, _IMAGE),
     "RandomRotation": ({"factor": 0.1}, _IMAGE),
     "RandomSaturation": ({"factor": 0.3, "value_range": (0, 1)}, _IMAGE),

@@ -26,6 +26,7 @@ from torchkeras.layers.preprocessing.random_gaussian_blur import RandomGaussianB
 from torchkeras.layers.preprocessing.random_grayscale import RandomGrayscale
 from torchkeras.layers.preprocessing.random_hue import RandomHue
 from torchkeras.layers.preprocessing.random_invert import RandomInvert
+from torchkeras.layers.preprocessing.random_perspective import RandomPerspective
 from torchkeras.layers.preprocessing.random_posterization import RandomPosterization
 from torchkeras.layers.preprocessing.random_rotation import RandomRotation
 from torchkeras.layers.preprocessing.random_saturation import RandomSaturation
@@ -67,6 +68,7 @@ __all__ = [
     "RandomGrayscale",
     "RandomHue",
     "RandomInvert",
+    "RandomPerspective",
     "RandomPosterization",
     "RandomRotation",
     "RandomSaturation",
