@@ -116,7 +116,6 @@ NOT_YET_BUILT = {
         "ContrastLimitedAdaptiveHistogramEqualization",
         "InputSpec",
         "MaxNumBoundingBoxes",
-        "RandomElasticTransform",
     },
     "ops": {
         "adaptive_average_pool",

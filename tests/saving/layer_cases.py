@@ -111,6 +111,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "RandomColorJitter": ({"value_range": (0, 1), "brightness_factor": 0.1, "hue_factor": 0.2}, _IMAGE),
     "RandomContrast": ({"factor": 0.2}, _IMAGE),
     "RandomCrop": ({"height": 4, "width": 4}, _IMAGE),
+    "RandomElasticTransform": ({"factor": 0.5, "scale": 0.5, "value_range": (0, 1), "seed": 1}, _IMAGE),
     "RandomErasing": ({"factor": 0.5, "fill_value": 0.5, "value_range": (0, 1)}, _IMAGE),
     "RandomFlip": ({"mode": "horizontal"}, _IMAGE),
     "RandomGaussianBlur": ({"factor": 0.5, "kernel_size": 3, "value_range": (0, 1)}, _IMAGE),

@@ -20,6 +20,7 @@ from torchkeras.layers.preprocessing.random_color_degeneration import RandomColo
 from torchkeras.layers.preprocessing.random_color_jitter import RandomColorJitter
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_crop import RandomCrop
+from torchkeras.layers.preprocessing.random_elastic_transform import RandomElasticTransform
 from torchkeras.layers.preprocessing.random_erasing import RandomErasing
 from torchkeras.layers.preprocessing.random_flip import RandomFlip
 from torchkeras.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
@@ -62,6 +63,7 @@ __all__ = [
     "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
+    "RandomElasticTransform",
     "RandomErasing",
     "RandomFlip",
     "RandomGaussianBlur",
