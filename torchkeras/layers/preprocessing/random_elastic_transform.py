@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_supported,
@@ -151,6 +152,11 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         low, high = sorted(self.value_range)
         out = torch.where(apply, warped, x).clip(low, high)
         return out.movedim(-1, 1) if self.data_format == "channels_first" else out
+
+    def compute_output_spec(self, inputs: Any, **kwargs: Any) -> KerasTensor:
+        """The input's shape in the compute dtype, without a dry run (the window size is read
+        from the drawn strength)."""
+        return KerasTensor(tuple(inputs.shape), dtype=self.compute_dtype)
 
     def get_config(self) -> dict:
         return {
