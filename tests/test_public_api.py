@@ -115,7 +115,6 @@ NOT_YET_BUILT = {
     "layers": {
         "ContrastLimitedAdaptiveHistogramEqualization",
         "InputSpec",
-        "MaxNumBoundingBoxes",
     },
     "ops": {
         "adaptive_average_pool",

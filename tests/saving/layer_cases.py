@@ -87,6 +87,7 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "LayerNormalization": ({"epsilon": 1e-4}, _SEQUENCE),
     "LeakyReLU": ({"negative_slope": 0.2}, (4,)),
     "Masking": ({"mask_value": 0.0}, _SEQUENCE),
+    "MaxNumBoundingBoxes": ({"max_number": 4, "bounding_box_format": "xyxy"}, _IMAGE),  # images pass through
     "MaxPooling1D": ({"pool_size": 2}, _SEQUENCE),
     "MaxPooling2D": ({"pool_size": 2}, _IMAGE),
     "MaxPooling3D": ({"pool_size": 2}, _VOLUME),

@@ -10,6 +10,7 @@ from torchkeras.layers.preprocessing.equalization import Equalization
 from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchkeras.layers.preprocessing.hashing import Hashing
 from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
+from torchkeras.layers.preprocessing.max_num_bounding_boxes import MaxNumBoundingBoxes
 from torchkeras.layers.preprocessing.mel_spectrogram import MelSpectrogram
 from torchkeras.layers.preprocessing.mix_up import MixUp
 from torchkeras.layers.preprocessing.normalization import Normalization
@@ -53,6 +54,7 @@ __all__ = [
     "HashedCrossing",
     "Hashing",
     "IntegerLookup",
+    "MaxNumBoundingBoxes",
     "MelSpectrogram",
     "MixUp",
     "Normalization",
