@@ -113,7 +113,6 @@ NOT_YET_BUILT = {
         "wrappers",
     },
     "layers": {
-        "ContrastLimitedAdaptiveHistogramEqualization",
         "InputSpec",
     },
     "ops": {

@@ -4,6 +4,9 @@ from torchkeras.layers.preprocessing.aug_mix import AugMix
 from torchkeras.layers.preprocessing.auto_contrast import AutoContrast
 from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.center_crop import CenterCrop
+from torchkeras.layers.preprocessing.contrast_limited_adaptive_histogram_equalization import (
+    ContrastLimitedAdaptiveHistogramEqualization,
+)
 from torchkeras.layers.preprocessing.cut_mix import CutMix
 from torchkeras.layers.preprocessing.discretization import Discretization
 from torchkeras.layers.preprocessing.equalization import Equalization
@@ -48,6 +51,7 @@ __all__ = [
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
     "Discretization",
     "Equalization",
