@@ -52,7 +52,7 @@ def test_reference_properties():
     out = CLAHE(tile_grid_size=(1, 1), clip_limit=0.0)(torch.as_tensor(dark)).numpy()
     assert out.min() == 0.0 and out.max() == 255.0
     order = np.argsort(dark.ravel(), kind="stable")
-    assert np.all(np.diff(out.ravel()[order]) >= 0)
+    assert np.all(np.diff(out.ravel()[order]) >= -1e-4)  # blending identical tiles rounds slightly
 
 
 def test_config_and_errors(keras):
