@@ -6,7 +6,8 @@ IMAGES = np.random.default_rng(0).uniform(0, 255, (3, 5, 6, 3)).astype("float32"
 
 
 def images(data_format):
-    return IMAGES if data_format == "channels_last" else IMAGES.transpose(0, 3, 1, 2).copy()
+    """A fresh copy (some Keras transforms write into the tensor they are given)."""
+    return IMAGES.copy() if data_format == "channels_last" else IMAGES.transpose(0, 3, 1, 2).copy()
 
 
 def config_without_name(layer):

@@ -17,7 +17,7 @@ def test_steps_match_keras_layers_in_order(keras, data_format):
     layer = RandomColorJitter(**KWARGS, seed=1, data_format=data_format)
     draw = layer.get_random_transformation(x)
     ours = layer.transform_images(x, draw)
-    theirs = x.clone()  # Keras's RandomBrightness (torch backend) writes into its input
+    theirs = x.clone()  # Keras's RandomBrightness adds in place
     steps = [
         (keras.layers.RandomBrightness(0.2, data_format=data_format), "brightness"),
         (keras.layers.RandomContrast(0.3, data_format=data_format), "contrast"),

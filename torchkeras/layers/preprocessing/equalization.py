@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
@@ -38,8 +39,11 @@ class Equalization(BaseImagePreprocessingLayer):
         self.bins = check_positive_int(bins, "bins", self._owner)
         self.value_range = sorted(check_value_range(value_range, self._owner))
 
-    def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
-        return {}  # nothing is drawn; a non-None transformation means "apply"
+    def transform_images(
+        self, images: Any, transformation: Any = None, training: bool = True
+    ) -> torch.Tensor:
+        """Equalizes `images` when `training` (nothing is drawn: `transformation` is unused)."""
+        return super().transform_images(images, {}, training)
 
     def _transform_batch(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
         axis = -1 if self.data_format == "channels_last" else -3
@@ -60,6 +64,10 @@ class Equalization(BaseImagePreprocessingLayer):
         lookup = (values / 255.0 * (self.bins - 1)).clip(0, self.bins - 1).to(torch.int32).long()
         equalized = torch.where(occupied.sum() <= 1, values, table[lookup])
         return equalized * ((high - low) / 255.0) + low
+
+    def compute_output_spec(self, inputs: Any, **kwargs: Any) -> KerasTensor:
+        """The input's shape in the compute dtype, without a dry run (the draws read values)."""
+        return KerasTensor(tuple(inputs.shape), dtype=self.compute_dtype)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "value_range": self.value_range, "bins": self.bins}
