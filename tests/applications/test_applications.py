@@ -310,7 +310,7 @@ def test_imagenet_weights_are_the_files_keras_fetches(keras, constructor, includ
     )
     ours = _weights_request(monkeypatch, pretrained, lambda: getattr(applications, constructor)(**kwargs))
     assert ours == theirs
-    assert ours[0]["cache_subdir"] == "models" and ours[0]["file_hash"]
+    assert ours[0]["cache_subdir"] == "models"  # (Keras publishes no hash for MobileNet and MobileNetV2)
 
 
 @pytest.mark.parametrize(
