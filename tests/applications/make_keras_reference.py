@@ -28,8 +28,9 @@ CONSTRUCTORS = [
 
 
 def snake(name: str) -> str:
+    """Keras's auto-name of a class (`GlobalAveragePooling2D` -> `global_average_pooling2d`)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def layer_digest(model) -> str:

@@ -54,8 +54,9 @@ QUICK = ("MobileNet",)
 
 
 def _snake(name):
+    """Keras's auto-name of a class (`GlobalAveragePooling2D` -> `global_average_pooling2d`)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _digest(model):
@@ -309,7 +310,7 @@ def test_imagenet_weights_are_the_files_keras_fetches(keras, constructor, includ
     )
     ours = _weights_request(monkeypatch, pretrained, lambda: getattr(applications, constructor)(**kwargs))
     assert ours == theirs
-    assert ours[0]["cache_subdir"] == "models" and ours[0]["file_hash"]
+    assert ours[0]["cache_subdir"] == "models"  # (Keras publishes no hash for MobileNet and MobileNetV2)
 
 
 @pytest.mark.parametrize(
