@@ -40,7 +40,10 @@ LAYER_CASES: dict[str, tuple[dict[str, Any], Any]] = {
     "CenterCrop": ({"height": 4, "width": 4}, _IMAGE),
     "CustomScaleLayer": ({"scale": 0.17}, [(4,), (4,)]),  # keras.applications.inception_resnet_v2
     "Concatenate": ({"axis": -1}, [(4,), (3,)]),
-    "ContrastLimitedAdaptiveHistogramEqualization": ({"value_range": (0, 1), "tile_grid_size": (2, 2)}, _IMAGE),  # noqa: E501
+    "ContrastLimitedAdaptiveHistogramEqualization": (
+        {"value_range": (0, 1), "tile_grid_size": (2, 2)},
+        _IMAGE,
+    ),
     "Conv1D": ({"filters": 3, "kernel_size": 2}, _SEQUENCE),
     "Conv1DTranspose": ({"filters": 3, "kernel_size": 2, "strides": 2}, _SEQUENCE),
     "Conv2D": ({"filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"}, _IMAGE),
