@@ -26,3 +26,26 @@ def test_import_torchkeras_loads_no_optional_or_heavy_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_namespaces_a_fit_does_not_need_load_on_first_use():
+    code = (
+        "import sys, torchkeras as keras; from torchkeras.utils import registry\n"
+        "lazy = ('applications', 'datasets', 'distribution', 'export', 'visualization')\n"
+        "assert not [n for n in lazy if 'torchkeras.' + n in sys.modules], 'loaded eagerly'\n"
+        "assert set(lazy) <= set(dir(keras))\n"
+        # A saved ConvNeXt layer resolves by name without importing the applications first.
+        "config = {'class_name': 'StochasticDepth', 'config': {'drop_path_rate': 0.1}}\n"
+        "layer = keras.layers.deserialize(config)\n"
+        "assert type(layer).__name__ == 'StochasticDepth' and 'torchkeras.applications' in sys.modules\n"
+        "from torchkeras import datasets\n"
+        "assert keras.applications.ResNet50 and datasets.mnist and keras.export.ExportArchive\n"
+        "before = set(registry._BUILTINS); import importlib\n"
+        "for n in lazy: importlib.import_module('torchkeras.' + n)\n"
+        "owner = lambda k: registry._BUILTINS[k].__module__.split('.')[1]\n"
+        "lazily_defined = {k for k in registry._BUILTINS if owner(k) in lazy}\n"
+        "print(sorted(set(registry._DEFERRED) ^ lazily_defined))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"  # every builtin of a lazy namespace is declared as deferred

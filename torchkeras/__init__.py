@@ -8,15 +8,11 @@ __version__ = "0.1.0"
 
 from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     activations,
-    applications,
     backend,
     callbacks,
     config,
     constraints,
-    datasets,
-    distribution,
     dtype_policies,
-    export,
     initializers,
     layers,
     losses,
@@ -31,7 +27,6 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     saving,
     tree,
     utils,
-    visualization,
 )
 from torchkeras.initializers.initializer import Initializer  # noqa: E402
 from torchkeras.layers.function import Function  # noqa: E402
@@ -53,6 +48,26 @@ from torchkeras.utils.name_scope import name_scope  # noqa: E402
 from torchkeras.utils.remat import RematScope, remat  # noqa: E402
 from torchkeras.utils.stateless_scope import StatelessScope  # noqa: E402
 from torchkeras.utils.symbolic_scope import SymbolicScope  # noqa: E402
+
+# Namespaces a plain fit does not need load on first access (`keras.applications`,
+# `from torchkeras import datasets`), which keeps `import torchkeras` cheap.
+_LAZY_NAMESPACES = ("applications", "datasets", "distribution", "export", "visualization")
+# Layers that only the applications define; a saved model holding one loads without importing them.
+utils.registry.register_deferred_builtins(
+    "torchkeras.applications", ("CustomScaleLayer", "LayerScale", "StochasticDepth")
+)
+
+
+def __getattr__(name: str):
+    if name in _LAZY_NAMESPACES:
+        import importlib
+
+        return importlib.import_module(f"torchkeras.{name}")
+    raise AttributeError(f"module 'torchkeras' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMESPACES))
 
 
 def version() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ __all__ = [
     "get_registered_object",
     "lookup",
     "register_builtin",
+    "register_deferred_builtins",
     "register_keras_serializable",
     "serialize_object",
     "to_snake_case",
@@ -31,6 +33,8 @@ T = TypeVar("T")
 _BUILTINS: dict[str, Any] = {}
 # User objects registered with `register_keras_serializable`, by "package>name".
 _CUSTOM: dict[str, Any] = {}
+# Built-in names whose defining module loads on first use: name -> that module (imported on lookup).
+_DEFERRED: dict[str, str] = {}
 # Stack of `custom_objects` dicts from active `CustomObjectScope`s.
 _SCOPES: list[dict[str, Any]] = []
 
@@ -54,6 +58,12 @@ def register_builtin(obj: T, name: str | None = None) -> T:
         raise ValueError(f"Built-in name {key!r} is already registered to {_BUILTINS[key]!r}.")
     _BUILTINS[key] = obj
     return obj
+
+
+def register_deferred_builtins(module: str, names: Iterable[str]) -> None:
+    """Declares built-in `names` that `module` registers when imported; a lookup imports it."""
+    for name in names:
+        _DEFERRED[name] = module
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable[[T], T]:
@@ -96,11 +106,15 @@ def get_registered_object(
     include_builtins: bool = True,
 ) -> Any | None:
     """Resolves `name` from, in order: `custom_objects`, active scopes, registered user objects,
-    `module_objects`, built-ins. Returns `None` when nothing matches; never imports anything."""
+    `module_objects`, built-ins. Returns `None` when nothing matches. The only import it may do is
+    of a torchkeras namespace declared with `register_deferred_builtins` for `name`."""
     tables = [custom_objects or {}, *reversed(_SCOPES), _CUSTOM, module_objects or {}]
     for table in tables + ([_BUILTINS] if include_builtins else []):
         if name in table:
             return table[name]
+    if include_builtins and isinstance(name, str) and name in _DEFERRED:
+        importlib.import_module(_DEFERRED[name])
+        return _BUILTINS.get(name)
     return None
 
 
