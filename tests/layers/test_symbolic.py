@@ -177,3 +177,24 @@ def test_mixed_bfloat16_output_dtypes_match_keras(mixed_bfloat16):
     hidden = keras.layers.Dense(3)(inputs)
     outputs = keras.layers.Dense(2, dtype="float32")(hidden)
     assert (hidden.dtype, outputs.dtype) == (k_hidden.dtype, k_outputs.dtype)
+
+
+def test_mixed_bfloat16_recurrent_model_fits_on_cpu(mixed_bfloat16):
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(0, 12, size=(16, 6))
+    tokens[:, 4:] = 0  # padding, for the masked (packed) case
+    labels = rng.normal(size=(16, 1)).astype("float32")
+    cases = [
+        (keras.layers.LSTM(4), False),  # the plain fused kernel (oneDNN on the CPU)
+        (keras.layers.LSTM(4), True),  # the packed one
+        (keras.layers.GRU(4, return_sequences=True), False),
+    ]
+    for recurrent, mask_zero in cases:
+        inputs = keras.Input((6,), dtype="int32")
+        hidden = recurrent(keras.layers.Embedding(12, 4, mask_zero=mask_zero)(inputs))
+        if hidden.ndim == 3:
+            hidden = keras.layers.GlobalAveragePooling1D()(hidden)
+        model = keras.Model(inputs, keras.layers.Dense(1, dtype="float32")(hidden))
+        model.compile("adam", "mse")
+        history = model.fit(tokens, labels, batch_size=8, epochs=2, verbose=0)
+        assert all(np.isfinite(history.history["loss"]))

@@ -232,6 +232,12 @@ class BaseRNNCell(Layer, DropoutRNNCell):
     ) -> tuple[torch.Tensor, ...]:
         """Runs torch's fused `kernel` (`torch._VF.lstm`, ...; cuDNN `mode` `"LSTM"`, ...) on one
         layer: `(outputs, *final states)`; `batch_sizes` for a packed, right-padded sequence."""
+        if inputs.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+            # Under a bfloat16 autocast, torch's CPU kernels refuse float32 inputs (a oneDNN
+            # "primitive descriptor" error); they run with inputs and states in the autocast dtype.
+            dtype = torch.get_autocast_dtype("cpu")
+            inputs = inputs.to(dtype)
+            hx = hx.to(dtype) if isinstance(hx, torch.Tensor) else type(hx)(h.to(dtype) for h in hx)
         weights = self._kernel_weights(inputs, mode)
         train = torch.is_grad_enabled()
         if batch_sizes is None:
