@@ -104,7 +104,6 @@ NOT_YET_BUILT = {
     },
     "utils": {
         "FeatureSpace",
-        "bounding_boxes",
         "model_to_dot",
         "plot_model",
     },

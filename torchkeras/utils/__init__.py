@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from torchkeras.config import set_random_seed
+from torchkeras.utils import bounding_boxes
 from torchkeras.utils.audio_dataset_utils import audio_dataset_from_directory
 from torchkeras.utils.batch_utils import pack_x_y_sample_weight
 from torchkeras.utils.config import Config
@@ -56,6 +57,7 @@ __all__ = [
     "Sequence",
     "array_to_img",
     "audio_dataset_from_directory",
+    "bounding_boxes",
     "custom_object_scope",
     "disable_interactive_logging",
     "enable_interactive_logging",
