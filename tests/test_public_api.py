@@ -107,10 +107,6 @@ NOT_YET_BUILT = {
         "model_to_dot",
         "plot_model",
     },
-    "visualization": {
-        "draw_bounding_boxes",
-        "plot_bounding_box_gallery",
-    },
 }
 
 
