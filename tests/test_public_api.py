@@ -103,7 +103,6 @@ NOT_YET_BUILT = {
         "QuantizedFloat8DTypePolicy",
     },
     "utils": {
-        "FeatureSpace",
         "model_to_dot",
         "plot_model",
     },

@@ -40,6 +40,7 @@ from torchkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_ar
 
 # name -> module defining it, imported on first access (see the module docstring).
 _LAZY = {
+    "FeatureSpace": "torchkeras.layers.preprocessing.feature_space",
     "clear_session": "torchkeras.backend",
     "deserialize_keras_object": "torchkeras.saving.serialization",
     "get_source_inputs": "torchkeras.layers.function",
