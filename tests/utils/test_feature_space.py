@@ -150,3 +150,27 @@ def test_errors():
     np.testing.assert_array_equal(
         FeatureSpace({"a": "float"})({"a": np.array([1.5, 2.0])}).numpy(), [[1.5], [2.0]]
     )  # nothing to adapt: usable at once
+
+
+def test_functional_model_on_raw_feature_dicts():
+    data = make_data()
+    features = spec()
+    features["zip"] = FeatureSpace.integer_hashed(num_bins=5)
+    space = FeatureSpace(features, crosses=[("city", "code")], crossing_dim=16)
+    space.adapt(data)
+    encoded = space.get_encoded_features()
+    # 1 age + 5 city + 4 code + 1 price + 1 raw + 3 score + 32 tag + 5 zip + 16 cross
+    assert tuple(encoded.shape) == (None, 68)
+    head = tk.layers.Dense(1, activation="sigmoid")(encoded)
+    model = tk.Model(space.get_inputs(), head)
+    batch = make_data(6, seed=4)
+    encoder = tk.Model(space.get_inputs(), encoded)
+    np.testing.assert_allclose(encoder.predict(batch, verbose=0), space(batch).numpy(), rtol=1e-6)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    labels = (data["age"] > 40).astype("float32")
+    history = model.fit(data, labels, epochs=2, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    dict_space = FeatureSpace({"city": "string_categorical", "raw": "float"}, output_mode="dict")
+    dict_space.adapt(data)
+    symbolic = dict_space.get_encoded_features()
+    assert tuple(symbolic["city"].shape) == (None, 5) and tuple(symbolic["raw"].shape) == (None, 1)

@@ -17,7 +17,9 @@ import torch
 
 from torchkeras import config
 from torchkeras.layers.core.identity import Identity
+from torchkeras.layers.input_layer import Input
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.merging.concatenate import Concatenate
 from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from torchkeras.layers.preprocessing.discretization import Discretization
 from torchkeras.layers.preprocessing.hashed_crossing import HashedCrossing
@@ -125,6 +127,8 @@ class FeatureSpace(Layer):
     `string_categorical()`, `integer_hashed()`, `string_hashed()`, `feature()`); `adapt()` learns
     the statistics and vocabularies; calling it on a dict batch returns the encoded features,
     concatenated in sorted feature order then sorted crosses (`"concat"`) or as a dict.
+    `get_inputs()` / `get_encoded_features()` give the same pipeline symbolically, for a
+    functional model that takes raw feature dicts (string columns as NumPy arrays).
 
     Args:
         features: `{name: type string or Feature}`.
@@ -267,6 +271,8 @@ class FeatureSpace(Layer):
         self.one_hot_encoders: dict[str, CategoryEncoding] = {}
         self._encoders_built = False
         self._is_adapted = False
+        self._inputs: dict[str, Any] | None = None
+        self._encoded_features: Any = None
 
     def _standardize_feature(self, name: str, feature: Any) -> Feature:
         feature = _deserialize(feature)
@@ -449,6 +455,50 @@ class FeatureSpace(Layer):
                 for name, value in encoded.items()
             }
         return encoded
+
+    # ------------------------------------------------------------------------------ functional
+
+    def get_inputs(self) -> dict[str, Any]:
+        """One symbolic `Input` of shape `(1,)` per feature (strings as `dtype="string"`), to
+        build a model that takes raw feature dicts."""
+        self._check_if_adapted()
+        if self._inputs is None:
+            self._inputs = {
+                name: Input(shape=(1,), dtype=feature.dtype, name=name)
+                for name, feature in self.features.items()
+            }
+        return self._inputs
+
+    def get_encoded_features(self) -> Any:
+        """The encoded features of `get_inputs()`, symbolic: one tensor (`"concat"`) or a dict."""
+        if self._encoded_features is None:
+            inputs = self.get_inputs()
+            if not self._encoders_built:
+                self._build_encoders()
+            preprocessed = {name: self.preprocessors[name](inputs[name]) for name in sorted(self.features)}
+            crossed = {
+                name: self.crossers[name](
+                    [preprocessed[key] for key in self.crosses_by_name[name].feature_names]
+                )
+                for name in sorted(self.crossers)
+            }
+            encoded = {}
+            for name, value in itertools.chain(preprocessed.items(), crossed.items()):
+                encoder = self.one_hot_encoders.get(name)
+                if encoder is not None:
+                    value = encoder(value)
+                elif self.output_mode == "concat" and not str(value.dtype).startswith(("float", "bfloat")):
+                    raise ValueError(
+                        f"Cannot concatenate features because feature '{name}' has not been encoded (it has "
+                        f"dtype {value.dtype}). Consider using `output_mode='dict'`."
+                    )
+                encoded[name] = value
+            if self.output_mode == "concat":
+                values = list(encoded.values())
+                self._encoded_features = Concatenate(axis=-1)(values) if len(values) > 1 else values[0]
+            else:
+                self._encoded_features = encoded
+        return self._encoded_features
 
     # ------------------------------------------------------------------------------ saving
 
