@@ -103,14 +103,8 @@ NOT_YET_BUILT = {
         "QuantizedFloat8DTypePolicy",
     },
     "utils": {
-        "FeatureSpace",
-        "bounding_boxes",
         "model_to_dot",
         "plot_model",
-    },
-    "visualization": {
-        "draw_bounding_boxes",
-        "plot_bounding_box_gallery",
     },
 }
 

@@ -178,6 +178,7 @@ NOT_SAVED_ALONE = {
     "Lambda",
     "Wrapper",  # abstract, as in Keras: its subclasses have cases
     "TorchModuleWrapper",  # needs its module back at load: tests/layers/core/test_torch_module_wrapper.py
+    "FeatureSpace",  # called on dicts of columns, not in a Model: tests/utils/test_feature_space.py
 }
 
 

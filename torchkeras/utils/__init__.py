@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from torchkeras.config import set_random_seed
+from torchkeras.utils import bounding_boxes
 from torchkeras.utils.audio_dataset_utils import audio_dataset_from_directory
 from torchkeras.utils.batch_utils import pack_x_y_sample_weight
 from torchkeras.utils.config import Config
@@ -39,6 +40,7 @@ from torchkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_ar
 
 # name -> module defining it, imported on first access (see the module docstring).
 _LAZY = {
+    "FeatureSpace": "torchkeras.layers.preprocessing.feature_space",
     "clear_session": "torchkeras.backend",
     "deserialize_keras_object": "torchkeras.saving.serialization",
     "get_source_inputs": "torchkeras.layers.function",
@@ -56,6 +58,7 @@ __all__ = [
     "Sequence",
     "array_to_img",
     "audio_dataset_from_directory",
+    "bounding_boxes",
     "custom_object_scope",
     "disable_interactive_logging",
     "enable_interactive_logging",
