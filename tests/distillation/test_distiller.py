@@ -239,3 +239,25 @@ def test_non_scalar_custom_loss_is_rejected():
     x = torch.zeros(2, 4)
     with pytest.raises(ValueError, match="scalar"):
         distiller.compute_loss(x=x, y=torch.zeros(2, 3), y_pred=distiller(x))
+
+
+def test_save_and_load_keep_weights_losses_and_compile(tmp_path):
+    torchkeras.utils.set_random_seed(11)
+    distiller = Distiller(
+        _pair(torchkeras, 6),
+        _pair(torchkeras, 6),
+        [LogitsDistillation(2.0), FeatureDistillation("mse", "features", "features")],
+        [1.0, 0.25],
+        student_loss_weight=0.6,
+    )
+    distiller.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = _data(12, n=16)
+    distiller.fit(x, y, epochs=1, verbose=0)
+    distiller.save(tmp_path / "distiller.keras")
+    loaded = torchkeras.saving.load_model(tmp_path / "distiller.keras")
+    assert isinstance(loaded, Distiller) and loaded.compiled
+    assert loaded.distillation_loss_weights == [1.0, 0.25] and loaded.student_loss_weight == 0.6
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), distiller.predict(x, verbose=0), rtol=1e-6)
+    expected = distiller.evaluate(x, y, verbose=0, return_dict=True)
+    got = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert got == pytest.approx(expected, rel=1e-6)

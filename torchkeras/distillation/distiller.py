@@ -151,15 +151,26 @@ class Distiller(Model):
         self.distillation_loss_tracker = metrics_module.Mean(name="distillation_loss")
         self.total_loss_tracker = metrics_module.Mean(name="total_loss")
 
-    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, **kwargs: Any) -> None:
+    def compile(
+        self,
+        optimizer: Any = "adam",
+        loss: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool | str = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
         """Configures training of the student.
 
         Args:
-            optimizer: optimizer for the student's weights.
+            optimizer: optimizer for the student's weights. Defaults to `"adam"`.
             loss: the student's supervised loss (a name, a callable, or a structure of them
                 matching the outputs). Required.
             metrics: a list or tuple of metrics of the student's predictions.
-            **kwargs: other `Model.compile` arguments.
+            weighted_metrics, run_eagerly, steps_per_execution, jit_compile, auto_scale_loss:
+                as in `Model.compile`.
         """
         if loss is None:
             raise ValueError("`loss` is required: the student's supervised loss. Received: loss=None")
@@ -168,9 +179,19 @@ class Distiller(Model):
                 f"`metrics` must be a list or tuple. Received: metrics of type {type(metrics).__name__}"
             )
         student_loss = tree.map_structure(_loss_function, loss)
-        super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
+        super().compile(
+            optimizer=optimizer,
+            loss=None,
+            metrics=metrics,
+            weighted_metrics=weighted_metrics,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+            auto_scale_loss=auto_scale_loss,
+        )
         self.__dict__["_student_loss"] = student_loss
         self._compile_config["loss"] = loss
+        del self._compile_config["loss_weights"]  # the distiller weighs its losses itself
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         return self.student(inputs, training=training)
