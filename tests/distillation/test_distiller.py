@@ -262,3 +262,20 @@ def test_save_and_load_keep_weights_losses_and_compile(tmp_path):
     got = loaded.evaluate(x, y, verbose=0, return_dict=True)
     assert all(np.isfinite(value) for value in got.values())
     assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_runs_the_student_feature_pass_in_inference_mode():
+    torchkeras.utils.set_random_seed(13)
+    inputs = torchkeras.Input((4,))
+    features = torchkeras.layers.Dense(6, name="features")(torchkeras.layers.Dropout(0.5)(inputs))
+    student = torchkeras.Model(inputs, torchkeras.layers.Dense(3)(features))
+    teacher = _pair(torchkeras, 6)
+    distiller = Distiller(
+        teacher, student, FeatureDistillation("mse", "features", "features"), student_loss_weight=0.0
+    )
+    distiller.compile(loss="mse")
+    x, _ = _data(14, n=16)
+    y = np.zeros((16, 3), "float32")
+    first = distiller.evaluate(x, y, verbose=0, return_dict=True)
+    second = distiller.evaluate(x, y, verbose=0, return_dict=True)
+    assert first["distillation_loss"] == second["distillation_loss"]

@@ -209,7 +209,7 @@ class Distiller(Model):
             y_pred = self(x, training=training)
         weight = self.student_loss_weight
         student_loss = self._student_loss_value(y, y_pred) if weight > 0.0 and y is not None else None
-        distillation_loss = self._distillation_loss_value(x, y_pred) if weight < 1.0 else None
+        distillation_loss = self._distillation_loss_value(x, y_pred, training) if weight < 1.0 else None
         zero = torch.zeros((), device=tree.flatten(y_pred)[0].device)
         student_loss = zero if student_loss is None else student_loss
         distillation_loss = zero if distillation_loss is None else distillation_loss
@@ -228,14 +228,16 @@ class Distiller(Model):
         loss = torch.stack(values).sum() if len(values) > 1 else values[0]
         return loss.mean() if loss.dim() > 0 else loss
 
-    def _distillation_loss_value(self, x: Any, y_pred: Any) -> torch.Tensor:
+    def _distillation_loss_value(self, x: Any, y_pred: Any, training: bool) -> torch.Tensor:
         with torch.no_grad():
             if self._teacher_feature_extractor is not None:
                 teacher_features = self._teacher_feature_extractor(x, training=False)
             else:
                 teacher_features = {_FINAL: self.teacher(x, training=False)}
         if self._student_feature_extractor is not None:
-            student_features = self._student_feature_extractor(x, training=True)
+            # Keras always runs this pass in training mode; `evaluate` here leaves dropout and
+            # batch statistics alone.
+            student_features = self._student_feature_extractor(x, training=training)
         else:
             student_features = {_FINAL: y_pred}
         total = None
