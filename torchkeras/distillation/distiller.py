@@ -222,11 +222,13 @@ class Distiller(Model):
     def _student_loss_value(self, y: Any, y_pred: Any) -> torch.Tensor:
         if self._student_loss is None:
             raise RuntimeError("You must call `compile()` before computing the distiller's loss.")
+        # Each output's loss is averaged, then the outputs' losses are summed.
         values = tree.flatten(
-            tree.map_structure(lambda fn, true, pred: fn(true, pred), self._student_loss, y, y_pred)
+            tree.map_structure(
+                lambda fn, true, pred: torch.mean(fn(true, pred)), self._student_loss, y, y_pred
+            )
         )
-        loss = torch.stack(values).sum() if len(values) > 1 else values[0]
-        return loss.mean() if loss.dim() > 0 else loss
+        return torch.stack(values).sum() if len(values) > 1 else values[0]
 
     def _distillation_loss_value(self, x: Any, y_pred: Any, training: bool) -> torch.Tensor:
         with torch.no_grad():
