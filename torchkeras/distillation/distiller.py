@@ -74,7 +74,7 @@ class Distiller(Model):
     `compile`) and the distillation loss is the weighted sum of `distillation_losses`.
     The teacher is frozen (`trainable = False`); only the student trains. Calling the distiller
     calls the student. `fit` and `evaluate` also report `student_loss`, `distillation_loss` and
-    `total_loss`.
+    `total_loss`. As in Keras, `sample_weight` and `class_weight` do not weigh these losses.
 
     Args:
         teacher: a trained `keras.Model`, the source of knowledge.
