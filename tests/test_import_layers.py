@@ -45,6 +45,7 @@ ROWS = [
     ("torchkeras.export", 8),
     ("torchkeras.models", 9),
     ("torchkeras.applications", 9),
+    ("torchkeras.distillation", 9),  # a Model subclass
 ]
 
 

@@ -51,10 +51,13 @@ from torchkeras.utils.symbolic_scope import SymbolicScope  # noqa: E402
 
 # Namespaces a plain fit does not need load on first access (`keras.applications`,
 # `from torchkeras import datasets`), which keeps `import torchkeras` cheap.
-_LAZY_NAMESPACES = ("applications", "datasets", "distribution", "export", "visualization")
-# Layers that only the applications define; a saved model holding one loads without importing them.
+_LAZY_NAMESPACES = ("applications", "datasets", "distillation", "distribution", "export", "visualization")
+# Objects only those namespaces define: a saved model holding one loads without importing them first.
 utils.registry.register_deferred_builtins(
     "torchkeras.applications", ("CustomScaleLayer", "LayerScale", "StochasticDepth")
+)
+utils.registry.register_deferred_builtins(
+    "torchkeras.distillation", ("Distiller", "FeatureDistillation", "LogitsDistillation")
 )
 
 
@@ -104,6 +107,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "distillation",
     "distribution",
     "dtype_policies",
     "export",

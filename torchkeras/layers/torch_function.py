@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
+from torchkeras.ops._symbolic import OutputSpec, declared_output_spec
 from torchkeras.utils import naming
 
 __all__ = ["TorchFunction"]
@@ -30,6 +32,19 @@ class TorchFunction(Layer):
     def call(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
 
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """The output the op declares (ops whose sizes depend on the data), else traced."""
+        declared = declared_output_spec(self.function, args, kwargs)
+        if declared is None:
+            return super().compute_output_spec(*args, **kwargs)
+        return _keras_tensors(declared)
+
     def get_config(self) -> dict:
         owner = getattr(self.function, "__qualname__", "")
         return {"name": self.name, "function": f"{self.function.__module__ or 'torch'}:{owner}"}
+
+
+def _keras_tensors(declared: Any) -> Any:
+    if isinstance(declared, OutputSpec):
+        return KerasTensor(declared.shape, dtype=declared.dtype)
+    return type(declared)(_keras_tensors(item) for item in declared)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch._subclasses.fake_tensor import is_fake  # shape inference runs ops on fake tensors
 
 from torchkeras.ops._convert import ArrayLike, convert, floatx_dtype, pair, tensor
-from torchkeras.ops._symbolic import symbolic_op
+from torchkeras.ops._symbolic import OutputSpec, dtype_of, shape_of, symbolic_op
 from torchkeras.utils.validation import check_positive_int
 
 __all__ = [
@@ -145,7 +145,21 @@ def _segment(data: ArrayLike, segment_ids: ArrayLike, num_segments: int | None, 
     return out.to(data.dtype)
 
 
-@symbolic_op
+def _segment_spec(
+    data: Any, segment_ids: Any, num_segments: int | None = None, sorted: bool = False
+) -> OutputSpec | None:
+    if num_segments is not None:
+        return None  # a static number of rows: traced as usual
+    shape, ids = shape_of(data), shape_of(segment_ids)
+    if len(ids) != 1 or (None not in (ids[0], shape[0]) and ids[0] != shape[0]):
+        raise ValueError(
+            "`segment_ids` must be 1-D with one id per row of `data`. "
+            f"Received: segment_ids.shape={ids}, data.shape={shape}"
+        )
+    return OutputSpec((None, *shape[1:]), dtype_of(data))  # rows: `max(segment_ids) + 1`
+
+
+@symbolic_op(output_spec=_segment_spec)
 def segment_sum(
     data: ArrayLike, segment_ids: ArrayLike, num_segments: int | None = None, sorted: bool = False
 ) -> torch.Tensor:
@@ -160,7 +174,7 @@ def segment_sum(
     return _segment(data, segment_ids, num_segments, "sum")
 
 
-@symbolic_op
+@symbolic_op(output_spec=_segment_spec)
 def segment_max(
     data: ArrayLike, segment_ids: ArrayLike, num_segments: int | None = None, sorted: bool = False
 ) -> torch.Tensor:
@@ -168,7 +182,7 @@ def segment_max(
     return _segment(data, segment_ids, num_segments, "amax")
 
 
-@symbolic_op
+@symbolic_op(output_spec=_segment_spec)
 def segment_min(
     data: ArrayLike, segment_ids: ArrayLike, num_segments: int | None = None, sorted: bool = False
 ) -> torch.Tensor:
@@ -176,7 +190,7 @@ def segment_min(
     return _segment(data, segment_ids, num_segments, "amin")
 
 
-@symbolic_op
+@symbolic_op(output_spec=_segment_spec)
 def segment_prod(
     data: ArrayLike, segment_ids: ArrayLike, num_segments: int | None = None, sorted: bool = False
 ) -> torch.Tensor:

@@ -17,7 +17,7 @@ from torchkeras.ops._convert import (
     pair,
     tensor,
 )
-from torchkeras.ops._symbolic import symbolic_op
+from torchkeras.ops._symbolic import OutputSpec, dtype_of, shape_of, symbolic_op
 
 __all__ = [
     "argmax",
@@ -75,7 +75,13 @@ def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> tor
     return torch.argmin(x, dim=axis, keepdim=keepdims).to(INT32)
 
 
-@symbolic_op
+def _where_spec(condition: Any, x1: Any = None, x2: Any = None) -> OutputSpec | None:
+    if x1 is None and x2 is None:  # the indices of the non-zero entries: their count is data
+        return OutputSpec((len(shape_of(condition)), None), "int64")
+    return None
+
+
+@symbolic_op(output_spec=_where_spec)
 def where(condition: ArrayLike, x1: ArrayLike | None = None, x2: ArrayLike | None = None) -> torch.Tensor:
     """`x1` where `condition` holds, else `x2`; with only `condition`, the `(ndim, n)` indices of its
     non-zero entries."""
@@ -134,6 +140,11 @@ def argpartition(x: ArrayLike, kth: int, axis: int | None = -1) -> torch.Tensor:
     return argsort(x, axis=axis)
 
 
+def _nonzero_spec(x: Any) -> OutputSpec:
+    return OutputSpec((len(shape_of(x)), None), "int32")
+
+
+@symbolic_op(output_spec=_nonzero_spec)
 def nonzero(x: ArrayLike) -> torch.Tensor:
     """The indices of the non-zero elements as an int32 `(x.ndim, count)` tensor: row `i` holds the
     positions along axis `i` (unpack it like NumPy's tuple). The count is read from the data."""
@@ -167,6 +178,35 @@ def isin(x1: ArrayLike, x2: ArrayLike, assume_unique: bool = False, invert: bool
     return torch.isin(x1.to(dtype), x2.to(dtype), assume_unique=assume_unique, invert=invert)
 
 
+def _unique_spec(
+    x: Any,
+    sorted: bool = True,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    axis: int | None = None,
+    size: int | None = None,
+    fill_value: Any = None,
+) -> Any:
+    shape = shape_of(x)
+    if axis is None:
+        values = OutputSpec((size,), dtype_of(x))
+        inverse = OutputSpec(shape, "int64")
+    else:
+        dim = axis % len(shape)
+        values = OutputSpec((*shape[:dim], size, *shape[dim + 1 :]), dtype_of(x))
+        inverse = OutputSpec((shape[dim],), "int64")
+    extras = []
+    if return_index:
+        extras.append(OutputSpec((size,), "int64"))
+    if return_inverse:
+        extras.append(inverse)
+    if return_counts:
+        extras.append(OutputSpec((size,), "int64"))
+    return (values, *extras) if extras else values
+
+
+@symbolic_op(output_spec=_unique_spec)
 def unique(
     x: ArrayLike,
     sorted: bool = True,

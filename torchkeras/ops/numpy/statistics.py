@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from torchkeras.ops._convert import ArrayLike, Axis, axes_tuple, convert, floatx_dtype, is_float, pair, tensor
-from torchkeras.ops._symbolic import symbolic_op
+from torchkeras.ops._symbolic import OutputSpec, dtype_of, shape_of, symbolic_op
 from torchkeras.utils.validation import check_choice
 
 __all__ = [
@@ -155,7 +155,20 @@ def histogram(
     return counts, edges
 
 
-@symbolic_op
+def _bincount_spec(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = False) -> OutputSpec:
+    shape, dtype = shape_of(x), dtype_of(x)
+    if sparse:
+        raise ValueError("`sparse=True` is not supported by torchkeras. Received: sparse=True")
+    if dtype.startswith(("float", "bfloat")) or len(shape) not in (1, 2):
+        raise ValueError(f"`x` must be 1-D or 2-D integers. Received: {dtype} of shape {shape}")
+    if weights is not None:
+        dtype = dtype_of(weights)
+    elif dtype not in ("int32", "int64"):
+        dtype = "int32"
+    return OutputSpec((*shape[:-1], None), dtype)  # the length is `max(x) + 1`, read from the data
+
+
+@symbolic_op(output_spec=_bincount_spec)
 def bincount(
     x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, sparse: bool = False
 ) -> torch.Tensor:
