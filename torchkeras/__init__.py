@@ -26,6 +26,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
@@ -47,6 +48,7 @@ from torchkeras.mixed_precision import DTypePolicy, FloatDTypePolicy  # noqa: E4
 from torchkeras.models.model import Model  # noqa: E402
 from torchkeras.models.sequential import Sequential  # noqa: E402
 from torchkeras.optimizers.optimizer import Optimizer  # noqa: E402
+from torchkeras.quantizers import Quantizer  # noqa: E402
 from torchkeras.regularizers import Regularizer  # noqa: E402
 from torchkeras.utils.device_scope import device  # noqa: E402
 from torchkeras.utils.name_scope import name_scope  # noqa: E402
@@ -74,6 +76,7 @@ __all__ = [
     "Model",
     "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
     "RematScope",
     "Sequential",
@@ -102,6 +105,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
     "remat",
