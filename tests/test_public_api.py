@@ -98,7 +98,6 @@ NOT_YET_BUILT = {
         "DTypePolicyMap",
         "GPTQDTypePolicy",
         "Int4DTypePolicy",
-        "QuantizedDTypePolicy",
         "QuantizedFloat8DTypePolicy",
     },
     "quantizers": {
