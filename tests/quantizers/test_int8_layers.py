@@ -136,3 +136,28 @@ def test_quantized_dtype_policy():
     assert layer.kernel.dtype == torch.int8 and layer.compute_dtype == "bfloat16"
     with pytest.raises(NotImplementedError, match="quantize"):
         layers.Dropout(0.1, dtype="int8_from_float32")
+
+
+def test_embedding_int8_matches_keras_and_round_trips(keras, tmp_path):
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(size=(10, 4)).astype("float32")]
+    ref, ours = _keras_and_ours(keras, lambda m: m.Embedding(10, 4), None, weights)
+    x = rng.integers(0, 10, size=(3, 5))
+    np.testing.assert_allclose(ours(torch.tensor(x)).numpy(), np.asarray(ref(x)), atol=1e-6)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert ours.embeddings_scale.shape == (10,) and ours.embeddings.dtype == torch.int8
+    np.testing.assert_allclose(
+        ours(torch.tensor(x)).numpy(), weights[0][x], atol=np.abs(weights[0]).max() / 127
+    )
+    model = torchkeras.Sequential(
+        [torchkeras.Input((5,), dtype="int32"), layers.Embedding(10, 4), layers.Dense(2)]
+    )
+    model.quantize("int8")
+    path = os.path.join(tmp_path, "emb.keras")
+    model.save(path)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(torchkeras.saving.load_model(path).predict(x, verbose=0), expected)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(path).predict(x, verbose=0)), expected, atol=1e-6
+    )
