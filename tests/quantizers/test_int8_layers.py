@@ -161,3 +161,52 @@ def test_embedding_int8_matches_keras_and_round_trips(keras, tmp_path):
     np.testing.assert_allclose(
         np.asarray(keras.saving.load_model(path).predict(x, verbose=0)), expected, atol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "equation,output_shape,input_shape,bias_axes",
+    [
+        ("ab,bc->ac", (4,), (None, 3), "c"),
+        ("abc,cde->abde", (5, 2, 4), (None, 5, 3), "de"),
+        ("abcd,cde->abe", (5, 4), (None, 5, 3, 2), None),
+        ("abc,cdb->adb", (6, 5), (None, 5, 3), None),
+    ],
+)
+def test_einsum_dense_int8_matches_keras(keras, equation, output_shape, input_shape, bias_axes):
+    rng = np.random.default_rng(4)
+    probe = keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes)
+    probe.build(input_shape)
+    weights = [rng.normal(size=tuple(v.shape)).astype("float32") for v in probe.weights]
+    ref, ours = _keras_and_ours(
+        keras, lambda m: m.EinsumDense(equation, output_shape, bias_axes=bias_axes), input_shape, weights
+    )
+    x = rng.normal(size=(2, *input_shape[1:])).astype("float32")
+    np.testing.assert_allclose(ours(torch.tensor(x)).detach().numpy(), np.asarray(ref(x).detach()), atol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+
+
+def test_einsum_dense_int8_ellipsis_and_files(keras, tmp_path):
+    # Keras 3.15 cannot quantize an ellipsis equation; check against the dequantized kernel instead.
+    layer = layers.EinsumDense("...b,bc->...c", 4)
+    layer.build((None, 2, 3))
+    kernel = layer.kernel.detach().clone()
+    layer.quantize("int8")
+    assert layer.kernel_scale.shape == (1, 1, 4)
+    x = torch.randn(5, 2, 3, generator=torch.Generator().manual_seed(5))
+    expected = torch.einsum("...b,bc->...c", x, kernel)
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), expected.numpy(), atol=0.03 * expected.abs().max().item()
+    )
+    model = torchkeras.Sequential(
+        [torchkeras.Input((5, 3)), layers.EinsumDense("abc,cd->abd", (5, 4), bias_axes="d")]
+    )
+    model.quantize("int8")
+    path = os.path.join(tmp_path, "einsum.keras")
+    model.save(path)
+    data = np.random.default_rng(6).normal(size=(2, 5, 3)).astype("float32")
+    expected = model.predict(data, verbose=0)
+    np.testing.assert_array_equal(torchkeras.saving.load_model(path).predict(data, verbose=0), expected)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(path).predict(data, verbose=0)), expected, atol=1e-5
+    )

@@ -61,13 +61,19 @@ def add_int8_weight(layer: Any, name: str, shape: tuple, scale_shape: tuple) -> 
     )
 
 
-def quantize_weight(layer: Any, name: str, axis: int | tuple[int, ...]) -> None:
+def quantize_weight(
+    layer: Any,
+    name: str,
+    axis: int | tuple[int, ...],
+    arrange: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> None:
     """Replaces the float weight `name` of `layer` by its int8 values and scale, reduced over `axis`
-    (Keras's `AbsMaxQuantizer(axis)`); the scale keeps the other axes. Marks the layer int8."""
+    (Keras's `AbsMaxQuantizer(axis)`). The scale drops the reduced axes, or is laid out by
+    `arrange` (given it with the reduced axes kept as size 1). Marks the layer int8."""
     value = getattr(layer, name).detach()
     quantized, scale = abs_max_quantize(value, axis, to_numpy=True)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    scale = scale.squeeze(tuple(a % value.dim() for a in axes))
+    scale = scale.squeeze(tuple(a % value.dim() for a in axes)) if arrange is None else arrange(scale)
     delattr(layer, name)
     add_int8_weight(layer, name, tuple(value.shape), tuple(scale.shape))
     with torch.no_grad():
