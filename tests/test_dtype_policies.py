@@ -29,5 +29,5 @@ def test_get_other_identifiers():
     assert tk.dtype_policies.get({"class_name": "FloatDTypePolicy", "config": {"name": "float16"}}) == policy
     with pytest.raises(ValueError, match="Cannot interpret `dtype`"):
         tk.dtype_policies.get(3)
-    with pytest.raises(ValueError, match="quantized"):
-        tk.dtype_policies.deserialize({"class_name": "QuantizedDTypePolicy", "config": {}})
+    with pytest.raises(ValueError, match="GPTQ"):
+        tk.dtype_policies.deserialize({"class_name": "GPTQDTypePolicy", "config": {}})

@@ -20,6 +20,7 @@ ROWS = [
     ("torchkeras.initializers", 2),
     ("torchkeras.regularizers", 2),
     ("torchkeras.constraints", 2),
+    ("torchkeras.quantizers", 2),
     ("torchkeras.layers", 3),  # files directly in layers/: the base
     ("torchkeras.random", 3),
     ("torchkeras.backend", 3),  # the namespace re-exports is_keras_tensor

@@ -22,6 +22,7 @@ from torchkeras import (  # noqa: E402  (namespaces, in dependency order)
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
@@ -42,6 +43,7 @@ from torchkeras.mixed_precision import DTypePolicy, FloatDTypePolicy  # noqa: E4
 from torchkeras.models.model import Model  # noqa: E402
 from torchkeras.models.sequential import Sequential  # noqa: E402
 from torchkeras.optimizers.optimizer import Optimizer  # noqa: E402
+from torchkeras.quantizers import Quantizer  # noqa: E402
 from torchkeras.regularizers import Regularizer  # noqa: E402
 from torchkeras.utils.device_scope import device  # noqa: E402
 from torchkeras.utils.name_scope import name_scope  # noqa: E402
@@ -92,6 +94,7 @@ __all__ = [
     "Model",
     "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
     "RematScope",
     "Sequential",
@@ -121,6 +124,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
     "remat",

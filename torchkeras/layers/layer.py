@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchkeras import config, constraints, initializers, mixed_precision, regularizers
+from torchkeras import config, constraints, dtype_policies, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.call_context import call_context, weight_count
 from torchkeras.layers.call_spec import call_spec, shapes_by_argument
@@ -95,6 +95,7 @@ class Layer(torch.nn.Module):
 
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
+    _quantization_mode: str | None = None  # "int8" once `quantize` ran (or a quantized `dtype`)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -140,6 +141,9 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
+        dtype, self._quantization_mode = dtype_policies.split_quantized(dtype)
+        if self._quantization_mode is not None and type(self).quantize is Layer.quantize:
+            raise self._not_quantizable()
         self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
@@ -332,7 +336,25 @@ class Layer(torch.nn.Module):
 
     @property
     def dtype_policy(self) -> str:
+        """The policy's name; a quantized layer's is `"{mode}_from_{source}"` (`"int8_from_float32"`)."""
+        if self._quantization_mode is not None:
+            return f"{self._quantization_mode}_from_{self._dtype_policy}"
         return self._dtype_policy
+
+    @property
+    def quantization_mode(self) -> str | None:
+        """The quantization mode of this layer (`"int8"`), `None` if not quantized."""
+        return self._quantization_mode
+
+    def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
+        """Quantizes the layer's weights (`"int8"`); implemented by `Dense`, `EinsumDense` and
+        `Embedding`. Raises `NotImplementedError` for other layers."""
+        raise self._not_quantizable()
+
+    def _not_quantizable(self) -> NotImplementedError:
+        return NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize()` method implemented."
+        )
 
     @property
     def input_dtype(self) -> str:
@@ -677,6 +699,9 @@ class Layer(torch.nn.Module):
                 "registered_name": None,
             },
         }
+        if self._quantization_mode is not None:
+            policy = dtype_policies.QuantizedDTypePolicy(self._quantization_mode, self._dtype_policy)
+            config_dict["dtype"] = dtype_policies.serialize(policy)
         if self.activity_regularizer is not None:
             config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:

@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import functools
+import re
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -147,6 +150,34 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         return Layer.get_config(self)
 
+    def quantize(
+        self, mode: str | None = None, config: Any = None, filters: Any = None, **kwargs: Any
+    ) -> None:
+        """Quantizes the weights of every layer that supports it (`Dense`, `EinsumDense`,
+        `Embedding`); the others are skipped with a warning. The model must be built.
+
+        Args:
+            mode: `"int8"` (Keras's int4, float8, GPTQ and AWQ modes are not implemented).
+            config: a `QuantizationConfig`; not supported, must be `None`.
+            filters: only quantize layers whose name matches this regex (or one of a list of
+                regexes), or for which this callable returns True.
+        """
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if filters is not None and not isinstance(filters, (str, list, tuple, Callable)):
+            raise ValueError(
+                "The `filters` argument must be a regex string, a list of regex strings, or a "
+                f"callable. Received: {type(filters)}"
+            )
+        for layer in self.modules():
+            if not isinstance(layer, Layer) or layer.layers or not _matches(layer, filters):
+                continue
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+            except NotImplementedError as error:
+                warnings.warn(str(error), stacklevel=2)
+
     # ---------------------------------------------------------------------------- saving
 
     def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
@@ -233,3 +264,14 @@ def _specs_for(input_shape: Any) -> Any:
     if isinstance(input_shape, dict):
         return {k: _specs_for(v) for k, v in input_shape.items()}
     return [_specs_for(s) for s in input_shape]
+
+
+def _matches(layer: Layer, filters: Any) -> bool:
+    """Keras's layer filter: a regex on the name, a list of them, or a predicate."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return re.search(filters, layer.name) is not None
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    return bool(filters(layer))

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras.layers.core import int8_quantization
 from torchkeras.layers.core.unsupported import reject_lora_and_quantization
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.registry import register_builtin
@@ -31,7 +32,8 @@ class Dense(Layer):
         activity_regularizer: optional penalty on the output.
         kernel_constraint, bias_constraint: optional weight constraints.
         lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
-            quantization are not supported, so they must be `None`.
+            quantization configs are not supported, so they must be `None` (`quantize("int8")`
+            is: an int8 `kernel` with a per-unit `kernel_scale`, inputs quantized on the fly).
         **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
     Input shape:
@@ -84,13 +86,16 @@ class Dense(Layer):
                 f"Dense '{self.name}': the last dimension of the inputs must be defined. "
                 f"Received: input_shape={tuple(input_shape)}"
             )
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode == "int8":
+            int8_quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
+        else:
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=(input_dim, self.units),
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
@@ -108,11 +113,36 @@ class Dense(Layer):
                 f"Dense '{self.name}': expected inputs with last dimension {kernel.shape[0]}. "
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
+        if self.quantization_mode == "int8":
+            outputs = int8_quantization.int8_contract(inputs, kernel, self.kernel_scale, torch.matmul, -1)
+            return self.activation(outputs if bias is None else outputs + bias)
         if bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
         else:
             outputs = torch.nn.functional.linear(inputs, kernel.T, bias)
         return self.activation(outputs)
+
+    def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
+        """Quantizes the kernel to int8 with a per-unit scale (Keras's `"int8"` mode).
+
+        Args:
+            mode: `"int8"`.
+            type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
+            config: not supported; must be `None`.
+        """
+        if type_check and type(self) is not Dense:
+            raise self._not_quantizable()
+        int8_quantization.check_quantize_args(self, mode, config)
+        int8_quantization.quantize_weight(self, "kernel", axis=0)
+
+    def _saved_variables(self) -> dict[str, torch.Tensor]:
+        """Keras's file order: `kernel`, `bias`, then `kernel_scale` when quantized."""
+        if self.quantization_mode is None:
+            trainable, non_trainable = self._own_variables()
+            variables = trainable + non_trainable
+        else:
+            variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
+        return {str(i): v for i, v in enumerate(variables)}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)

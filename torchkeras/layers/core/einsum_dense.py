@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import string
 from typing import Any, NamedTuple
 
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.initializers.random_initializers import VarianceScaling
+from torchkeras.layers.core import int8_quantization
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
@@ -213,13 +216,18 @@ class EinsumDense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=shapes.kernel_shape,
-            initializer=self._fan_aware(self.kernel_initializer, shapes),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode == "int8":
+            _, kernel_spec, output_spec = self._explicit_specs()
+            scale_shape = _broadcast_shape(shapes.kernel_shape, kernel_spec, output_spec)
+            int8_quantization.add_int8_weight(self, "kernel", shapes.kernel_shape, scale_shape)
+        else:
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=shapes.kernel_shape,
+                initializer=self._fan_aware(self.kernel_initializer, shapes),
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if shapes.bias_shape is not None:
             self.bias = self.add_weight(
@@ -250,10 +258,61 @@ class EinsumDense(Layer):
                 f"EinsumDense '{self.name}': expected inputs of rank {self._input_rank}. "
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
-        outputs = torch.einsum(self.equation, inputs, self.kernel)
+        if self.quantization_mode == "int8":
+            input_spec, _, output_spec = self._explicit_specs()
+            reduced = tuple(i for i, label in enumerate(input_spec) if label not in output_spec)
+            outputs = int8_quantization.int8_contract(
+                inputs,
+                self.kernel,
+                self.kernel_scale,
+                functools.partial(torch.einsum, self.equation),
+                reduced,
+                lambda x_scale, k_scale: _to_output_layout(x_scale, input_spec, output_spec) * k_scale,
+            )
+        else:
+            outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
         return self.activation(outputs)
+
+    def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
+        """Quantizes the kernel to int8 (Keras's `"int8"` mode): one scale per output position of
+        the kernel, stored broadcastable against the output; the inputs are quantized on the fly
+        over their contracted axes.
+
+        Args:
+            mode: `"int8"`.
+            type_check: refuse subclasses of `EinsumDense`.
+            config: not supported; must be `None`.
+        """
+        if type_check and type(self) is not EinsumDense:
+            raise self._not_quantizable()
+        int8_quantization.check_quantize_args(self, mode, config)
+        _, kernel_spec, output_spec = self._explicit_specs()
+        reduced = tuple(i for i, label in enumerate(kernel_spec) if label not in output_spec)
+        arrange = functools.partial(_to_output_layout, spec=kernel_spec, output_spec=output_spec)
+        int8_quantization.quantize_weight(self, "kernel", reduced, arrange)
+
+    def _explicit_specs(self) -> tuple[str, str, str]:
+        """(input, kernel, output) axis letters, with the ellipsis spelled out for the built rank."""
+        input_spec, kernel_spec, output_spec, ellipsis = _split(self.equation)
+        if ellipsis is not None:
+            free = sorted(set(string.ascii_letters) - set(input_spec + kernel_spec + output_spec))
+            extra = "".join(free[: self._input_rank - len(input_spec)])
+            if ellipsis == "left":
+                input_spec, output_spec = extra + input_spec, extra + output_spec
+            else:
+                input_spec, output_spec = input_spec + extra, output_spec + extra
+        return input_spec, kernel_spec, output_spec
+
+    def _saved_variables(self) -> dict[str, torch.Tensor]:
+        """Keras's file order: `kernel`, `bias`, then `kernel_scale` when quantized."""
+        if self.quantization_mode is None:
+            trainable, non_trainable = self._own_variables()
+            variables = trainable + non_trainable
+        else:
+            variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
+        return {str(i): v for i, v in enumerate(variables)}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shapes = analyze_einsum(self.equation, self.bias_axes, input_shape, self.partial_output_shape)
@@ -275,3 +334,19 @@ class EinsumDense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         }
+
+
+def _broadcast_shape(shape: tuple, spec: str, output_spec: str) -> tuple:
+    """The shape of a per-output scale of a tensor labelled `spec`: its size on each output axis it
+    has, 1 on the others (Keras's int8 scale layout)."""
+    return tuple(shape[spec.index(label)] if label in spec else 1 for label in output_spec)
+
+
+def _to_output_layout(scale: torch.Tensor, spec: str, output_spec: str) -> torch.Tensor:
+    """A scale of a tensor labelled `spec` (contracted axes kept as size 1) moved to broadcast
+    against the output."""
+    reduced = tuple(i for i, label in enumerate(spec) if label not in output_spec)
+    kept = "".join(label for label in spec if label in output_spec)
+    ordered = "".join(label for label in output_spec if label in spec)
+    moved = torch.einsum(f"{kept}->{ordered}", scale.squeeze(reduced) if reduced else scale)
+    return moved.reshape(_broadcast_shape(tuple(scale.shape), spec, output_spec))

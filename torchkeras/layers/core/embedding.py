@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import constraints, initializers, regularizers
+from torchkeras.layers.core import int8_quantization
 from torchkeras.layers.core.unsupported import reject_lora_and_quantization
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.registry import register_builtin
@@ -66,6 +67,10 @@ class Embedding(Layer):
         self.supports_masking = mask_zero
 
     def build(self, input_shape: Any = None) -> None:
+        if self.quantization_mode == "int8":
+            shape = (self.input_dim, self.output_dim)
+            int8_quantization.add_int8_weight(self, "embeddings", shape, (self.input_dim,))
+            return
         self.embeddings = self.add_weight(
             name="embeddings",
             shape=(self.input_dim, self.output_dim),
@@ -77,7 +82,23 @@ class Embedding(Layer):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         if inputs.is_floating_point():
             inputs = inputs.long()
+        if self.quantization_mode == "int8":
+            rows = torch.nn.functional.embedding(inputs, self.embeddings).to(self.embeddings_scale.dtype)
+            return rows / self.embeddings_scale[inputs].unsqueeze(-1)
         return torch.nn.functional.embedding(inputs, self.embeddings)
+
+    def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
+        """Quantizes the embeddings to int8 with a per-row scale (Keras's `"int8"` mode).
+
+        Args:
+            mode: `"int8"`.
+            type_check: refuse subclasses of `Embedding`.
+            config: not supported; must be `None`.
+        """
+        if type_check and type(self) is not Embedding:
+            raise self._not_quantizable()
+        int8_quantization.check_quantize_args(self, mode, config)
+        int8_quantization.quantize_weight(self, "embeddings", axis=-1)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if not self.mask_zero:
