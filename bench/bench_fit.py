@@ -8,6 +8,7 @@ through a plain loop. Reported: seconds per epoch for both and the ratio torchke
     python bench/bench_fit.py            # all workloads
     python bench/bench_fit.py --quick    # smaller, for CI smoke runs
     python bench/bench_fit.py --jit      # also fit with `jit_compile=True` (torch.compile)
+    python bench/bench_fit.py --cpu-time --only tiny_mlp   # CPU time: steadier on a loaded machine
 
 Also reported: what `import torchkeras` adds to `import torch` (fresh subprocesses, bytecode
 cached) and the cost of one layer call against the same torch module call. On a shared machine
@@ -204,12 +205,17 @@ def hand_written_predict(model: torch.nn.Module, x: torch.Tensor, batch_size: in
         )
 
 
+# The clock `timed` reads: wall time by default; `--cpu-time` switches to this process's CPU
+# time, steadier on a shared, loaded machine (CPU runs only: device work is not counted).
+_clock = time.perf_counter
+
+
 def timed(function: Callable[[], object]) -> float:
     _synchronize()
-    start = time.perf_counter()
+    start = _clock()
     function()
     _synchronize()
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def seconds(function: Callable[[], object]) -> float:
@@ -418,14 +424,24 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--jit", action="store_true", help="also time fit with jit_compile=True")
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="time with process CPU time (CPU device; shared machines)"
+    )
+    parser.add_argument("--no-import", action="store_true", help="skip the import-time measurement")
     args = parser.parse_args()
+    if args.cpu_time:
+        if args.device != "cpu":
+            parser.error("--cpu-time measures CPU runs only: use it with --device cpu")
+        global _clock
+        _clock = time.process_time
     repeats = args.repeats or (2 if args.quick else 5)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
-    torch_import, with_torchkeras = import_seconds(repeats)
-    print(f"import torch {torch_import:.3f} s; import torchkeras adds {with_torchkeras:.3f} s")
+    if not args.no_import:
+        torch_import, with_torchkeras = import_seconds(repeats)
+        print(f"import torch {torch_import:.3f} s; import torchkeras adds {with_torchkeras:.3f} s")
     ours_call, torch_call = layer_call_microseconds(device)
     print(f"layer call {ours_call:.1f} us (Dense) vs {torch_call:.1f} us (torch.nn.Linear)")
     header = f"{'workload':<22}{'torch fit s':>12}{'ours fit s':>12}{'fit ratio':>11}{'eval ratio':>12}"

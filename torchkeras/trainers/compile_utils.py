@@ -141,6 +141,16 @@ def _invalid_labels(labels: torch.Tensor, num_classes: int, ignore_class: int | 
     return invalid
 
 
+def _labels_in_range(labels: torch.Tensor, num_classes: int) -> bool:
+    """Whether every label lies in `[0, num_classes)` (NaN fails), read from the smallest and
+    largest label: a quick pass for valid batches (any failure gets the full check)."""
+    if labels.dtype == torch.bool or labels.is_complex():
+        return False
+    low, high = torch.aminmax(labels.detach())
+    low, high = low.item(), high.item()
+    return low >= 0 and high < num_classes  # False for NaN
+
+
 def _label_error(output: str, num_classes: int, value: float, batch: int | None) -> ValueError:
     where = f" in batch {batch}" if batch is not None else ""
     shown = "nan" if value != value else f"{value:g}"
@@ -216,12 +226,15 @@ class CompileLoss:
             labels = trues[index]
             if not isinstance(labels, torch.Tensor) or labels.numel() == 0:
                 continue
-            invalid = _invalid_labels(labels.detach(), num_classes, ignore_class)
             if labels.device.type in self.eager_label_devices:
+                if _labels_in_range(labels, num_classes):
+                    continue  # one reduction, where the full check below costs four ops
+                invalid = _invalid_labels(labels.detach(), num_classes, ignore_class)
                 if bool(invalid.any()):
                     value = float(labels.detach()[invalid].reshape(-1)[0])
                     raise _label_error(self.output_names[index], num_classes, value, batch)
                 continue
+            invalid = _invalid_labels(labels.detach(), num_classes, ignore_class)
             flat_invalid, flat_labels = invalid.reshape(-1), labels.detach().reshape(-1)
             first = flat_invalid.to(torch.uint8).argmax()
             found = torch.stack(
