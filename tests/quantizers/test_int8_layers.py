@@ -210,3 +210,26 @@ def test_einsum_dense_int8_ellipsis_and_files(keras, tmp_path):
     np.testing.assert_allclose(
         np.asarray(keras.saving.load_model(path).predict(data, verbose=0)), expected, atol=1e-5
     )
+
+
+def test_int8_layers_compute_in_the_policy_compute_dtype(keras):
+    dense = layers.Dense(3, dtype="mixed_bfloat16")
+    dense.build((None, 4))
+    dense.quantize("int8")
+    assert dense.dtype_policy == "int8_from_mixed_bfloat16"
+    x = torch.randn(2, 4, generator=torch.Generator().manual_seed(7), requires_grad=True)
+    y = dense(x)
+    y.float().sum().backward()
+    assert y.dtype == torch.bfloat16 and x.grad.dtype == torch.float32
+    einsum = layers.EinsumDense("ab,bc->ac", 3, bias_axes="c", dtype="mixed_bfloat16")
+    einsum.build((None, 4))
+    einsum.quantize("int8")
+    assert einsum(torch.ones(2, 4)).dtype == torch.bfloat16
+    embedding = layers.Embedding(5, 3, dtype="mixed_bfloat16")
+    embedding.build(None)
+    embedding.quantize("int8")
+    assert embedding(torch.tensor([[1, 2]])).dtype == torch.bfloat16
+    ref = keras.layers.Dense(3, dtype="mixed_bfloat16")
+    ref.build((None, 4))
+    ref.quantize("int8")
+    assert str(ref(np.ones((2, 4), "float32")).dtype) == "torch.bfloat16"

@@ -179,6 +179,7 @@ NOT_SAVED_ALONE = {
     "Wrapper",  # abstract, as in Keras: its subclasses have cases
     "TorchModuleWrapper",  # needs its module back at load: tests/layers/core/test_torch_module_wrapper.py
     "FeatureSpace",  # called on dicts of columns, not in a Model: tests/utils/test_feature_space.py
+    "Distiller",  # a Model of a teacher and a student: save/load in tests/distillation/test_distiller.py
 }
 
 

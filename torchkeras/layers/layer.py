@@ -353,7 +353,7 @@ class Layer(torch.nn.Module):
 
     def _not_quantizable(self) -> NotImplementedError:
         return NotImplementedError(
-            f"Layer {type(self).__name__} does not have a `quantize()` method implemented."
+            f"Layer {type(self).__name__} does not have a `quantize` method implemented."
         )
 
     @property

@@ -114,8 +114,10 @@ class Dense(Layer):
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
         if self.quantization_mode == "int8":
-            outputs = int8_quantization.int8_contract(inputs, kernel, self.kernel_scale, torch.matmul, -1)
-            return self.activation(outputs if bias is None else outputs + bias)
+            outputs = int8_quantization.int8_contract(
+                inputs, kernel, self.kernel_scale, torch.matmul, -1, dtype=self.compute_dtype
+            )
+            return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
         if bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
         else:

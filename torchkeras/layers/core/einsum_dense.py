@@ -268,11 +268,13 @@ class EinsumDense(Layer):
                 functools.partial(torch.einsum, self.equation),
                 reduced,
                 lambda x_scale, k_scale: _to_output_layout(x_scale, input_spec, output_spec) * k_scale,
+                dtype=self.compute_dtype,
             )
         else:
             outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
-            outputs = outputs + self.bias
+            bias = self.bias if self.quantization_mode is None else self.bias.to(outputs.dtype)
+            outputs = outputs + bias
         return self.activation(outputs)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:

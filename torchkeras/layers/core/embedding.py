@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchkeras import config as _config
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.layers.core import int8_quantization
 from torchkeras.layers.core.unsupported import reject_lora_and_quantization
@@ -83,8 +84,9 @@ class Embedding(Layer):
         if inputs.is_floating_point():
             inputs = inputs.long()
         if self.quantization_mode == "int8":
-            rows = torch.nn.functional.embedding(inputs, self.embeddings).to(self.embeddings_scale.dtype)
-            return rows / self.embeddings_scale[inputs].unsqueeze(-1)
+            dtype = _config.torch_dtype(self.compute_dtype)
+            rows = torch.nn.functional.embedding(inputs, self.embeddings).to(dtype)
+            return rows / self.embeddings_scale[inputs].unsqueeze(-1).to(dtype)
         return torch.nn.functional.embedding(inputs, self.embeddings)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:

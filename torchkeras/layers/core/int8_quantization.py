@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from torchkeras import config
 from torchkeras.dtype_policies import QUANTIZATION_MODES
 from torchkeras.quantizers import abs_max_quantize
 
@@ -87,9 +88,10 @@ class _Int8Contract(torch.autograd.Function):
     gradient goes through the dequantized kernel (the kernel itself is frozen)."""
 
     @staticmethod
-    def forward(ctx: Any, inputs, kernel, kernel_scale, contract, axis, output_scale):  # noqa: ANN001
+    def forward(ctx: Any, inputs, kernel, kernel_scale, contract, axis, output_scale, dtype):  # noqa: ANN001
         quantized, inputs_scale = abs_max_quantize(inputs, axis)
-        outputs = contract(quantized.to(inputs.dtype), kernel.to(inputs.dtype))
+        outputs = contract(quantized.to(dtype), kernel.to(dtype)).to(dtype)
+        inputs_scale, kernel_scale = inputs_scale.to(dtype), kernel_scale.to(dtype)
         ctx.save_for_backward(inputs, kernel, kernel_scale)
         ctx.contract = contract
         scale = (
@@ -102,9 +104,9 @@ class _Int8Contract(torch.autograd.Function):
         inputs, kernel, kernel_scale = ctx.saved_tensors
         float_kernel = kernel.to(upstream.dtype) / kernel_scale.to(upstream.dtype)
         with torch.enable_grad():
-            leaf = inputs.detach().requires_grad_(True)
+            leaf = inputs.detach().to(upstream.dtype).requires_grad_(True)
             (grad,) = torch.autograd.grad(ctx.contract(leaf, float_kernel), leaf, upstream)
-        return grad, None, None, None, None, None
+        return grad.to(inputs.dtype), None, None, None, None, None, None
 
 
 def int8_contract(
@@ -114,7 +116,10 @@ def int8_contract(
     contract: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     axis: int | tuple[int, ...],
     output_scale: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    dtype: str | None = None,
 ) -> torch.Tensor:
     """Inputs quantized on the fly (abs-max over `axis`), contracted with the int8 kernel, and the
-    result divided by `output_scale(inputs_scale, kernel_scale)` (their product by default)."""
-    return _Int8Contract.apply(inputs, kernel, kernel_scale, contract, axis, output_scale)
+    result divided by `output_scale(inputs_scale, kernel_scale)` (their product by default), all in
+    the compute `dtype` (the inputs' by default), as Keras's int8 layers compute."""
+    torch_dtype = inputs.dtype if dtype is None else config.torch_dtype(dtype)
+    return _Int8Contract.apply(inputs, kernel, kernel_scale, contract, axis, output_scale, torch_dtype)
