@@ -14,6 +14,7 @@ import torch
 
 from torchkeras.utils.directory_dataset import (
     DirectoryDataset,
+    check_binary_classes,
     check_split_arguments,
     index_directory,
     split_for_subset,
@@ -107,11 +108,7 @@ def audio_dataset_from_directory(
     paths, label_array, names = index_directory(
         directory, labels, (".wav",), class_names, shuffle, seed, follow_links, verbose
     )
-    if label_mode == "binary" and len(names) != 2:
-        raise ValueError(
-            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-            f"class_names={names}"
-        )
+    check_binary_classes(label_mode, names)
 
     def load(path: str) -> torch.Tensor:
         audio, rate = decode_wav(path)

@@ -14,7 +14,14 @@ import torch
 from torchkeras.utils.progbar import print_msg
 from torchkeras.utils.py_dataset import PyDataset
 
-__all__ = ["DirectoryDataset", "index_directory", "labels_batch", "split_for_subset"]
+__all__ = [
+    "DirectoryDataset",
+    "check_binary_classes",
+    "check_split_arguments",
+    "index_directory",
+    "labels_batch",
+    "split_for_subset",
+]
 
 
 def _valid_files(directory: str, follow_links: bool, formats: tuple[str, ...]) -> list[str]:
@@ -92,6 +99,15 @@ def index_directory(
         if label_array is not None:
             np.random.RandomState(seed).shuffle(label_array)
     return paths, label_array, names
+
+
+def check_binary_classes(label_mode: str | None, class_names: list[str]) -> None:
+    """`label_mode="binary"` needs exactly two classes (as Keras's loaders check)."""
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(
+            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}"
+        )
 
 
 def check_split_arguments(

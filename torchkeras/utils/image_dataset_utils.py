@@ -9,6 +9,7 @@ import torch
 from torchkeras import config
 from torchkeras.utils.directory_dataset import (
     DirectoryDataset,
+    check_binary_classes,
     check_split_arguments,
     index_directory,
     split_for_subset,
@@ -88,11 +89,7 @@ def image_dataset_from_directory(
     paths, label_array, names = index_directory(
         directory, labels, _FORMATS, class_names, shuffle, seed, follow_links, verbose
     )
-    if label_mode == "binary" and len(names) != 2:
-        raise ValueError(
-            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-            f"class_names={names}"
-        )
+    check_binary_classes(label_mode, names)
     if not paths:
         raise ValueError(f"No images found in directory {directory}. Allowed formats: {_FORMATS}")
     size = tuple(int(d) for d in image_size)

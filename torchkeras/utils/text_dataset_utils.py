@@ -12,6 +12,7 @@ import numpy as np
 
 from torchkeras.utils.directory_dataset import (
     DirectoryDataset,
+    check_binary_classes,
     check_split_arguments,
     index_directory,
     split_for_subset,
@@ -72,11 +73,7 @@ def text_dataset_from_directory(
     paths, label_array, names = index_directory(
         directory, labels, (".txt",), class_names, shuffle, seed, follow_links, verbose
     )
-    if label_mode == "binary" and len(names) != 2:
-        raise ValueError(
-            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-            f"class_names={names}"
-        )
+    check_binary_classes(label_mode, names)
 
     def load(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
