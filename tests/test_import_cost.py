@@ -12,6 +12,7 @@ LAZY = (
     "tqdm",
     "PIL",
     "matplotlib",
+    "pydot",
     "pandas",
     "onnx",
     "torch._dynamo",

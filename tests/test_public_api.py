@@ -108,10 +108,6 @@ NOT_YET_BUILT = {
         "Int8QuantizationConfig",
         "QuantizationConfig",
     },
-    "utils": {
-        "model_to_dot",
-        "plot_model",
-    },
 }
 
 

@@ -45,6 +45,8 @@ _LAZY = {
     "deserialize_keras_object": "torchkeras.saving.serialization",
     "get_source_inputs": "torchkeras.layers.function",
     "is_keras_tensor": "torchkeras.layers.keras_tensor",
+    "model_to_dot": "torchkeras.models.model_visualization",
+    "plot_model": "torchkeras.models.model_visualization",
     "serialize_keras_object": "torchkeras.saving.serialization",
     "standardize_dtype": "torchkeras.backend.dtypes",
     "unpack_x_y_sample_weight": "torchkeras.trainers.data",
