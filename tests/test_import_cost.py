@@ -50,3 +50,21 @@ def test_namespaces_a_fit_does_not_need_load_on_first_use():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"  # every builtin of a lazy namespace is declared as deferred
+
+
+def test_eager_fit_evaluate_predict_never_load_the_compiler():
+    code = (
+        "import sys, numpy as np, torchkeras as keras\n"
+        "L = keras.layers\n"
+        "model = keras.Sequential([L.Dense(8, activation='relu'), L.BatchNormalization(),"
+        " L.Dropout(0.2), L.Dense(3)])\n"
+        "model.compile('adam', 'sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+        "x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32')\n"
+        "y = np.arange(64) % 3\n"
+        "model.fit(x, y, batch_size=16, epochs=2, verbose=0, validation_split=0.25)\n"
+        "model.evaluate(x, y, verbose=0); model.predict(x, verbose=0)\n"
+        "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

@@ -25,10 +25,11 @@ Where the rest lives: `tracking.py` (what a layer owns and in which order), `var
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -56,10 +57,11 @@ from torchkeras.layers.tracking import (
 from torchkeras.layers.variable import Variable, assign_array, keras_numpy, keras_shape, weight_name
 from torchkeras.utils import naming, stateless_scope
 from torchkeras.utils.nest import flatten, map_structure, to_tensor
+from torchkeras.utils.outside_compile import outside_compile
 from torchkeras.utils.remat import get_current_remat_mode
 from torchkeras.utils.validation import invalid
 
-__all__ = ["Layer", "PolicyAutocast"]
+__all__ = ["Layer", "policy_autocast"]
 
 
 class Layer(torch.nn.Module):
@@ -509,7 +511,10 @@ class Layer(torch.nn.Module):
         if previous_mask is not None and accepts_mask and kwargs.get("mask") is None:
             kwargs["mask"] = previous_mask
         if not self.built:
-            self._build_from_call(args, kwargs)
+            if torch.compiler.is_compiling():
+                _build_eagerly(self, args, kwargs)  # weights are made once, not traced
+            else:
+                self._build_from_call(args, kwargs)
         saved_training = context.training
         if not context.depth and context.losses_added:
             self._clear_losses()
@@ -534,7 +539,7 @@ class Layer(torch.nn.Module):
             self._attach_mask(first, outputs, kwargs.get("mask", previous_mask))
         return outputs
 
-    def _precision(self, first: Any) -> PolicyAutocast | None:
+    def _precision(self, first: Any) -> contextlib.AbstractContextManager | None:
         """The autocast this call enters, if any: a mixed policy's (unless autocast is already
         on), or none at all for a full-precision layer inside a mixed-precision model (Keras
         computes such a layer, e.g. a `dtype="float32"` output layer, in its own dtype)."""
@@ -545,9 +550,9 @@ class Layer(torch.nn.Module):
             return (
                 None
                 if torch.is_autocast_enabled(device_type)
-                else PolicyAutocast(device_type, self._autocast_dtype)
+                else policy_autocast(device_type, self._autocast_dtype)
             )
-        return PolicyAutocast(device_type, None) if self._leaves_policy_autocast() else None
+        return policy_autocast(device_type, None) if self._leaves_policy_autocast() else None
 
     def _leaves_policy_autocast(self) -> bool:
         """Whether this full-precision layer runs inside a mixed policy's autocast."""
@@ -717,27 +722,19 @@ class Layer(torch.nn.Module):
 # ----------------------------------------------------------------- constructor and class hooks
 
 
-class PolicyAutocast:
+@contextlib.contextmanager
+def policy_autocast(device_type: str, dtype: torch.dtype | None) -> Iterator[None]:
     """`torch.autocast` entered for a dtype policy: `dtype` for a mixed policy, or `None` to turn
     autocast off for a full-precision layer inside a mixed-precision model. Marks the thread's
-    call context, so nested full-precision layers know the autocast is a policy's."""
-
-    def __init__(self, device_type: str, dtype: torch.dtype | None):
-        self.dtype = dtype
-        if dtype is None:
-            self.autocast = torch.autocast(device_type, enabled=False)
-        else:
-            self.autocast = torch.autocast(device_type, dtype=dtype)
-
-    def __enter__(self) -> PolicyAutocast:
-        self.saved = call_context.policy_autocast
-        call_context.policy_autocast = self.dtype is not None
-        self.autocast.__enter__()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.autocast.__exit__(*exc_info)
-        call_context.policy_autocast = self.saved
+    call context, so nested full-precision layers know the autocast is a policy's. A generator
+    around a `with torch.autocast(...)`, so `torch.compile` traces it without a graph break."""
+    saved = call_context.policy_autocast
+    call_context.policy_autocast = dtype is not None
+    try:
+        with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
+            yield
+    finally:
+        call_context.policy_autocast = saved
 
 
 # Keyword arguments every Keras layer accepts besides its own (Sequential reads the shapes).
@@ -824,6 +821,13 @@ def _marks_built(build: Callable) -> Callable:
         return result
 
     return wrapper
+
+
+@outside_compile
+def _build_eagerly(layer: Layer, args: tuple, kwargs: dict) -> None:
+    """Builds `layer` on its first call inside `torch.compile`: as plain Python between graphs,
+    with the real inputs, so weights are created as in eager mode."""
+    layer._build_from_call(args, kwargs)
 
 
 Layer._call_spec = call_spec(Layer)

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from torchkeras.layers.layer import PolicyAutocast
+from torchkeras.layers.layer import policy_autocast
 
 __all__ = ["Placement", "default_device"]
 
@@ -65,7 +65,7 @@ class Placement:
         dtype = self._autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
-        return PolicyAutocast(device.type, dtype)
+        return policy_autocast(device.type, dtype)
 
     def _scaler(self, device: torch.device) -> Any:
         if not self._scale_gradients:

@@ -46,6 +46,7 @@ from torchkeras.trainers.device import Placement
 from torchkeras.trainers.model_outputs import labels_from_inputs, predictions, returned_loss
 from torchkeras.trainers.results import LossTracker, MetricResults, metrics_by_name
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
+from torchkeras.utils.outside_compile import outside_compile
 
 __all__ = ["Trainer"]
 
@@ -320,7 +321,7 @@ class Trainer(Placement):
         self._apply_gradients(loss, device)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    @torch._disable_dynamo  # torch.compiler.disable, importing Dynamo only when first called
+    @outside_compile
     def _apply_gradients(self, loss: torch.Tensor, device: torch.device) -> None:
         """Backward pass and optimizer update. Always eager: a compiled `train_step` is one graph
         for the forward pass, loss and metrics, and runs this between (Dynamo cannot trace
@@ -395,7 +396,7 @@ class Trainer(Placement):
     def _compile_after_first_call(self, kind: str, step: Any) -> Any:
         def first_call(data: Any) -> Any:
             result = step(data)
-            self._step_functions[kind] = torch.compile(step)
+            self._step_functions[kind] = torch.compile(step, dynamic=False)
             return result
 
         return first_call
