@@ -32,16 +32,17 @@ class BackupAndRestore(Callback):
     """Backs up the training state so an interrupted `fit` resumes where it stopped.
 
     A backup holds the weights, the optimizer state, the epoch and step reached, and the random
-    number generator states. A backup taken mid-epoch (`save_freq=N`) also holds the generator
-    state the epoch started from (so a shuffled epoch resumes with the same order) and the
-    epoch's metric accumulators (so its logs and `History` entry are those of an uninterrupted
-    run). When `fit` starts and a backup exists in `backup_dir`, it is checked in full, then
-    loaded, and training continues from that point: with fixed seeds, the final weights and logs
-    equal those of an uninterrupted run, with or without shuffling and dropout. Backups are
-    committed in two steps (the weights go to a new file, then a small metadata file points to
-    it, each written atomically), so a crash while backing up leaves the previous backup usable.
-    A backup that cannot be read raises an error, with the model untouched, instead of silently
-    starting over.
+    number generator states: torch's global ones, and (in the weights file, as `save_weights`
+    writes them) the streams of layers with their own seed. A backup taken mid-epoch
+    (`save_freq=N`) also holds the generator state the epoch started from (so a shuffled epoch
+    resumes with the same order) and the epoch's metric accumulators (so its logs and `History`
+    entry are those of an uninterrupted run). When `fit` starts and a backup exists in
+    `backup_dir`, it is checked in full, then loaded, and training continues from that point: with
+    fixed seeds, the final weights and logs equal those of an uninterrupted run, with or without
+    shuffling and dropout. Backups are committed in two steps (the weights go to a new file, then a
+    small metadata file points to it, each written atomically), so a crash while backing up leaves
+    the previous backup usable. A backup that cannot be read raises an error, with the model
+    untouched, instead of silently starting over.
 
     Args:
         backup_dir: folder for the backup files; use it for nothing else.

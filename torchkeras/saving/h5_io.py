@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["H5Entry", "read_h5", "require_h5py", "write_h5"]
+__all__ = ["H5Entry", "read_h5", "read_text", "require_h5py", "write_h5"]
 
 _MAX_OBJECTS = 1_000_000
 _MAX_DEPTH = 64
@@ -37,11 +37,18 @@ def require_h5py(purpose: str) -> Any:
     return h5py
 
 
-def write_h5(groups: Mapping[str, Mapping[str, torch.Tensor]], names: Mapping[str, str | None]) -> bytes:
-    """An HDF5 file in Keras's layout, as bytes."""
+def write_h5(
+    groups: Mapping[str, Mapping[str, torch.Tensor]],
+    names: Mapping[str, str | None],
+    extra_text: Mapping[str, str] | None = None,
+) -> bytes:
+    """An HDF5 file in Keras's layout, as bytes; `extra_text` entries become root datasets of
+    UTF-8 bytes (which Keras does not read)."""
     h5py = require_h5py("Writing `.h5` weights")
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as file:
+        for name, text in (extra_text or {}).items():
+            file.create_dataset(name, data=np.frombuffer(text.encode(), dtype=np.uint8))
         for path, tensors in groups.items():
             parent = file.require_group(path) if path else file
             group = parent.create_group("vars")
@@ -53,6 +60,24 @@ def write_h5(groups: Mapping[str, Mapping[str, torch.Tensor]], names: Mapping[st
                 else:
                     group.create_dataset(key, data=tensor.detach().cpu().numpy())
     return buffer.getvalue()
+
+
+def read_text(file: Any, name: str, origin: str) -> str | None:
+    """The UTF-8 text of the root dataset `name` written by `write_h5` (`None` when absent)."""
+    h5py = require_h5py(f"Reading {origin!r}")
+    if name not in file:
+        return None
+    link = file.get(name, getlink=True)
+    dataset = file[name]
+    if not isinstance(link, h5py.HardLink) or not isinstance(dataset, h5py.Dataset):
+        raise ValueError(f"Cannot load {origin!r}: {name} is not a plain dataset.")
+    entry = _entry(dataset, name, origin)
+    if entry.dtype != torch.uint8 or len(entry.shape) != 1:
+        raise ValueError(f"Cannot load {origin!r}: {name} is not a 1-D uint8 dataset.")
+    try:
+        return entry.read().numpy().tobytes().decode()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"Cannot load {origin!r}: {name} is not UTF-8 text ({error}).") from None
 
 
 class H5Entry:

@@ -40,6 +40,8 @@ import torch
 
 from torchkeras.layers.layer import Layer
 from torchkeras.saving import assets, build_budget, h5_io, keras_archive, safetensors_io, serialization
+from torchkeras.saving.random_state import NAME as RANDOM_STATE
+from torchkeras.saving.random_state import collect_random_state
 from torchkeras.saving.state import collect_state, dtype_kind, flat_key, restore_state, split_flat_key
 from torchkeras.utils.io import ask_to_proceed_with_overwrite, atomic_write
 
@@ -119,13 +121,14 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
         return
     config_json = json.dumps(serialization.serialize_keras_object(model))
     groups, names = collect_state(model, include_optimizer)
+    randomness = _random_state_entry(model)
     asset_members = assets.collect_assets(model)
     if kind == "keras":
         payload: Any = keras_archive.write_archive(
             [
                 ("metadata.json", _metadata_json().encode()),
                 ("config.json", config_json.encode()),
-                ("model.weights.h5", h5_io.write_h5(groups, names)),
+                ("model.weights.h5", h5_io.write_h5(groups, names, randomness)),
                 *asset_members.items(),
             ]
         )
@@ -135,11 +138,18 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
             "torchkeras_format": "model",
             "config": config_json,
             "metadata": _metadata_json(),
+            **randomness,
         }
         if asset_members:
             metadata["assets"] = assets.encode_metadata(asset_members)
         payload = safetensors_io.encode(_flatten(groups), metadata)
     atomic_write(path, payload)
+
+
+def _random_state_entry(model: Any) -> dict[str, str]:
+    """`{NAME: JSON}` of the layers' random streams, or `{}` when no layer has drawn from one."""
+    text = collect_random_state(model)
+    return {} if text is None else {RANDOM_STATE: text}
 
 
 def _metadata_json() -> str:
@@ -185,9 +195,9 @@ def load_model(
         if kind == "keras":
             members = keras_archive.read_archive(path)
             config = serialization.parse_config_json(members["config.json"], f"{path!r} (config.json)")
-            with _archive_store(members, path) as store:  # its shapes bound the build
+            with _archive_store(members, path) as (store, randomness):  # its shapes bound the build
                 model = _model_from_config(config, custom_objects, compile, safe_mode, store, path)
-                restore_state(model, store, path)
+                restore_state(model, store, path, random_state=randomness)
             assets.restore_assets(model, members)
             return model
         if kind == "safetensors":
@@ -199,7 +209,7 @@ def load_model(
                 config = serialization.parse_config_json(file.metadata["config"], f"{path!r} (config)")
                 store = _store(file.tensors, path)
                 model = _model_from_config(config, custom_objects, compile, safe_mode, store, path)
-                restore_state(model, store, path)
+                restore_state(model, store, path, random_state=file.metadata.get(RANDOM_STATE))
                 origin = f"{path!r} (assets)"
                 assets.restore_assets(
                     model, assets.decode_metadata(file.metadata.get("assets", "{}"), origin)
@@ -230,21 +240,25 @@ def _model_from_config(
 
 
 @contextlib.contextmanager
-def _archive_store(members: dict[str, bytes], path: str) -> Iterator[dict[str, dict[str, Any]]]:
-    """The weights store of a `.keras` archive (h5, or safetensors), open while in the block."""
+def _archive_store(
+    members: dict[str, bytes], path: str
+) -> Iterator[tuple[dict[str, dict[str, Any]], str | None]]:
+    """The weights store of a `.keras` archive (h5, or safetensors) and the layers' random
+    state, open while in the block."""
     if "model.weights.h5" in members:
-        file, store = h5_io.read_h5(members["model.weights.h5"], f"{path} (model.weights.h5)")
+        origin = f"{path} (model.weights.h5)"
+        file, store = h5_io.read_h5(members["model.weights.h5"], origin)
         with file:
-            yield store
+            yield store, h5_io.read_text(file, RANDOM_STATE, origin)
         return
     origin = f"{path} (model.weights.safetensors)"
     with safetensors_io.SafetensorsFile(io.BytesIO(members["model.weights.safetensors"]), origin) as file:
-        yield _store(file.tensors, path)
+        yield _store(file.tensors, path), file.metadata.get(RANDOM_STATE)
 
 
 def _restore_archive_weights(model: Any, members: dict[str, bytes], path: str, skip_mismatch: bool) -> None:
-    with _archive_store(members, path) as store:
-        restore_state(model, store, path, skip_mismatch)
+    with _archive_store(members, path) as (store, randomness):
+        restore_state(model, store, path, skip_mismatch, randomness)
 
 
 def _store(tensors: Mapping[str, Any], path: str) -> dict[str, dict[str, Any]]:
@@ -289,10 +303,12 @@ def save_weights(
     if not _proceed(path, overwrite):
         return
     groups, names = collect_state(model)
+    randomness = _random_state_entry(model)
     if kind == "weights.h5":
-        payload: Any = h5_io.write_h5(groups, names)
+        payload: Any = h5_io.write_h5(groups, names, randomness)
     else:
-        payload = safetensors_io.encode(_flatten(groups), {"format": "pt", "torchkeras_format": "weights"})
+        metadata = {"format": "pt", "torchkeras_format": "weights", **randomness}
+        payload = safetensors_io.encode(_flatten(groups), metadata)
     atomic_write(path, payload)
 
 
@@ -319,11 +335,12 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
                 raise FileNotFoundError(f"No such file: {path!r}")
             file, store = h5_io.read_h5(path, path)
             with file:
-                restore_state(model, store, path, skip_mismatch)
+                restore_state(model, store, path, skip_mismatch, h5_io.read_text(file, RANDOM_STATE, path))
         elif kind in ("weights.safetensors", "safetensors"):
             with safetensors_io.SafetensorsFile(path) as file:
                 if "torchkeras_format" in file.metadata:
-                    restore_state(model, _store(file.tensors, path), path, skip_mismatch)
+                    randomness = file.metadata.get(RANDOM_STATE)
+                    restore_state(model, _store(file.tensors, path), path, skip_mismatch, randomness)
                 else:
                     _restore_state_dict(model, file.tensors, path)
         else:

@@ -16,6 +16,7 @@ import torch
 
 from torchkeras.layers.variable import keras_shape
 from torchkeras.optimizers.torch_optim import TORCH_STATE_KEY
+from torchkeras.saving.random_state import random_state_plan
 from torchkeras.saving.saveables import Saveable, walk
 
 __all__ = ["InMemory", "collect_state", "dtype_kind", "flat_key", "restore_state", "split_flat_key"]
@@ -112,9 +113,14 @@ def _describe(saveable: Saveable) -> str:
 
 
 def restore_state(
-    model: Any, store: Mapping[str, Mapping[str, Entry]], source: str, skip_mismatch: bool = False
+    model: Any,
+    store: Mapping[str, Mapping[str, Entry]],
+    source: str,
+    skip_mismatch: bool = False,
+    random_state: str | None = None,
 ) -> None:
-    """Assigns the store's tensors to `model` (and its optimizer's state), all checks first.
+    """Assigns the store's tensors to `model` (and its optimizer's state, and the layers' random
+    streams from `random_state`, see `random_state.py`), all checks first.
 
     Raises:
         ValueError: naming `source`, when a weight is missing or has another shape or dtype kind
@@ -165,6 +171,7 @@ def restore_state(
             f"Cannot load weights from {source!r}: {len(problems)} mismatch(es) with the model; nothing was "
             f"assigned.\n{listed}{more}"
         )
+    assign_random_state = random_state_plan(model, random_state, source)
     values = [(target, entry.read()) for target, entry in plan]
     optimizer_values = None
     if optimizer_plan is not None:
@@ -185,6 +192,7 @@ def restore_state(
         optimizer_plan[0].set_state_tensors(optimizer_values)  # applied at build when not built yet
     if torch_optimizer is not None:
         torch_optimizer[0].set_state_tensors(torch_optimizer[1])
+    assign_random_state()
 
 
 def _torch_optimizer_plan(saveable: Saveable, group: Any, source: str) -> tuple[Any, Any] | None:

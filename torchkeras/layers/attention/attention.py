@@ -17,7 +17,7 @@ __all__ = ["Attention"]
 
 
 @register_builtin
-class Attention(SeededRandomness, Layer):
+class Attention(Layer):
     """Dot-product attention layer, a.k.a. Luong-style attention.
 
     Scores `query` against `key` (`value` by default), turns them into a softmax distribution
@@ -64,6 +64,7 @@ class Attention(SeededRandomness, Layer):
         self.score_mode = check_choice(score_mode, ("dot", "concat"), "score_mode", owner)
         self.dropout = check_rate(dropout, "dropout", owner)
         self.seed = seed
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
 
     def build(self, input_shape: list) -> None:
@@ -112,7 +113,7 @@ class Attention(SeededRandomness, Layer):
             largest = 65504.0 if scores.dtype == torch.float16 else 1.0e9
             scores = torch.where(scores_mask, scores, scores - largest)
         distribution = torch.softmax(scores, dim=-1)
-        weights = drop_probabilities(distribution, self.dropout if training else 0.0, self)
+        weights = drop_probabilities(distribution, self.dropout if training else 0.0, self._random)
         output = weights @ value
         if query_mask is not None:
             output = output.masked_fill(~query_mask.unsqueeze(-1), 0.0)

@@ -108,12 +108,12 @@ def fused_is_exact(
 
 
 def drop_probabilities(probabilities: torch.Tensor, rate: float, random: SeededRandomness) -> torch.Tensor:
-    """Dropout on attention probabilities, from the layer's seeded generator if it has a seed."""
+    """Dropout on attention probabilities, from the layer's seeded stream if it has a seed."""
     if rate == 0:
         return probabilities
     if random.seed is None:
         return F.dropout(probabilities, rate, training=True)
-    keep = random._keep_mask(tuple(probabilities.shape), rate, probabilities)
+    keep = random.keep_mask(tuple(probabilities.shape), rate, probabilities)
     return probabilities * keep / (1.0 - rate)
 
 

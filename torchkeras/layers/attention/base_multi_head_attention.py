@@ -43,7 +43,7 @@ def public_attributes(*names: str) -> Callable[[type], type]:
     return decorate
 
 
-class BaseMultiHeadAttention(SeededRandomness, Layer):
+class BaseMultiHeadAttention(Layer):
     """Base of the multi-head attention layers.
 
     A subclass sets `_owner`, checks its head arguments, calls `_set_shared_arguments`, builds its
@@ -95,6 +95,7 @@ class BaseMultiHeadAttention(SeededRandomness, Layer):
         self._kernel_constraint = constraints.get(kernel_constraint)
         self._bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
 
     # ----------------------------------------------------------------------------- build
@@ -268,7 +269,7 @@ class BaseMultiHeadAttention(SeededRandomness, Layer):
         if attention_mask is not None:
             attention_mask = attention.expand_mask(attention_mask, scores.ndim, expansion_axis)
         scores = attention.masked_softmax(scores, attention_mask, self._softmax_axes)
-        probabilities = attention.drop_probabilities(scores, dropout, self)
+        probabilities = attention.drop_probabilities(scores, dropout, self._random)
         return torch.einsum(self._combine_equation, probabilities, value), scores
 
     def compute_output_shape(

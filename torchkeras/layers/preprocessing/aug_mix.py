@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import torch
@@ -18,6 +17,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     check_value_range,
 )
 from torchkeras.layers.preprocessing.gamma_sampling import sample_beta, sample_dirichlet
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int, invalid
 
@@ -72,14 +72,13 @@ class AugMix(BaseImagePreprocessingLayer):
         self.all_ops = all_ops
         self.interpolation = interpolation
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
         self._augment_layers = GEOMETRIC_AND_TONAL + (PHOTOMETRIC if all_ops else ())
         bank = make_augmentation_layers(
             self._augment_layers, self.factor, value_range, interpolation, seed, self.data_format
         )
         for name, layer in bank.items():
             setattr(self, name, layer)
-        self._picker = random.Random(seed)  # picks the chains' steps (host-side, as Keras)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"chain_mixing_weights": (num_chains,), "weight_sample": (), "chain_transforms": [[{
@@ -93,7 +92,7 @@ class AugMix(BaseImagePreprocessingLayer):
         for _ in range(self.num_chains):
             steps = []
             for _ in range(self.chain_depth):
-                name = self._picker.choice([*self._augment_layers, None])
+                name = self._random.python_random().choice([*self._augment_layers, None])
                 if name is not None:
                     layer = getattr(self, name)
                     steps.append({"layer_name": name, "transformation": layer.get_random_transformation(

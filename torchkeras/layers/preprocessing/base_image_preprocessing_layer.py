@@ -117,13 +117,8 @@ class BaseImagePreprocessingLayer(Layer):
             return seed
         if seed is not None:
             return torch.Generator(device=device).manual_seed(int(seed))
-        own_seed = getattr(self, "_rng_seed", None)
-        if own_seed is None:
-            return None
-        generators = self.__dict__.setdefault("_generators", {})
-        if str(device) not in generators:
-            generators[str(device)] = torch.Generator(device=device).manual_seed(int(own_seed))
-        return generators[str(device)]
+        random = self.__dict__.get("_random")
+        return None if random is None else random.generator(device)
 
     def _uniform(
         self,

@@ -9,6 +9,7 @@ import torch
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.gamma_sampling import sample_beta
 from torchkeras.layers.preprocessing.mix_up import call_on_images_and_labels
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["CutMix"]
@@ -40,7 +41,7 @@ class CutMix(BaseImagePreprocessingLayer):
     ):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> dict | None:
         """`{"permutation_order", "batch_masks", "mix_weight"}` (Keras's keys); `None` for one image."""

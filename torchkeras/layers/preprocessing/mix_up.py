@@ -8,6 +8,7 @@ import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.gamma_sampling import sample_beta
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -72,7 +73,7 @@ class MixUp(BaseImagePreprocessingLayer):
             raise invalid("alpha", "must be a positive number", alpha, self._owner)
         self.alpha = alpha
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> dict:
         """`{"mix_weight": (batch,), "permutation_order": (batch,)}` (Keras's keys)."""

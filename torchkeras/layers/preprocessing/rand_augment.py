@@ -12,6 +12,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -65,7 +66,7 @@ class RandAugment(BaseImagePreprocessingLayer):
         self._set_factor(factor)
         self.interpolation = interpolation
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
         bank = make_augmentation_layers(
             _LAYERS, self.factor, value_range, interpolation, seed, self.data_format
         )

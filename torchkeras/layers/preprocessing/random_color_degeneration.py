@@ -11,6 +11,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     check_value_range,
 )
 from torchkeras.layers.preprocessing.color_ops import rgb_to_grayscale
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomColorDegeneration"]
@@ -40,7 +41,7 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
         self.value_range = sorted(check_value_range(value_range, self._owner))
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> dict:
         """`{"factor": (batch, 1, 1, 1)}` (Keras's key)."""

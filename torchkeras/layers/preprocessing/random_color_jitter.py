@@ -14,6 +14,7 @@ from torchkeras.layers.preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.random_hue import RandomHue
 from torchkeras.layers.preprocessing.random_saturation import RandomSaturation
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomColorJitter"]
@@ -62,7 +63,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         self.saturation_factor = saturation_factor
         self.hue_factor = hue_factor
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
         common = {"value_range": value_range, "seed": seed, "data_format": self.data_format}
         self.random_brightness = (
             RandomBrightness(brightness_factor, **common) if brightness_factor is not None else None

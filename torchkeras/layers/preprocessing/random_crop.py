@@ -8,6 +8,7 @@ import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_ops import aspect_crop_box, resize
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -52,7 +53,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
         self.height = check_positive_int(height, "height", self._owner)
         self.width = check_positive_int(width, "width", self._owner)
         self.seed = seed if seed is not None else self._default_seed()
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`(top, left)` of a random window (integer tensors) when training on images at least

@@ -13,6 +13,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     check_value_range,
 )
 from torchkeras.layers.preprocessing.random_gaussian_blur import gaussian_blur
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomElasticTransform", "sample_at"]
@@ -114,7 +115,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         check_value_range(value_range, self._owner)
         self.value_range = value_range
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_elastic_transform_params(self, height: int, width: int, factor: float) -> tuple[float, float]:
         """`(alpha, sigma)` for an image of `height x width` and distortion `factor`."""

@@ -10,6 +10,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -60,7 +61,7 @@ class RandomErasing(BaseImagePreprocessingLayer):
         check_value_range(value_range, self._owner)
         self.value_range = value_range
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def _bounds(
         self, batch: int, length: int, fraction: torch.Tensor, like: torch.Tensor, generator: Any

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseImagePreprocessingLayer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_choice
 
@@ -57,7 +58,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.mode = check_choice(mode, (HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL), "mode", self._owner)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"flips": bool tensor (batch, 1, 1, 1), "input_shape": shape}` (Keras's keys)."""

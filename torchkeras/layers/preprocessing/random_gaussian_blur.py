@@ -11,6 +11,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -79,7 +80,7 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         check_value_range(value_range, self._owner)
         self.value_range = value_range
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"should_apply_blur": (batch,) bool, "blur_factor": (2,)}` (Keras's keys)."""

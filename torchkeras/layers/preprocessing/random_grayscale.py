@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseImagePreprocessingLayer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -34,7 +35,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
             raise invalid("factor", "should be between 0 and 1", factor, self._owner)
         self.factor = factor
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> torch.Tensor:
         """A boolean `(batch, 1, 1, 1)` tensor: which images turn gray (Keras returns it bare)."""

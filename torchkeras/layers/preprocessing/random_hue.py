@@ -16,6 +16,7 @@ from torchkeras.layers.preprocessing.color_ops import (
     rgb_to_hsv,
     transform_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomHue"]
@@ -47,7 +48,7 @@ class RandomHue(BaseImagePreprocessingLayer):
         check_value_range(value_range, self._owner)
         self.value_range = value_range
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> dict:
         """`{"factor": (batch,)}`: the hue shift in turns (Keras's key)."""

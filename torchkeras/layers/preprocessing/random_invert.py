@@ -10,6 +10,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomInvert"]
@@ -46,7 +47,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
         self._set_factor(factor)
         self.value_range = check_value_range(value_range, self._owner)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"apply_inversion": (batch,) booleans}` (Keras's key)."""

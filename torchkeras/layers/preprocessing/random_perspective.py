@@ -10,6 +10,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_supported,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -102,7 +103,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         )
         self.fill_value = fill_value
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"apply_perspective": (batch,), "start_points", "end_points": (batch, 4, 2)}`."""

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseAffineLayer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomRotation", "rotation_matrix"]
@@ -69,7 +70,7 @@ class RandomRotation(BaseAffineLayer):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
         self._set_warp_options(fill_mode, interpolation, fill_value)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"angle": degrees (batch,), "rotation_matrix": (batch, 8), ...}` (Keras's keys)."""

@@ -11,6 +11,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomSharpness"]
@@ -43,7 +44,7 @@ class RandomSharpness(BaseImagePreprocessingLayer):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
         self.value_range = sorted(check_value_range(value_range, self._owner))
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> dict:
         """`{"factor": (batch,)}` (Keras's key)."""

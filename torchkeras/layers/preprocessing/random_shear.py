@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseAffineLayer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -51,7 +52,7 @@ class RandomShear(BaseAffineLayer):
         self.y_factor = self._shear_range(y_factor, "y_factor")
         self._set_warp_options(fill_mode, interpolation, fill_value)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def _shear_range(self, factor: Any, argument: str) -> tuple[float, float]:
         """A number `f` in [0, 1] gives `(-f, f)`; a pair (e.g. a saved range) is kept, sorted."""

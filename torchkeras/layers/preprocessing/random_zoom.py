@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.preprocessing.base_image_preprocessing_layer import BaseAffineLayer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 
 __all__ = ["RandomZoom"]
@@ -57,7 +58,7 @@ class RandomZoom(BaseAffineLayer):
             self.width_lower, self.width_upper = self._factor_range(width_factor, "width_factor", True)
         self._set_warp_options(fill_mode, interpolation, fill_value)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """`{"height_zoom": (batch, 1), "width_zoom": (batch, 1), "input_shape": shape}` (Keras's keys)."""

@@ -10,6 +10,7 @@ from torchkeras.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
     check_value_range,
 )
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -47,7 +48,7 @@ class Solarization(BaseImagePreprocessingLayer):
     ):
         super().__init__(**kwargs)
         self.seed = seed
-        self._rng_seed = seed
+        self._random = SeededRandomness(seed)
         self.addition_factor = self._unit_range(addition_factor, "addition_factor")
         self.threshold_factor = self._unit_range(threshold_factor, "threshold_factor")
         self.value_range = sorted(check_value_range(value_range, self._owner))

@@ -19,7 +19,7 @@ _SCALE = 1.0507009873554804934193349852946
 
 
 @register_builtin
-class AlphaDropout(SeededRandomness, Layer):
+class AlphaDropout(Layer):
     """In training, sets inputs to SELU's negative saturation value with probability `rate`, then
     applies the affine map that restores the inputs' mean and variance (for self-normalizing
     networks); the identity at inference.
@@ -43,6 +43,7 @@ class AlphaDropout(SeededRandomness, Layer):
         self.rate = rate
         self.noise_shape = noise_shape
         self.seed = seed
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
         self.built = True
 
@@ -52,7 +53,7 @@ class AlphaDropout(SeededRandomness, Layer):
         shape = tuple(inputs.shape)
         if self.noise_shape is not None:
             shape = tuple(shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        keep = self._keep_mask(shape, self.rate, inputs)
+        keep = self._random.keep_mask(shape, self.rate, inputs)
         saturation = -_ALPHA * _SCALE
         a = ((1 - self.rate) * (1 + self.rate * saturation**2)) ** -0.5
         b = -a * saturation * self.rate

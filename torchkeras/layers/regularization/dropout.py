@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -36,22 +37,20 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs: torch.Tensor, training: bool = False) -> torch.Tensor:
         if not training or self.rate == 0:
             return inputs
-        if self.noise_shape is None and self._generator is None:
+        generator = self._random.generator(inputs.device)
+        if self.noise_shape is None and generator is None:
             return torch.nn.functional.dropout(inputs, self.rate, training=True)
         shape = self.noise_shape or tuple(inputs.shape)
         shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(shape))
-        keep = torch.rand(
-            shape, generator=self._generator, device="cpu" if self._generator else inputs.device
-        )
-        keep = (keep.to(inputs.device) >= self.rate).to(inputs.dtype)
-        return inputs * keep / (1.0 - self.rate)
+        keep = torch.rand(shape, generator=generator, device=inputs.device) >= self.rate
+        return inputs * keep.to(inputs.dtype) / (1.0 - self.rate)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

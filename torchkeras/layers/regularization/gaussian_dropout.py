@@ -16,7 +16,7 @@ __all__ = ["GaussianDropout"]
 
 
 @register_builtin
-class GaussianDropout(SeededRandomness, Layer):
+class GaussianDropout(Layer):
     """Multiplies the inputs by normal noise of mean 1 and standard deviation
     `sqrt(rate / (1 - rate))` in training; the identity at inference.
 
@@ -36,6 +36,7 @@ class GaussianDropout(SeededRandomness, Layer):
             raise invalid("rate", "must be a number in [0, 1)", rate, f"GaussianDropout '{self.name}'")
         self.rate = rate
         self.seed = seed
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
         self.built = True
 
@@ -43,7 +44,7 @@ class GaussianDropout(SeededRandomness, Layer):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        return inputs * self._normal(inputs, 1.0, stddev)
+        return inputs * self._random.normal(inputs, 1.0, stddev)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

@@ -15,7 +15,7 @@ __all__ = ["GaussianNoise"]
 
 
 @register_builtin
-class GaussianNoise(SeededRandomness, Layer):
+class GaussianNoise(Layer):
     """Adds normal noise of mean 0 and standard deviation `stddev` in training (a form of data
     augmentation for real-valued inputs); the identity at inference.
 
@@ -35,13 +35,14 @@ class GaussianNoise(SeededRandomness, Layer):
             raise invalid("stddev", "must be a number in [0, 1]", stddev, f"GaussianNoise '{self.name}'")
         self.stddev = stddev
         self.seed = seed
+        self._random = SeededRandomness(seed)
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs: torch.Tensor, training: bool = False) -> torch.Tensor:
         if not training or self.stddev == 0:
             return inputs
-        return inputs + self._normal(inputs, 0.0, self.stddev)
+        return inputs + self._random.normal(inputs, 0.0, self.stddev)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

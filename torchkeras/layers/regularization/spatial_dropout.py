@@ -7,7 +7,6 @@ from typing import Any
 import torch
 
 from torchkeras import config
-from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.layers.regularization.dropout import Dropout
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_choice
@@ -15,7 +14,7 @@ from torchkeras.utils.validation import check_choice
 __all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
 
 
-class BaseSpatialDropout(SeededRandomness, Dropout):
+class BaseSpatialDropout(Dropout):
     """Drops entire channels: one keep/drop draw per (sample, channel), shared by all positions,
     kept channels scaled by `1 / (1 - rate)`; the identity at inference.
 
@@ -58,7 +57,7 @@ class BaseSpatialDropout(SeededRandomness, Dropout):
         channel_axis = 1 if self.data_format == "channels_first" else inputs.ndim - 1
         noise_shape = [1] * inputs.ndim
         noise_shape[0], noise_shape[channel_axis] = inputs.shape[0], inputs.shape[channel_axis]
-        keep = self._keep_mask(tuple(noise_shape), self.rate, inputs)
+        keep = self._random.keep_mask(tuple(noise_shape), self.rate, inputs)
         return inputs * keep.div_(1.0 - self.rate)
 
     def get_config(self) -> dict:

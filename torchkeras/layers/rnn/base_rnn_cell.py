@@ -16,6 +16,7 @@ import torch
 from torchkeras import activations, config, constraints, initializers, regularizers
 from torchkeras.layers import symbolic
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.layers.rnn.cudnn_weights import flat_copies, weights_key
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.rnn.recurrence import StepFunction
@@ -94,7 +95,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.dropout = _check_dropout(dropout, "dropout", owner)
         self.recurrent_dropout = _check_dropout(recurrent_dropout, "recurrent_dropout", owner)
         self.seed = seed
-        self._dropout_generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        self._random = SeededRandomness(seed)
         # Keras's "implementation 1" (forced by recurrent dropout) draws one dropout mask per gate.
         self.implementation = 1 if self.recurrent_dropout else implementation
         if self.implementation == 1 and self.gates > 1:

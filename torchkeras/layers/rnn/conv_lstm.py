@@ -17,6 +17,7 @@ from torchkeras import activations, config, constraints, initializers, regulariz
 from torchkeras.layers.convolutional.base_conv import data_format_argument, torch_kernel_layout
 from torchkeras.layers.convolutional.conv_utils import convolve
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.regularization.base_random import SeededRandomness
 from torchkeras.layers.rnn import recurrence
 from torchkeras.layers.rnn.base_rnn_layer import forward_to_cell
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
@@ -107,7 +108,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         self.dropout = _check_dropout(dropout, "dropout", owner)
         self.recurrent_dropout = _check_dropout(recurrent_dropout, "recurrent_dropout", owner)
         self.seed = seed
-        self._dropout_generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        self._random = SeededRandomness(seed)
         self.state_size = [filters, filters]  # per position; `ConvLSTM` knows the full state shape
         self.output_size = filters
         self._owner_name = owner

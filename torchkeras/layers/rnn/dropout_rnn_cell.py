@@ -11,7 +11,7 @@ class DropoutRNNCell:
     """Mixin creating dropout masks once per sequence and reusing them at every step, as Keras does.
 
     The cell provides `dropout`, `recurrent_dropout`, and optionally `dropout_mask_count` (one mask
-    per gate instead of one shared mask) and `_dropout_generator` (a seeded `torch.Generator`).
+    per gate instead of one shared mask) and `_random` (its `SeededRandomness`).
     The `RNN` layer resets the cached masks after each sequence.
     """
 
@@ -21,9 +21,9 @@ class DropoutRNNCell:
     def _create_dropout_mask(self, step_input: torch.Tensor, rate: float) -> torch.Tensor:
         count = getattr(self, "dropout_mask_count", None)
         shape = tuple(step_input.shape) if count is None else (count, *step_input.shape)
-        generator = getattr(self, "_dropout_generator", None)
-        device = "cpu" if generator is not None else step_input.device
-        keep = torch.rand(shape, generator=generator, device=device).to(step_input.device) >= rate
+        random = getattr(self, "_random", None)
+        generator = None if random is None else random.generator(step_input.device)
+        keep = torch.rand(shape, generator=generator, device=step_input.device) >= rate
         return keep.to(step_input.dtype) / (1.0 - rate)
 
     def get_dropout_mask(self, step_input: torch.Tensor) -> torch.Tensor | None:
