@@ -137,3 +137,27 @@ def test_functional_models_have_input_and_output_shape(keras):
         else:
             theirs = shapes
     assert ours == theirs == ((None, 3), (None, 2), [(None, 3), (None, 4, 2)], [(None, 5), (None, 8)])
+
+
+def test_one_output_given_in_a_list_comes_back_alone_as_in_keras(keras):
+    x = np.random.rand(4, 3).astype("float32")
+    results = {}
+    for library in (tk, keras):
+        inputs = library.Input((3,))
+        listed = library.Model(inputs, [library.layers.Dense(2)(inputs)])
+        tupled = library.Model(inputs, (library.layers.Dense(2)(inputs),))
+        symbolic = listed(library.Input((3,)))  # a list of one, as given
+        listed.compile(optimizer="sgd", loss=["mse"])
+        loss = listed.evaluate(x, np.zeros((4, 2)), verbose=0)
+        results[library.__name__] = (
+            type(listed(x)),
+            type(tupled(x)),
+            type(listed.predict(x, verbose=0)),
+            listed.predict(x, verbose=0).shape,
+            (type(symbolic), len(symbolic), tuple(symbolic[0].shape)),
+            type(listed.output),
+            listed.output_shape,
+            np.isfinite(loss),
+        )
+    assert results["torchkeras"] == results["keras"]
+    assert results["torchkeras"][0] is torch.Tensor

@@ -1,7 +1,9 @@
-"""`clone_model`: a new model with the same architecture and freshly initialized weights."""
+"""`clone_model`: a new model with the same architecture and freshly initialized weights, compiled
+as the original was."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,8 @@ from torchkeras.layers.torch_function import TorchFunction
 from torchkeras.models.functional import Functional
 from torchkeras.models.functional_config import has_functional_constructor
 from torchkeras.models.sequential import Sequential
+from torchkeras.optimizers.optimizer import Optimizer
+from torchkeras.saving.serialization import compile_custom_objects, compile_from_config
 from torchkeras.utils.nest import flatten, map_structure, pack_like
 
 __all__ = ["clone_model"]
@@ -39,7 +43,8 @@ def clone_model(
         recursive: whether nested Sequential / functional models are cloned with the same functions.
 
     Returns:
-        The new model (weights are not copied: use `clone.set_weights(model.get_weights())`).
+        The new model (weights are not copied: use `clone.set_weights(model.get_weights())`),
+        compiled from the original's compile config when the original is compiled.
     """
     if kwargs:
         raise ValueError(f"Unrecognized keyword arguments for `clone_model`: {sorted(kwargs)}")
@@ -47,15 +52,46 @@ def clone_model(
     if recursive:
         function = _recursive(function, call_function)
     if isinstance(model, Sequential):
-        return _clone_sequential(model, input_tensors, function, call_function)
-    if isinstance(model, Functional) and has_functional_constructor(type(model)):
-        return _clone_functional(model, input_tensors, function, call_function)
-    if input_tensors is not None or call_function is not None:
+        clone = _clone_sequential(model, input_tensors, function, call_function)
+    elif isinstance(model, Functional) and has_functional_constructor(type(model)):
+        clone = _clone_functional(model, input_tensors, function, call_function)
+    elif input_tensors is not None or call_function is not None:
         raise ValueError(
             "`input_tensors` and `call_function` apply only to Sequential and functional models. "
             f"Received a subclassed model: {type(model).__name__}."
         )
-    return function(model)
+    elif clone_function is not None:
+        return function(model)
+    else:
+        clone = _clone_subclassed(model)
+    _compile_like(model, clone)
+    return clone
+
+
+def _clone_subclassed(model: Any) -> Any:
+    """A subclassed model rebuilt from its config, and built as the original was (Keras clones it
+    through its serialized form, which carries the build config)."""
+    clone = _clone_layer(model)
+    build_config = model.get_build_config() if model.built else None
+    if build_config and not clone.built:
+        clone.build_from_config(build_config)
+    return clone
+
+
+def _compile_like(model: Any, clone: Any) -> None:
+    """Compiles the clone of a compiled model from the original's compile config, as Keras does:
+    a fresh optimizer with the same settings, fresh metrics. The user's own losses and metrics
+    resolve without being registered. A model compiled with a torch optimizer (bound to the
+    original's parameters) or a torch loss module (no config) leaves the clone uncompiled."""
+    if not getattr(model, "compiled", False) or not isinstance(model.optimizer, Optimizer):
+        return
+    try:
+        config = model.get_compile_config()
+    except TypeError as error:  # a compile argument without a config, e.g. a torch loss module
+        warnings.warn(f"The clone of model '{model.name}' is not compiled: {error}", stacklevel=3)
+        return
+    if config is not None:
+        compile_from_config(clone, config, custom_objects=compile_custom_objects(model))
 
 
 def _recursive(function: Callable[[Layer], Layer], call_function: Any) -> Callable[[Layer], Layer]:

@@ -212,7 +212,14 @@ class Functional(Model):
                 for spec, value in zip(flatten(node.outputs), flatten(outputs)):
                     if isinstance(spec, KerasTensor):
                         values[id(spec)] = value
-        return pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])
+        outputs = pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])
+        return _unpack_singleton(outputs)
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """Symbolic outputs in the structure given as `outputs` (`[x]` stays a list, as in Keras,
+        although a call on real data returns the single tensor)."""
+        outputs = super().compute_output_spec(*args, **kwargs)
+        return pack_like(self._outputs_struct, flatten(outputs))
 
     def get_config(self) -> dict:
         """Keras's functional config: `name`, `trainable`, `layers` (each with its `inbound_nodes`),
@@ -221,6 +228,11 @@ class Functional(Model):
         if not functional_config.has_functional_constructor(type(self)):
             return Model.get_config(self)
         return functional_config.functional_get_config(self)
+
+
+def _unpack_singleton(outputs: Any) -> Any:
+    """One output given as `[x]` or `(x,)` comes back as the tensor itself, as Keras's call does."""
+    return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
 
 
 def _single_or_all(structure: Any) -> Any:

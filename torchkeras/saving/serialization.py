@@ -31,6 +31,7 @@ from torchkeras.layers.layer import Layer
 from torchkeras.mixed_precision import DTypePolicy
 from torchkeras.optimizers import schedules
 from torchkeras.saving import build_budget
+from torchkeras.utils.nest import flatten
 from torchkeras.utils.registry import CustomObjectScope, get_registered_name, get_registered_object
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_CONFIG_ITEMS",
     "check_config_limits",
     "check_layer_name",
+    "compile_custom_objects",
     "compile_from_config",
     "deserialize_keras_object",
     "get_compile_config",
@@ -609,11 +611,33 @@ def get_compile_config(model: Any) -> dict[str, Any] | None:
     return serialize_keras_object(raw)
 
 
-def compile_from_config(model: Any, config: Mapping[str, Any]) -> None:
-    """Compiles `model` with the arguments saved by `get_compile_config`."""
+def compile_custom_objects(model: Any) -> dict[str, Any]:
+    """The user's own functions and classes among what `compile()` received (losses, metrics, the
+    optimizer's class), keyed by the names `get_compile_config` writes for them: passed as
+    `custom_objects`, they let that config compile another model without being registered."""
+    raw = getattr(model, "_compile_config", None) or {}
+    leaves = [raw.get(key) for key in ("loss", "metrics", "weighted_metrics")]
+    leaves = [*flatten(leaves), getattr(model, "optimizer", None)]
+    found: dict[str, Any] = {}
+    for leaf in leaves:
+        if leaf is None or isinstance(leaf, (str, bool, int, float)):
+            continue
+        obj = leaf if isinstance(leaf, types.FunctionType) else type(leaf)
+        if obj.__module__.split(".")[0] in ("torchkeras", "torch", "builtins"):
+            continue  # built-ins resolve by name
+        found[get_registered_name(obj)] = obj
+        found.setdefault(obj.__name__, obj)
+    return found
+
+
+def compile_from_config(
+    model: Any, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> None:
+    """Compiles `model` with the arguments saved by `get_compile_config`; the user's own losses,
+    metrics and optimizer resolve through `custom_objects` or the registry."""
     if not isinstance(config, Mapping):
         raise ValueError(f"A compile config must be a dict. Received: {config!r}")
-    arguments = _deserialize(dict(config), {})
+    arguments = _deserialize(dict(config), dict(custom_objects or {}))
     allowed = set(inspect.signature(model.compile).parameters)
     unknown = set(arguments) - allowed
     if unknown:
