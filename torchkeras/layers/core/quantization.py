@@ -16,16 +16,28 @@ import torch
 
 from torchkeras import config as _config
 from torchkeras import dtype_policies
-from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, deserialize
+from torchkeras.quantizers import (
+    AbsMaxQuantizer,
+    QuantizationConfig,
+    abs_max_quantize_grouped_with_zero_point,
+    deserialize,
+    pack_int4,
+    unpack_int4,
+)
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
+from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
+    "add_int4_weights",
     "add_int8_weight",
+    "dequantize_int4",
     "check_quantize_args",
     "int8_contract",
     "quantization_config_argument",
+    "quantize_int4",
     "quantize_weight",
     "set_quantized_policy",
+    "unpack_int4_kernel",
 ]
 
 
@@ -126,6 +138,73 @@ def quantize_weight(
         getattr(layer, name).copy_(quantized.to(value.device))
         getattr(layer, f"{name}_scale").copy_(scale.to(value.device))
     set_quantized_policy(layer, "int8")
+
+
+def add_int4_weights(layer: Any, rows: int, columns: int, block_size: int | None) -> None:
+    """Adds Keras's int4 weights of a `(rows, columns)` kernel to `layer`: `kernel`, two values per
+    int8 byte along the columns `(rows, ceil(columns / 2))`; `kernel_scale`, one per column
+    (`block_size` None or -1) or per block of rows and column `(ceil(rows / block_size), columns)`,
+    with then an int8 `kernel_zero` of that shape and `g_idx`, each row's block (float32)."""
+    grouped = block_size is not None and block_size > 0
+    layer.kernel = layer.add_weight(
+        name="kernel", shape=(rows, (columns + 1) // 2), initializer="zeros", dtype="int8", trainable=False
+    )
+    scale_shape = (-(-rows // block_size), columns) if grouped else (columns,)
+    layer.kernel_scale = layer.add_weight(
+        name="kernel_scale", shape=scale_shape, initializer="ones", trainable=False
+    )
+    layer._int4_block_size = block_size if grouped else None
+    layer._int4_columns = columns
+    if not grouped:
+        return
+    layer.kernel_zero = layer.add_weight(
+        name="kernel_zero", shape=scale_shape, initializer="zeros", dtype="int8", trainable=False
+    )
+    layer.g_idx = layer.add_weight(
+        name="g_idx", shape=(rows,), initializer="zeros", dtype="float32", trainable=False
+    )
+    with torch.no_grad():
+        layer.g_idx.copy_(
+            torch.div(torch.arange(rows, dtype=torch.float32), block_size, rounding_mode="floor")
+        )
+
+
+def quantize_int4(
+    layer: Any, flat_kernel: torch.Tensor, block_size: int | None, weight_quantizer: Any
+) -> None:
+    """Replaces `layer.kernel` by the int4 weights of `flat_kernel` `(rows, columns)`: abs-max per
+    column (by `weight_quantizer`), or asymmetric per block of `block_size` rows."""
+    rows, columns = flat_kernel.shape
+    grouped = block_size is not None and block_size > 0
+    device = flat_kernel.device
+    if grouped:
+        values, scale, zero = abs_max_quantize_grouped_with_zero_point(flat_kernel, block_size, to_numpy=True)
+    else:
+        values, scale = weight_quantizer(flat_kernel, axis=0, to_numpy=True)
+        scale = scale.squeeze(0)
+    packed, _, _ = pack_int4(values.cpu(), axis=-1)
+    delattr(layer, "kernel")
+    add_int4_weights(layer, rows, columns, block_size)
+    with torch.no_grad():
+        layer.kernel.copy_(packed.to(device))
+        layer.kernel_scale.copy_(scale.to(device))
+        if grouped:
+            layer.kernel_zero.copy_(zero.to(device))
+
+
+def dequantize_int4(layer: Any, dtype: torch.dtype) -> torch.Tensor:
+    """The float `(rows, columns)` kernel of an int4 layer, in `dtype` (its inputs' gradient too)."""
+    values = unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
+    if layer._int4_block_size is None:
+        return values.to(dtype) / layer.kernel_scale.to(dtype)
+    return dequantize_with_sz_map(
+        values, layer.kernel_scale, layer.kernel_zero, layer.g_idx, group_axis=0
+    ).to(dtype)
+
+
+def unpack_int4_kernel(layer: Any) -> torch.Tensor:
+    """The int4 values of `layer.kernel` as an int8 `(rows, columns)` tensor."""
+    return unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
 
 
 class _QuantizedContract(torch.autograd.Function):
