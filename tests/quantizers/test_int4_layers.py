@@ -30,7 +30,8 @@ def test_dense_int4_matches_keras(keras, block_size, units):
     rng = np.random.default_rng(units)
     weights = [rng.normal(size=(10, units)).astype("float32"), rng.normal(size=units).astype("float32")]
     config = None if block_size is None else (lambda q: q.Int4QuantizationConfig(block_size=block_size))
-    ref, ours = _quantize_both(keras, lambda m: m.Dense(units, activation="relu"), (None, 10), weights, config)
+    make = lambda m: m.Dense(units, activation="relu")  # noqa: E731
+    ref, ours = _quantize_both(keras, make, (None, 10), weights, config)
     x = rng.normal(size=(3, 2, 10)).astype("float32")
     np.testing.assert_allclose(ours(torch.tensor(x)).detach().numpy(), np.asarray(ref(x).detach()), atol=1e-5)
     assert [tuple(v.shape) for v in ours.weights] == [tuple(v.shape) for v in ref.weights]
@@ -82,7 +83,8 @@ def test_model_int4_save_load_both_ways(keras, tmp_path, block_size):
     np.testing.assert_allclose(np.asarray(ref.predict(x, verbose=0)), after, atol=1e-5)
     keras_path = os.path.join(tmp_path, "keras.keras")
     ref.save(keras_path)
-    np.testing.assert_allclose(torchkeras.saving.load_model(keras_path).predict(x, verbose=0), after, atol=1e-5)
+    from_keras = torchkeras.saving.load_model(keras_path)
+    np.testing.assert_allclose(from_keras.predict(x, verbose=0), after, atol=1e-5)
     weights_path = os.path.join(tmp_path, "model.weights.h5")
     ref.save_weights(weights_path)
     reloaded.load_weights(weights_path)
