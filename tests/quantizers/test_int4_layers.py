@@ -89,3 +89,31 @@ def test_model_int4_save_load_both_ways(keras, tmp_path, block_size):
     ref.save_weights(weights_path)
     reloaded.load_weights(weights_path)
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), after, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_size", [-1, 4])
+@pytest.mark.parametrize(
+    "equation, output_shape, bias_axes, input_shape",
+    [
+        ("ab,bc->ac", (6,), "c", (None, 8)),
+        ("abc,cde->abde", (None, 3, 5), "de", (None, 4, 8)),
+        ("abcd,cde->abe", (None, 5), None, (None, 4, 3, 6)),
+    ],
+)
+def test_einsum_dense_int4_matches_keras(keras, block_size, equation, output_shape, bias_axes, input_shape):
+    rng = np.random.default_rng(7)
+    ref = keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes)
+    ref.build(input_shape)
+    weights = [rng.normal(size=tuple(v.shape)).astype("float32") for v in ref.weights]
+    make = lambda m: m.EinsumDense(equation, output_shape, bias_axes=bias_axes)  # noqa: E731
+    config = lambda q: q.Int4QuantizationConfig(block_size=block_size)  # noqa: E731
+    ref, ours = _quantize_both(keras, make, input_shape, weights, config)
+    x = rng.normal(size=(2, *input_shape[1:])).astype("float32")
+    np.testing.assert_allclose(ours(torch.tensor(x)).detach().numpy(), np.asarray(ref(x).detach()), atol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert ours.dtype_policy.name == ref.dtype_policy.name == f"int4/{block_size}_from_float32"
+    clone = layers.EinsumDense.from_config(ours.get_config())
+    clone.build(input_shape)
+    clone.set_weights(ours.get_weights())
+    torch.testing.assert_close(clone(torch.tensor(x)), ours(torch.tensor(x)))
