@@ -7,9 +7,12 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
-from torchkeras.layers.core import int8_quantization
-from torchkeras.layers.core.unsupported import reject_lora_and_quantization
+from torchkeras import config as _config
+from torchkeras.layers.core import quantization
+from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
+from torchkeras.quantizers.quantization_config import get_block_size_for_layer
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -31,9 +34,10 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: optional weight penalties.
         activity_regularizer: optional penalty on the output.
         kernel_constraint, bias_constraint: optional weight constraints.
-        lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
-            quantization configs are not supported, so they must be `None` (`quantize("int8")`
-            is: an int8 `kernel` with a per-unit `kernel_scale`, inputs quantized on the fly).
+        lora_rank, lora_alpha: accepted for Keras's configs; LoRA is not supported, so they
+            must be `None`.
+        quantization_config: the `QuantizationConfig` a quantized layer was made with (set by
+            `quantize`, read back from saved configs).
         **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
     Input shape:
@@ -48,6 +52,13 @@ class Dense(Layer):
     y = layer(np.ones((2, 3)))  # shape (2, 4)
     ```
     """
+
+    _QUANTIZATION_MODES = ("int8", "int4")
+    # Keras's file order of each mode's variables (absent ones are skipped).
+    _SAVED_VARIABLES = {
+        "int8": ("kernel", "bias", "kernel_scale"),
+        "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+    }
 
     def __init__(
         self,
@@ -67,7 +78,8 @@ class Dense(Layer):
         **kwargs: Any,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        reject_lora_and_quantization(self, lora_rank, quantization_config)
+        reject_lora(self, lora_rank)
+        self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
         self.units = check_positive_int(units, "units", f"Dense '{self.name}'")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -87,7 +99,9 @@ class Dense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         if self.quantization_mode == "int8":
-            int8_quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
+            self._int8_build(input_dim, self.quantization_config)
+        elif self.quantization_mode == "int4":
+            self._int4_build(input_dim, self.quantization_config)
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -114,9 +128,18 @@ class Dense(Layer):
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
         if self.quantization_mode == "int8":
-            outputs = int8_quantization.int8_contract(
-                inputs, kernel, self.kernel_scale, torch.matmul, -1, dtype=self.compute_dtype
+            outputs = quantization.int8_contract(
+                inputs,
+                kernel,
+                self.kernel_scale,
+                torch.matmul,
+                -1,
+                dtype=self.compute_dtype,
+                inputs_quantizer=self.inputs_quantizer,
             )
+            return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
+        if self.quantization_mode == "int4":
+            outputs = self._int4_call(inputs)
             return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
         if bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
@@ -125,25 +148,63 @@ class Dense(Layer):
         return self.activation(outputs)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
-        """Quantizes the kernel to int8 with a per-unit scale (Keras's `"int8"` mode).
+        """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
+        `kernel_scale` and quantizes the inputs on the fly; `"int4"` packs two int4 values per
+        byte, `(input_dim, ceil(units / 2))`, with a per-unit scale, or with a scale and zero
+        point per block of `block_size` input rows (`Int4QuantizationConfig`, 128 by default).
 
         Args:
-            mode: `"int8"`.
+            mode: `"int8"` or `"int4"`; optional when `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
-            config: not supported; must be `None`.
+            config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
-        if type_check and type(self) is not Dense:
-            raise self._not_quantizable()
-        int8_quantization.check_quantize_args(self, mode, config)
-        int8_quantization.quantize_weight(self, "kernel", axis=0)
+        config = quantization.check_quantize_args(
+            self, Dense, self._QUANTIZATION_MODES, mode, type_check, config
+        )
+        self.quantization_config = config
+        if config.mode == "int4":
+            block_size = get_block_size_for_layer(self, config)
+            default = AbsMaxQuantizer(axis=0, value_range=(-8, 7))
+            weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, default)
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+            quantization.quantize_int4(self, self.kernel.detach(), block_size, weight_quantizer)
+            quantization.set_quantized_policy(self, f"int4/{-1 if block_size is None else block_size}")
+            return
+        weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        quantization.quantize_weight(self, "kernel", axis=0, weight_quantizer=weight_quantizer)
+
+    def _int8_build(self, input_dim: int, config: QuantizationConfig | None) -> None:
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
+
+    def _int4_build(self, input_dim: int, config: QuantizationConfig | None) -> None:
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        block_size = get_block_size_for_layer(self, config)
+        quantization.add_int4_weights(self, input_dim, self.units, block_size)
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        dtype = _config.torch_dtype(self.compute_dtype)
+        if self._int4_block_size is None:
+            return quantization.int8_contract(
+                inputs,
+                quantization.unpack_int4_kernel(self),
+                self.kernel_scale,
+                torch.matmul,
+                -1,
+                dtype=self.compute_dtype,
+                inputs_quantizer=self.inputs_quantizer,
+            )
+        return torch.matmul(inputs.to(dtype), quantization.dequantize_int4(self, dtype))
 
     def _saved_variables(self) -> dict[str, torch.Tensor]:
-        """Keras's file order: `kernel`, `bias`, then `kernel_scale` when quantized."""
+        """Keras's file order: `kernel`, `bias`, then the mode's scales (`_SAVED_VARIABLES`)."""
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
         else:
-            variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
+            names = self._SAVED_VARIABLES[self.quantization_mode]
+            variables = [getattr(self, n) for n in names if getattr(self, n, None) is not None]
         return {str(i): v for i, v in enumerate(variables)}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -161,5 +222,5 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize(self.quantization_config),
         }
