@@ -173,3 +173,35 @@ def test_sparse_labels_round_in_the_loss_dtype_when_classes_exceed_its_integers(
     logits[0, 256] = 10.0
     loss = losses.SparseCategoricalCrossentropy(from_logits=True, dtype="bfloat16")
     assert loss(torch.tensor([257]), logits).item() == loss(torch.tensor([256]), logits).item()
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "mean", "sum"])
+def test_sparse_categorical_crossentropy_fused_path_matches_the_general_one(from_logits, reduction):
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(37, 5, generator=generator) * 3
+    y_pred = logits if from_logits else torch.softmax(logits, -1)
+    labels = torch.randint(0, 5, (37,), generator=generator)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction=reduction)
+    assert loss._fuses(labels, y_pred)
+    fused = loss(labels, y_pred)
+    # Float labels and a (batch, 1) shape take the general path: same value.
+    general = loss(labels.float()[:, None], y_pred)
+    assert not loss._fuses(labels.float()[:, None], y_pred)
+    torch.testing.assert_close(fused, general, rtol=1e-6, atol=1e-6)
+    per_sample = F.cross_entropy(logits, labels, reduction="none")
+    expected = per_sample.sum() if reduction == "sum" else per_sample.mean()
+    torch.testing.assert_close(fused, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_categorical_crossentropy_fused_path_is_skipped_for_masks_and_weights():
+    logits = torch.randn(4, 3, generator=torch.Generator().manual_seed(1))
+    labels = torch.tensor([0, 2, 1, 2])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    weighted = loss(labels, logits, sample_weight=torch.tensor([1.0, 0.0, 0.0, 0.0]))
+    torch.testing.assert_close(weighted, F.cross_entropy(logits[:1], labels[:1]) / 4)
+    masked = logits.clone()
+    masked._keras_mask = torch.tensor([True, False, False, True])
+    assert not loss._fuses(labels, masked)
+    ignoring = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)
+    assert not ignoring._fuses(labels, logits)

@@ -133,3 +133,31 @@ def test_labels_round_in_the_prediction_dtype_when_classes_exceed_its_integers()
     metric = metrics.SparseCategoricalAccuracy()
     metric.update_state(torch.tensor([2049]), y_pred)
     assert metric.result().item() == 1.0
+
+
+def test_accuracy_counts_kept_matches_when_read():
+    generator = torch.Generator().manual_seed(0)
+    metric = metrics.SparseCategoricalAccuracy()
+    batches = [
+        (torch.randint(0, 4, (n,), generator=generator), torch.randn(n, 4, generator=generator))
+        for n in (8, 8, 5)
+    ]
+    for labels, scores in batches:
+        metric.update_state(labels, scores)
+    labels = torch.cat([b[0] for b in batches])
+    scores = torch.cat([b[1] for b in batches])
+    hits = int((scores.argmax(-1) == labels).sum())
+    expected = torch.tensor(hits / 21)
+    # Reading the state (variables, result) counts the kept batches once.
+    total, count = (float(v) for v in metric.variables)
+    assert (total, count) == (hits, 21)
+    torch.testing.assert_close(metric.result(), expected)
+    # A weighted batch (the general path) adds after the kept ones.
+    metric.update_state(labels[:2], scores[:2], sample_weight=torch.tensor([0.0, 1.0]))
+    hit = float(scores[1].argmax() == labels[1])
+    torch.testing.assert_close(metric.result(), torch.tensor((hits + hit) / 22))
+    metric.update_state(labels, scores)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+    metric.update_state(labels, scores)
+    torch.testing.assert_close(metric.result(), expected)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.losses.loss import BuiltinLossWrapper, exact_integer_limit
+from torchkeras.losses.loss import BuiltinLossWrapper, exact_integer_limit, scalar_tensor
 from torchkeras.utils import nest
 
 __all__ = [
@@ -401,6 +401,9 @@ class CategoricalFocalCrossentropy(BuiltinLossWrapper):
         )
 
 
+_FUSED_REDUCTIONS = ("sum_over_batch_size", "mean", "sum")
+
+
 class SparseCategoricalCrossentropy(BuiltinLossWrapper):
     """Cross-entropy between integer labels and predicted class probabilities (or logits).
 
@@ -439,6 +442,39 @@ class SparseCategoricalCrossentropy(BuiltinLossWrapper):
             from_logits=from_logits,
             ignore_class=ignore_class,
             axis=axis,
+        )
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
+        if sample_weight is None and self._fuses(y_true, y_pred):
+            # The per-step case in one kernel: the summed loss, then what `reduce_values` divides by.
+            if self._fn_kwargs["from_logits"]:
+                total = F.cross_entropy(y_pred, y_true, reduction="sum")
+            else:
+                total = F.nll_loss(_probabilities_log(y_pred, 1), y_true, reduction="sum")
+            if self.reduction == "sum":
+                return total
+            return total / scalar_tensor(y_pred.shape[0], total.dtype)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+    def _fuses(self, y_true: Any, y_pred: Any) -> bool:
+        """Whether a batch takes the fused path: `(batch,)` int64 labels and `(batch, classes)`
+        predictions of the loss dtype on one device, no mask, a summing or averaging reduction,
+        and counts exact in the dtype (the general path gives the same value, in more ops)."""
+        return (
+            isinstance(y_pred, torch.Tensor)
+            and isinstance(y_true, torch.Tensor)
+            and y_pred.dim() == 2
+            and y_true.dim() == 1
+            and y_true.dtype == torch.int64
+            and y_pred.dtype == self._torch_dtype
+            and self.fn is sparse_categorical_crossentropy
+            and self.reduction in _FUSED_REDUCTIONS
+            and self._fn_kwargs["ignore_class"] is None
+            and self._fn_kwargs["axis"] in (-1, 1)
+            and 0 < y_true.shape[0] == y_pred.shape[0] <= exact_integer_limit(y_pred.dtype)
+            and y_pred.shape[1] <= exact_integer_limit(y_pred.dtype)
+            and y_true.device == y_pred.device
+            and getattr(y_pred, "_keras_mask", None) is None
         )
 
     def _keeps_integer_labels(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> bool:

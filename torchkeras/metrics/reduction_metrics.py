@@ -21,6 +21,9 @@ from torchkeras.utils.registry import serialize_object
 
 __all__ = ["BuiltinMetricWrapper", "Mean", "MeanMetricWrapper", "Sum", "reduce_to_samplewise_values"]
 
+# How many batches' matches a `MeanMetricWrapper` keeps before summing them (bounds its memory).
+_MAX_PENDING = 1024
+
 
 def _reduce(fn: Callable[..., torch.Tensor], x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
     return fn(x, dim=tuple(range(start, stop)))
@@ -212,6 +215,7 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        self._pending_matches: list[torch.Tensor] = []  # see `_batch_matches`, summed when read
         if any(fn is obj or type(fn) is obj for obj in losses.ALL_OBJECTS_DICT.values()):
             self._direction = "down"
         # Built-in functions never differentiate, so they may run on a detached `y_pred`.
@@ -222,9 +226,16 @@ class MeanMetricWrapper(Mean):
         if mask is None and sample_weight is None:
             matches = self._batch_matches(y_true, y_pred)
             if matches is not None:
-                self.total.add_(matches.sum(dtype=self._torch_dtype))
-                self._add_count(matches.shape[0])
+                if torch.compiler.is_compiling():  # a compiled step adds in its graph
+                    self.total.add_(matches.sum(dtype=self._torch_dtype))
+                    self._add_count(matches.shape[0])
+                    return
+                # Kept as they come, counted in one sum when the state is read: no op per step.
+                self._pending_matches.append(matches)
+                if len(self._pending_matches) >= _MAX_PENDING:
+                    self._flush()
                 return
+        self._flush()
         if self._graph_free and isinstance(y_pred, torch.Tensor) and y_pred.requires_grad:
             y_pred = y_pred.detach()
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
@@ -235,6 +246,35 @@ class MeanMetricWrapper(Mean):
                 sample_weight = nest.to_tensor(sample_weight, dtype=dtype, device=device)
             sample_weight = apply_mask(sample_weight, mask.to(device), dtype=dtype, reduction="sum")
         self._accumulate(values, sample_weight)
+
+    def _flush(self) -> None:
+        """Adds the kept matches to the state (one `cat` and one sum for all of them)."""
+        pending = self._pending_matches
+        if not pending:
+            return
+        self._pending_matches = []
+        matches = torch.cat([m.reshape(-1) for m in pending]) if len(pending) > 1 else pending[0]
+        if matches.device != self._device:
+            self._follow(matches.device)
+        self.total.add_(matches.sum(dtype=self._torch_dtype))
+        self._add_count(sum(m.shape[0] for m in pending))
+
+    def result(self) -> torch.Tensor:
+        self._flush()
+        return super().result()
+
+    def reset_state(self) -> None:
+        self._pending_matches = []
+        super().reset_state()
+
+    @property
+    def variables(self) -> list[Any]:
+        self._flush()
+        return super().variables
+
+    def to(self, device: torch.device | str) -> MeanMetricWrapper:
+        self._flush()
+        return super().to(device)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
         """A shortcut for 0/1 metrics: a boolean tensor with one entry per sample (trailing axes
