@@ -161,3 +161,34 @@ def test_one_output_given_in_a_list_comes_back_alone_as_in_keras(keras):
         )
     assert results["torchkeras"] == results["keras"]
     assert results["torchkeras"][0] is torch.Tensor
+
+
+def test_intermediate_tensors_are_released_after_their_last_reader():
+    """The replay drops each intermediate once no later layer reads it (the peak memory of a deep
+    network), and keeps those that a skip connection or an output still needs."""
+    import weakref
+
+    received: dict[str, weakref.ref] = {}
+    alive_when_called: dict[str, list[str]] = {}
+
+    class Record(keras.layers.Layer):
+        def call(self, x):
+            received[self.name] = weakref.ref(x)
+            alive_when_called[self.name] = sorted(k for k, ref in received.items() if ref() is not None)
+            return x * 2.0
+
+    inputs = keras.Input((3,))
+    a = Record(name="a")(inputs)
+    b = Record(name="b")(a)
+    c = Record(name="c")(b)
+    d = Record(name="d")(c)
+    e = Record(name="e")(keras.layers.Add()([d, a]))
+    model = keras.Model(inputs, [e, b])
+    x = torch.ones(2, 3)
+    with torch.no_grad():
+        outputs = model(x)
+    np.testing.assert_allclose(outputs[0].numpy(), np.full((2, 3), 36.0))
+    np.testing.assert_allclose(outputs[1].numpy(), np.full((2, 3), 4.0))
+    # a's output (b's input) was last read by Add, c's by d; b's is an output, x the caller's.
+    assert alive_when_called["d"] == ["a", "b", "c", "d"]
+    assert alive_when_called["e"] == ["a", "c", "e"]

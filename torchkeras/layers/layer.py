@@ -207,7 +207,8 @@ class Layer(torch.nn.Module):
         with symbolic.real_tensors():
             value = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype)
             if layout is not None:
-                value = layout.from_keras(value).contiguous()
+                memory_format = getattr(layout, "memory_format", torch.contiguous_format)
+                value = layout.from_keras(value).contiguous(memory_format=memory_format)
             value = value.to(self._build_device or torch.get_default_device())
         name = name or "variable"
         variable = Variable(

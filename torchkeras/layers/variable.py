@@ -30,11 +30,14 @@ class Permuted:
 
     Args:
         axes: the permutation taking the Keras layout to the stored layout.
+        memory_format: how the stored tensor is laid out in memory (a channels-last kernel
+            spares a channels-last convolution from converting it at every call).
     """
 
-    def __init__(self, axes: Sequence[int]):
+    def __init__(self, axes: Sequence[int], memory_format: torch.memory_format = torch.contiguous_format):
         self.axes = tuple(axes)
         self.inverse = tuple(int(i) for i in np.argsort(self.axes))
+        self.memory_format = memory_format
 
     def to_keras(self, stored: torch.Tensor) -> torch.Tensor:
         return stored.permute(self.inverse)

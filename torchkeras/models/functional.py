@@ -45,6 +45,22 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     return ordered
 
 
+def _last_readers(nodes: list[Node], outputs: list[KerasTensor]) -> list[list[int]]:
+    """For each node, the tensors (by id) that no later node reads and that are not outputs."""
+    last_reader: dict[int, int] = {}
+    for index, node in enumerate(nodes):
+        read = [node.args[0]] if node.single_input else flatten((node.args, node.kwargs))
+        for tensor in read:
+            if isinstance(tensor, KerasTensor):
+                last_reader[id(tensor)] = index
+    kept = {id(tensor) for tensor in outputs}
+    released: list[list[int]] = [[] for _ in nodes]
+    for key, index in last_reader.items():
+        if key not in kept:
+            released[index].append(key)
+    return released
+
+
 def _keras_operation_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Any]:
     """The graph's operations in Keras's order (`model.layers`, saved configs and weight paths
     depend on it): an operation's depth is its longest path to an output, deepest first; ties go
@@ -117,6 +133,7 @@ class Functional(Model):
                     f"Received: inputs={self._input_tensors}"
                 )
         self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
+        self._released_after = _last_readers(self._nodes, self._output_tensors)
         order = _keras_operation_order(self._input_tensors, self._output_tensors)
         self.__dict__["_operation_order"] = order  # a plain list: not registered as submodules twice
         self._layers = torch.nn.ModuleList(op for op in order if not isinstance(op, TorchFunction))
@@ -195,23 +212,16 @@ class Functional(Model):
         values: dict[int, Any] = {}
         for spec, value in zip(self._input_tensors, self._flatten_inputs(inputs)):
             values[id(spec)] = self._standardize(value, spec)
-        for node in self._nodes:
-            if node.single_input:
-                outputs = node.layer(values[id(node.args[0])])
-            else:
-                args, kwargs = map_structure(
-                    lambda leaf: values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf,
-                    (node.args, node.kwargs),
-                )
-                if "training" in kwargs and training is not None:
-                    kwargs["training"] = training  # the model's mode wins over the recorded one, as in Keras
-                outputs = node.layer(*args, **kwargs)
+        for node, released in zip(self._nodes, self._released_after):
+            outputs = _call_node(node, values, training)
             if isinstance(node.outputs, KerasTensor):
                 values[id(node.outputs)] = outputs
             else:
                 for spec, value in zip(flatten(node.outputs), flatten(outputs)):
                     if isinstance(spec, KerasTensor):
                         values[id(spec)] = value
+            for key in released:  # nothing reads it again: its memory can serve the next layers
+                del values[key]
         outputs = pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])
         return _unpack_singleton(outputs)
 
@@ -233,6 +243,18 @@ class Functional(Model):
 def _unpack_singleton(outputs: Any) -> Any:
     """One output given as `[x]` or `(x,)` comes back as the tensor itself, as Keras's call does."""
     return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
+
+
+def _call_node(node: Node, values: dict[int, Any], training: bool | None) -> Any:
+    """Calls `node`'s layer on the values of its recorded inputs (nothing of them is kept here)."""
+    if node.single_input:
+        return node.layer(values[id(node.args[0])])
+    args, kwargs = map_structure(
+        lambda leaf: values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf, (node.args, node.kwargs)
+    )
+    if "training" in kwargs and training is not None:
+        kwargs["training"] = training  # the model's mode wins over the recorded one, as in Keras
+    return node.layer(*args, **kwargs)
 
 
 def _single_or_all(structure: Any) -> Any:

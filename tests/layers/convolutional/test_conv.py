@@ -123,6 +123,30 @@ def test_channels_last_runs_on_views_and_gradients_flow():
 
 
 @pytest.mark.parametrize(
+    "make, shape, memory_format",
+    [
+        (lambda: conv.Conv2D(4, 3, data_format="channels_last"), (2, 6, 6, 3), torch.channels_last),
+        (lambda: conv.Conv3D(4, 3, data_format="channels_last"), (2, 5, 5, 5, 3), torch.channels_last_3d),
+        (lambda: conv.Conv2D(4, 3, data_format="channels_first"), (2, 3, 6, 6), torch.contiguous_format),
+        (lambda: conv.Conv2DTranspose(4, 3, data_format="channels_last"), (2, 6, 6, 3), torch.channels_last),
+    ],
+)
+def test_kernel_memory_format_follows_the_data_format(make, shape, memory_format):
+    """Channels-last layers keep their kernel in channels-last memory (no conversion per call),
+    through `set_weights`, an optimizer update and `.to()`; Keras's layout is unchanged."""
+    layer = make()
+    layer.build(shape)
+    assert layer.kernel.is_contiguous(memory_format=memory_format)
+    kernel = np.random.randn(*layer.get_weights()[0].shape).astype("float32")
+    layer.set_weights([kernel, layer.get_weights()[1]])
+    np.testing.assert_array_equal(layer.get_weights()[0], kernel)
+    layer(torch.randn(shape)).sum().backward()
+    torch.optim.SGD(layer.parameters(), lr=0.1).step()
+    layer.to(torch.float32)
+    assert layer.kernel.is_contiguous(memory_format=memory_format)
+
+
+@pytest.mark.parametrize(
     "make, keras_make, shape",
     [
         (lambda k: k.Conv1D(5, 3, groups=1), None, (2, 8, 4)),

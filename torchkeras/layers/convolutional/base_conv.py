@@ -28,9 +28,17 @@ def data_format_argument(data_format: str | None, owner: str) -> str:
     return check_choice(data_format or config.image_data_format(), DATA_FORMATS, "data_format", owner)
 
 
-def torch_kernel_layout(rank: int) -> Permuted:
-    """Stores a Keras kernel `(*kernel_size, a, b)` as torch's `(b, a, *kernel_size)`."""
-    return Permuted((rank + 1, rank, *range(rank)))
+_CHANNELS_LAST_MEMORY = {2: torch.channels_last, 3: torch.channels_last_3d}
+
+
+def torch_kernel_layout(rank: int, data_format: str = "channels_first") -> Permuted:
+    """Stores a Keras kernel `(*kernel_size, a, b)` as torch's `(b, a, *kernel_size)`; for
+    channels_last data, in torch's channels-last memory format, which its channels-last
+    convolutions read without converting the kernel at every call."""
+    memory_format = torch.contiguous_format
+    if data_format == "channels_last":
+        memory_format = _CHANNELS_LAST_MEMORY.get(rank, torch.contiguous_format)
+    return Permuted((rank + 1, rank, *range(rank)), memory_format)
 
 
 class ConvWindow(Layer):
@@ -191,7 +199,7 @@ class BaseConv(ConvWindow):
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
-            layout=torch_kernel_layout(self.rank),
+            layout=torch_kernel_layout(self.rank, self.data_format),
         )
         self.add_bias(self.filters)
 

@@ -95,7 +95,7 @@ class BaseConvTranspose(ConvWindow):
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
-            layout=torch_kernel_layout(self.rank),
+            layout=torch_kernel_layout(self.rank, self.data_format),
         )
         self.add_bias(self.filters)
 
