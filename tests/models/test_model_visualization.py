@@ -72,7 +72,14 @@ def _nested(k):
     return k.Model(x, k.layers.Dense(1, name="head")(joined), name="outer")
 
 
-@pytest.mark.parametrize("build", [_sequential, _branches, _nested])
+def _nested_without_input(k):
+    """A Sequential with no `Input`, built by its first (symbolic) call, inside a functional model."""
+    inner = k.Sequential([k.layers.Dense(3, name="d1"), k.layers.Dense(2, name="d2")], name="seq")
+    x = k.Input((4,), name="x")
+    return k.Model(x, k.layers.Dense(1, name="head")(inner(x)), name="outer")
+
+
+@pytest.mark.parametrize("build", [_sequential, _branches, _nested, _nested_without_input])
 @pytest.mark.parametrize("expand_nested", [False, True])
 @pytest.mark.parametrize(
     "options", [{}, ALL_LABELS, {"show_layer_names": False, "rankdir": "LR", "dpi": 96, "splines": "line"}]
