@@ -170,16 +170,18 @@ def no_graphviz(monkeypatch):
 @pytest.mark.parametrize("rankdir", ["TB", "LR"])
 def test_plot_model_without_graphviz_draws_a_png(no_graphviz, tmp_path, rankdir):
     image = pytest.importorskip("matplotlib.image")
-    path = tmp_path / "model.png"
-    result = tk.utils.plot_model(
-        _nested(tk), to_file=path, show_shapes=True, expand_nested=True, rankdir=rankdir, dpi=50
-    )
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    pixels = image.imread(path)
-    height, width = pixels.shape[:2]
+    chain = tk.Sequential([tk.Input((4,)), *[tk.layers.Dense(4) for _ in range(6)]])
+    for name, model in [("chain", chain), ("nested", _nested(tk))]:
+        path = tmp_path / f"{name}.png"
+        result = tk.utils.plot_model(
+            model, to_file=path, show_shapes=True, expand_nested=True, rankdir=rankdir, dpi=50
+        )
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels = image.imread(path)
+        assert pixels[..., :3].min() < 0.1 and pixels[..., :3].max() > 0.9  # black boxes on white
+        assert result is None or type(result).__name__ == "Image"
+    height, width = image.imread(tmp_path / "chain.png").shape[:2]
     assert (height > width) if rankdir == "TB" else (width > height)
-    assert pixels[..., :3].min() < 0.1 and pixels[..., :3].max() > 0.9  # black boxes on white
-    assert result is None or type(result).__name__ == "Image"
 
 
 def test_plot_model_without_graphviz_writes_dot_source_and_other_formats(no_graphviz, tmp_path):
