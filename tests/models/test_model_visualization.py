@@ -139,6 +139,20 @@ def test_subclassed_model_is_one_node():
     assert len(nodes) == 1 and "<b>net</b> (Net)" in nodes[0].get("label")
 
 
+def test_torch_modules_and_ops_are_nodes_too():
+    import torch
+
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3, name="dense"), torch.nn.ReLU()])
+    dot = tk.utils.model_to_dot(model, show_shapes=True, show_trainable=True)
+    labels = [n.get("label") for n in dot.get_nodes() if n.get_name() != "node"]
+    assert "<b>relu</b> (ReLU)" in labels[1] and "Output shape: <b>?</b>" in labels[1]
+    assert len(dot.get_edges()) == 1
+    x = tk.Input((4,), name="x")
+    functional = tk.Model(x, torch.relu(tk.layers.Dense(3, name="dense")(x)))
+    dot = tk.utils.model_to_dot(functional)
+    assert len([n for n in dot.get_nodes() if n.get_name() != "node"]) == 3 and len(dot.get_edges()) == 2
+
+
 def test_bad_arguments_raise_before_drawing(tmp_path):
     with pytest.raises(ValueError, match="not yet been built"):
         tk.utils.model_to_dot(tk.Sequential([tk.layers.Dense(2)]))

@@ -280,8 +280,7 @@ def draw_dot(dot: Any, path: str, format: str = "png") -> None:  # noqa: A002 (p
             "Drawing a model without Graphviz needs matplotlib (the `plot` extra): "
             'pip install -e ".[plot]". Or install Graphviz (https://graphviz.org/download/).'
         ) from error
-    figure_probe = Figure()
-    formats = figure_probe.canvas.get_supported_filetypes()
+    formats = Figure().canvas.get_supported_filetypes()
     if format not in formats:
         raise ValueError(
             f"Without Graphviz, `plot_model` writes {sorted(formats)} images or `.dot` source. "
