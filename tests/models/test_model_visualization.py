@@ -5,6 +5,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import torchkeras as tk
@@ -79,7 +80,15 @@ def _nested_without_input(k):
     return k.Model(x, k.layers.Dense(1, name="head")(inner(x)), name="outer")
 
 
-@pytest.mark.parametrize("build", [_sequential, _branches, _nested, _nested_without_input])
+def _sequential_built_on_data(k):
+    model = k.Sequential([k.layers.Dense(3, activation="relu", name="d1"), k.layers.Dense(2, name="d2")])
+    model(np.ones((5, 4), "float32"))
+    return model
+
+
+@pytest.mark.parametrize(
+    "build", [_sequential, _branches, _nested, _nested_without_input, _sequential_built_on_data]
+)
 @pytest.mark.parametrize("expand_nested", [False, True])
 @pytest.mark.parametrize(
     "options", [{}, ALL_LABELS, {"show_layer_names": False, "rankdir": "LR", "dpi": 96, "splines": "line"}]
