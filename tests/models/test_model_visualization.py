@@ -5,6 +5,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import torchkeras as tk
@@ -72,7 +73,22 @@ def _nested(k):
     return k.Model(x, k.layers.Dense(1, name="head")(joined), name="outer")
 
 
-@pytest.mark.parametrize("build", [_sequential, _branches, _nested])
+def _nested_without_input(k):
+    """A Sequential with no `Input`, built by its first (symbolic) call, inside a functional model."""
+    inner = k.Sequential([k.layers.Dense(3, name="d1"), k.layers.Dense(2, name="d2")], name="seq")
+    x = k.Input((4,), name="x")
+    return k.Model(x, k.layers.Dense(1, name="head")(inner(x)), name="outer")
+
+
+def _sequential_built_on_data(k):
+    model = k.Sequential([k.layers.Dense(3, activation="relu", name="d1"), k.layers.Dense(2, name="d2")])
+    model(np.ones((5, 4), "float32"))
+    return model
+
+
+@pytest.mark.parametrize(
+    "build", [_sequential, _branches, _nested, _nested_without_input, _sequential_built_on_data]
+)
 @pytest.mark.parametrize("expand_nested", [False, True])
 @pytest.mark.parametrize(
     "options", [{}, ALL_LABELS, {"show_layer_names": False, "rankdir": "LR", "dpi": 96, "splines": "line"}]
@@ -132,6 +148,20 @@ def test_subclassed_model_is_one_node():
     assert len(nodes) == 1 and "<b>net</b> (Net)" in nodes[0].get("label")
 
 
+def test_torch_modules_and_ops_are_nodes_too():
+    import torch
+
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3, name="dense"), torch.nn.ReLU()])
+    dot = tk.utils.model_to_dot(model, show_shapes=True, show_trainable=True)
+    labels = [n.get("label") for n in dot.get_nodes() if n.get_name() != "node"]
+    assert "<b>relu</b> (ReLU)" in labels[1] and "Output shape: <b>?</b>" in labels[1]
+    assert len(dot.get_edges()) == 1
+    x = tk.Input((4,), name="x")
+    functional = tk.Model(x, torch.relu(tk.layers.Dense(3, name="dense")(x)))
+    dot = tk.utils.model_to_dot(functional)
+    assert len([n for n in dot.get_nodes() if n.get_name() != "node"]) == 3 and len(dot.get_edges()) == 2
+
+
 def test_bad_arguments_raise_before_drawing(tmp_path):
     with pytest.raises(ValueError, match="not yet been built"):
         tk.utils.model_to_dot(tk.Sequential([tk.layers.Dense(2)]))
@@ -163,16 +193,18 @@ def no_graphviz(monkeypatch):
 @pytest.mark.parametrize("rankdir", ["TB", "LR"])
 def test_plot_model_without_graphviz_draws_a_png(no_graphviz, tmp_path, rankdir):
     image = pytest.importorskip("matplotlib.image")
-    path = tmp_path / "model.png"
-    result = tk.utils.plot_model(
-        _nested(tk), to_file=path, show_shapes=True, expand_nested=True, rankdir=rankdir, dpi=50
-    )
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    pixels = image.imread(path)
-    height, width = pixels.shape[:2]
+    chain = tk.Sequential([tk.Input((4,)), *[tk.layers.Dense(4) for _ in range(6)]])
+    for name, model in [("chain", chain), ("nested", _nested(tk))]:
+        path = tmp_path / f"{name}.png"
+        result = tk.utils.plot_model(
+            model, to_file=path, show_shapes=True, expand_nested=True, rankdir=rankdir, dpi=50
+        )
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels = image.imread(path)
+        assert pixels[..., :3].min() < 0.1 and pixels[..., :3].max() > 0.9  # black boxes on white
+        assert result is None or type(result).__name__ == "Image"
+    height, width = image.imread(tmp_path / "chain.png").shape[:2]
     assert (height > width) if rankdir == "TB" else (width > height)
-    assert pixels[..., :3].min() < 0.1 and pixels[..., :3].max() > 0.9  # black boxes on white
-    assert result is None or type(result).__name__ == "Image"
 
 
 def test_plot_model_without_graphviz_writes_dot_source_and_other_formats(no_graphviz, tmp_path):

@@ -66,3 +66,51 @@ def test_sequential_starting_with_a_built_model_is_built_at_construction(keras):
             assert model.built
             assert (model.input_shape, model.output_shape) == ((None, 4), (None, 2))
             assert len(model.weights) == 4
+
+
+@pytest.mark.parametrize("symbolic", [True, False])
+def test_first_call_builds_the_layer_graph_as_keras(keras, symbolic):
+    """As Keras: the first call's input shape (symbolic: `(None, 4)`, data: `(5, 4)`) becomes the
+    model's input, so shapes, build configs and `layer.input` / `output` exist."""
+
+    def build(k):
+        model = k.Sequential([k.layers.Dense(3, name="a"), k.layers.Dense(2, name="b")])
+        model(k.Input((4,)) if symbolic else np.ones((5, 4), "float32"))
+        return model
+
+    ours, theirs = build(tk), build(keras)
+    assert ours.get_config()["build_input_shape"] == list(theirs.get_config()["build_input_shape"])
+    assert [c["class_name"] for c in ours.get_config()["layers"]] == ["InputLayer", "Dense", "Dense"]
+    assert ours.output_shape == theirs.output_shape and ours.input_shape == theirs.input_shape
+    for mine, keras_layer in zip([ours, *ours.layers], [theirs, *theirs.layers]):
+        expected = {k: list(v) for k, v in keras_layer.get_build_config().items()}
+        assert mine.get_build_config() == expected  # (None, 4), never a probe batch size
+    assert ours.layers[1].input.shape == theirs.layers[1].input.shape
+    lines = []
+    ours.summary(print_fn=lines.append)
+    assert "?" not in "\n".join(lines) and str(theirs.output_shape) in "\n".join(lines)
+    assert tuple(ours(torch.ones(7, 4)).shape) == (7, 2)
+
+
+def test_build_after_a_first_call_replaces_its_input_shape():
+    model = tk.Sequential([tk.layers.Dense(3)])
+    model(np.ones((5, 4), "float32"))
+    assert model.input_shape == (5, 4)
+    model.build((None, 4))
+    assert model.input_shape == (None, 4) and model.output_shape == (None, 3)
+    assert len(model._layers) == 2  # one InputLayer, replaced
+
+
+def test_first_call_that_cannot_be_traced_still_builds():
+    class NoShapeInference(tk.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+        def compute_output_spec(self, *args, **kwargs):
+            raise NotImplementedError
+
+    model = tk.Sequential([NoShapeInference(), tk.layers.Dense(2)])
+    out = model(torch.ones(3, 4))
+    assert tuple(out.shape) == (3, 2) and model.built
+    with pytest.raises(AttributeError, match="inputs"):
+        _ = model.inputs  # as Keras, the model is left without a graph

@@ -42,3 +42,9 @@ def test_wrapped_module_summary_walks_children():
     text = _lines(model)
     assert "0 (Linear)" in text and "1 (BatchNorm1d)" in text
     assert " Trainable params: 24 (96.00 B)" in text and " Non-trainable params: 8 (32.00 B)" in text
+
+
+def test_summary_of_a_sequential_holding_a_torch_module():
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3, name="dense"), torch.nn.ReLU()])
+    text = _lines(model)
+    assert "relu (ReLU)" in text and "dense (Dense)" in text and "Total params: 15" in text

@@ -112,7 +112,8 @@ def _layer_label(
     (input / output shapes, output dtype, trainable)."""
     class_name = type(layer).__name__
     colspan = max(1, int(show_dtype) + int(show_trainable) + 2 * int(show_shapes))
-    title = f"<b>{layer.name}</b> ({class_name})" if show_layer_names else f"<b>{class_name}</b>"
+    name = getattr(layer, "name", None) or class_name.lower()  # a plain torch module has no name
+    title = f"<b>{name}</b> ({class_name})" if show_layer_names else f"<b>{class_name}</b>"
     table = '<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">'
     table += (
         f'<tr><td colspan="{colspan}" bgcolor="black">'

@@ -43,6 +43,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = torch.nn.ModuleList()
         self._symbolic_output: KerasTensor | None = None
+        self._input_from_call = False  # whether the InputLayer came from the first call's shape
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -105,21 +106,46 @@ class Sequential(Model):
         for layer in self.layers:
             x = layer(x)
         self._symbolic_output = x
+        self._build_shapes = {"input_shape": list(input_layer.batch_shape)}  # Keras's build config
         self.built = True
 
     def build(self, input_shape: Any = None) -> None:
         """Builds the model for inputs of `input_shape` (batch dimension included)."""
         if input_shape is None:
             raise ValueError(f"Sequential '{self.name}': `build` needs an `input_shape`.")
-        if self._layers and isinstance(self._layers[0], InputLayer):
+        if self._has_input() and self._input_from_call:
+            if tuple(self._layers[0].batch_shape) == tuple(input_shape):
+                return
+            del self._layers[0]  # the input a first call gave: the shape given now replaces it
+        if self._has_input():
             self._build_graph(self._layers[0])
             return
+        self._input_from_call = False
         input_layer = InputLayer(batch_shape=tuple(input_shape))
         self._layers.insert(0, input_layer)
         self._build_graph(input_layer)
 
     def _build_from_call(self, args: tuple, kwargs: dict) -> None:
-        self.built = True  # layers build themselves on this first call
+        """As Keras: the first call on one tensor (data or symbolic) gives the model an input of
+        that shape and builds the layer graph, so `inputs`, `outputs`, each layer's `input` /
+        `output` and the summary's shapes exist. Layers that cannot be traced build on this call."""
+        first = args[0] if len(args) == 1 else None
+        if isinstance(first, (torch.Tensor, KerasTensor)) and self.layers and not self._has_input():
+            input_layer = InputLayer(batch_shape=tuple(first.shape), dtype=first.dtype)
+            self._layers.insert(0, input_layer)
+            self._input_from_call = True
+            try:
+                self._build_graph(input_layer)
+            except (NotImplementedError, ValueError, TypeError):
+                del self._layers[0]  # as Keras, a graph that cannot be traced is left out
+                self.__dict__.pop("_run_layers", None)
+                self._symbolic_output = None
+            if isinstance(first, torch.Tensor) and first.device != self._device_hint():
+                self.to(first.device)  # the graph built the weights on the default device
+        self.built = True
+
+    def _has_input(self) -> bool:
+        return bool(self._layers) and isinstance(self._layers[0], InputLayer)
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         run = self.__dict__.get("_run_layers")

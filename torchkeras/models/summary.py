@@ -81,7 +81,7 @@ def _rows(
         children = list(model.module.named_children()) or [(model.module.__class__.__name__, model.module)]
         layers = [(name, child) for name, child in children]
     else:
-        layers = [(layer.name, layer) for layer in model.layers]
+        layers = [(getattr(layer, "name", type(layer).__name__.lower()), layer) for layer in model.layers]
     rows = []
     for name, layer in layers:
         prefix = "  " * depth

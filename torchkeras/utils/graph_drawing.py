@@ -109,7 +109,8 @@ class _Box:
             for cell in row:
                 cell.bold = index == 0 or (cell.bold_text.strip() == cell.text.strip() and bool(cell.text))
                 text_width, text_height = _text_size(cell.text, cell.size, cell.bold)
-                cell.width, cell.height = text_width + 2 * _PADDING, text_height + 2 * _PADDING
+                # 8% over the outline's width: rendered glyphs are hinted wider at low dpi.
+                cell.width, cell.height = 1.08 * text_width + 2 * _PADDING, text_height + 2 * _PADDING
             row_widths.append(sum(cell.width for cell in row))
         self.width = max(row_widths, default=0.0)
         self.row_heights = [max(cell.height for cell in row) for row in rows]
@@ -245,7 +246,9 @@ def _place(
         previous_edge, previous_cluster = None, None
         for name in rank:
             box = boxes[name]
-            wanted = [boxes[parent].x for parent in parents[name]]
+            # Under its parents (the real ones: a skip edge's waypoints must not pull the chain aside).
+            real = [parent for parent in parents[name] if not boxes[parent].virtual]
+            wanted = [boxes[parent].x for parent in (real or parents[name])]
             center = sum(wanted) / len(wanted) if wanted else 0.0
             half = across_size(box) / 2
             cluster = cluster_of.get(name, -1)
@@ -277,8 +280,7 @@ def draw_dot(dot: Any, path: str, format: str = "png") -> None:  # noqa: A002 (p
             "Drawing a model without Graphviz needs matplotlib (the `plot` extra): "
             'pip install -e ".[plot]". Or install Graphviz (https://graphviz.org/download/).'
         ) from error
-    figure_probe = Figure()
-    formats = figure_probe.canvas.get_supported_filetypes()
+    formats = Figure().canvas.get_supported_filetypes()
     if format not in formats:
         raise ValueError(
             f"Without Graphviz, `plot_model` writes {sorted(formats)} images or `.dot` source. "
@@ -337,23 +339,9 @@ def draw_dot(dot: Any, path: str, format: str = "png") -> None:  # noqa: A002 (p
     for box in boxes.values():
         box.x, box.y = to_xy(box.x, box.y)
 
-    # Cluster frames, innermost first, each around its boxes and the frames inside it.
-    frames: list[tuple[str, float, float, float, float]] = []
-    frame_of: dict[int, tuple[float, float, float, float]] = {}
-    for index, (label, members, _) in sorted(enumerate(clusters), key=lambda item: -item[1][2]):
-        real = [boxes[name] for name in members if name in boxes]
-        if not real:
-            continue
-        left = min(b.x - b.width / 2 for b in real) - _CLUSTER_PAD
-        right = max(b.x + b.width / 2 for b in real) + _CLUSTER_PAD
-        bottom = min(b.y - b.height / 2 for b in real) - _CLUSTER_PAD
-        top = max(b.y + b.height / 2 for b in real) + _CLUSTER_PAD + 16
-        for other, (l2, r2, b2, t2) in frame_of.items():
-            if set(clusters[other][1]) < set(members):
-                left, right = min(left, l2 - _CLUSTER_PAD), max(right, r2 + _CLUSTER_PAD)
-                bottom, top = min(bottom, b2 - _CLUSTER_PAD), max(top, t2 + _CLUSTER_PAD + 16)
-        frame_of[index] = (left, right, bottom, top)
-        frames.append((label, left, right, bottom, top))
+    if clusters:
+        _separate_clusters(boxes, clusters, vertical)
+    frames = list(_frames(boxes, clusters).values())
 
     xs = [b.x - b.width / 2 for b in boxes.values()] + [b.x + b.width / 2 for b in boxes.values()]
     ys = [b.y - b.height / 2 for b in boxes.values()] + [b.y + b.height / 2 for b in boxes.values()]
@@ -384,6 +372,71 @@ def draw_dot(dot: Any, path: str, format: str = "png") -> None:  # noqa: A002 (p
         if not box.virtual:
             _draw_box(axis, box, Rectangle)
     figure.savefig(path, format=format, dpi=dpi, facecolor="white")
+
+
+def _frames(boxes: dict[str, _Box], clusters: list) -> dict[int, tuple[str, float, float, float, float]]:
+    """Each cluster's frame `(label, left, right, bottom, top)` around its boxes and the frames
+    of the clusters inside it, innermost first; room for the label at the top."""
+    frames: dict[int, tuple[str, float, float, float, float]] = {}
+    for index, (label, members, _) in sorted(enumerate(clusters), key=lambda item: -item[1][2]):
+        real = [boxes[name] for name in members if name in boxes]
+        if not real:
+            continue
+        left = min(b.x - b.width / 2 for b in real) - _CLUSTER_PAD
+        right = max(b.x + b.width / 2 for b in real) + _CLUSTER_PAD
+        bottom = min(b.y - b.height / 2 for b in real) - _CLUSTER_PAD
+        top = max(b.y + b.height / 2 for b in real) + _CLUSTER_PAD + 16
+        for other, (_, l2, r2, b2, t2) in frames.items():
+            if set(clusters[other][1]) < set(members):
+                left, right = min(left, l2 - _CLUSTER_PAD), max(right, r2 + _CLUSTER_PAD)
+                bottom, top = min(bottom, b2 - _CLUSTER_PAD), max(top, t2 + _CLUSTER_PAD + 16)
+        frames[index] = (label, left, right, bottom, top)
+    return frames
+
+
+def _separate_clusters(boxes: dict[str, _Box], clusters: list, vertical: bool) -> None:
+    """Pushes boxes across the ranks (right in a vertical layout, down in a horizontal one) until
+    no cluster frame overlaps another cluster's frame or a box outside it."""
+
+    def spans(left: float, right: float, bottom: float, top: float) -> tuple[float, float, float, float]:
+        # (start, end) across the ranks, then (start, end) along them
+        return (left, right, bottom, top) if vertical else (-top, -bottom, left, right)
+
+    for _ in range(4 * len(clusters) + 8):
+        items = [
+            (set(clusters[index][1]), spans(*frame[1:])) for index, frame in _frames(boxes, clusters).items()
+        ]
+        in_clusters = set().union(*(members for members, _ in items))
+        items += [
+            ({name}, spans(b.x - b.width / 2, b.x + b.width / 2, b.y - b.height / 2, b.y + b.height / 2))
+            for name, b in boxes.items()
+            if not b.virtual and name not in in_clusters
+        ]
+        overlap = None
+        for index, (first_members, first) in enumerate(items):
+            for second_members, second in items[index + 1 :]:
+                if first_members & second_members or first[2] >= second[3] or second[2] >= first[3]:
+                    continue  # nested, or apart along the ranks
+                (low_members, low), high = (
+                    ((first_members, first), second)
+                    if first[0] <= second[0]
+                    else ((second_members, second), first)
+                )
+                if low[1] + _NODE_GAP / 2 > high[0]:
+                    overlap = (low_members, high[0], low[1] + _NODE_GAP / 2 - high[0])
+                    break
+            if overlap:
+                break
+        if overlap is None:
+            return
+        fixed, start, amount = overlap
+        for name, box in boxes.items():
+            edge = box.x - box.width / 2 if vertical else -(box.y + box.height / 2)
+            if name not in fixed and edge >= start - 1e-6:
+                if vertical:
+                    box.x += amount
+                else:
+                    box.y -= amount
 
 
 def _draw_route(axis: Any, route: list[_Box], rankdir: str, orthogonal: bool, arrow_class: Any) -> None:
