@@ -73,7 +73,9 @@ def test_a_backup_with_a_corrupt_generator_state_leaves_the_model_untouched(tmp_
     path = backup_dir / "training_metadata.json"
     metadata = json.loads(path.read_text())
     good = metadata["rng"]["cpu"]
-    for bad in ({"cpu": good[:-8]}, {"cpu": "not base64!"}, {"cpu": 12}, {"gpu": good}):
+    bad_states = ({"cpu": good[:-8]}, {"cpu": "not base64!"}, {"cpu": 12}, {"gpu": good},
+                  {"cpu": good, "seed_generator": [1, "x"]})  # fmt: skip
+    for bad in bad_states:
         path.write_text(json.dumps({**metadata, "rng": bad}))
         model = _model("plain")
         before = [w.copy() for w in model.get_weights()]

@@ -28,6 +28,14 @@ class SeedGeneratorNoise(L.Layer):
         return inputs + tk.random.normal(tuple(inputs.shape), stddev=0.3, seed=self.seed_generator)
 
 
+@tk.saving.register_keras_serializable(package="test_resume_seeded")
+class GlobalSeedNoise(L.Layer):
+    """A custom layer drawing with `seed=None`: from the global `SeedGenerator`."""
+
+    def call(self, inputs, training=False):
+        return inputs + tk.random.normal(tuple(inputs.shape), stddev=0.3) if training else inputs
+
+
 def _dense_head(*middle):
     return [*middle, L.Flatten(), L.Dense(2)]
 
@@ -161,8 +169,29 @@ def test_backup_and_restore_resumes_the_layers_random_streams(tmp_path, case, sa
     _assert_same_weights(resumed, _uninterrupted(case))
 
 
-@pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("fmt", ["keras", "safetensors", "weights.h5", "weights.safetensors"])
+@pytest.mark.parametrize("save_freq", ["epoch", 3])
+def test_backup_and_restore_resumes_the_global_seed_generator(tmp_path, save_freq):
+    def model():
+        tk.config.set_random_seed(3)
+        built = tk.Sequential([L.Input((5, 3)), L.Dense(6), GlobalSeedNoise(), *_dense_head()])
+        built.compile(optimizer=tk.optimizers.Adam(0.01), loss="mse")
+        return built
+
+    reference = _fit(model(), "global")
+    backup_dir = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model(), "global", callbacks=[BackupAndRestore(backup_dir, save_freq), _Crash(10)])
+    resumed = _fit(model(), "global", callbacks=[BackupAndRestore(backup_dir, save_freq)])
+    _assert_same_weights(resumed, reference)
+
+
+# Every case in one model format and one weights format; the other two formats on a few cases.
+SAVE_LOAD = [(case, fmt) for case in CASES for fmt in ("keras", "weights.safetensors")] + [
+    (case, fmt) for case in ("lstm", "aug_mix", "seed_generator") for fmt in ("safetensors", "weights.h5")
+]
+
+
+@pytest.mark.parametrize(("case", "fmt"), SAVE_LOAD)
 def test_save_load_and_fit_on_continues_the_layers_random_streams(tmp_path, case, fmt):
     if "h5" in fmt or fmt == "keras":
         pytest.importorskip("h5py")

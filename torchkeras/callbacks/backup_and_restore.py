@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from torchkeras.callbacks.callback import Callback
+from torchkeras.random.seed_generator import global_seed_state, set_global_seed_state
 from torchkeras.utils.io import atomic_write, read_limited
 from torchkeras.utils.validation import invalid
 
@@ -251,9 +252,14 @@ def _decode_position(position: Any) -> tuple[torch.Tensor, int] | None:
 
 
 def _rng_state() -> dict[str, Any]:
-    state = {"cpu": _encode(torch.get_rng_state())}
+    """torch's global generators, and the global `SeedGenerator` (of `keras.random`'s
+    `seed=None`) once drawn from. The layers' own streams travel in the weights file."""
+    state: dict[str, Any] = {"cpu": _encode(torch.get_rng_state())}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = [_encode(s) for s in torch.cuda.get_rng_state_all()]
+    seed_state = global_seed_state()
+    if seed_state is not None:
+        state["seed_generator"] = seed_state
     return state
 
 
@@ -279,7 +285,7 @@ def _decode_bytes(text: Any, what: str) -> torch.Tensor:
 def _decode_rng(state: Any) -> dict[str, Any]:
     """`{"cpu": uint8 tensor, "cuda": [...]}`; a state of another length than the generator's is
     refused here (torch would refuse it only when set)."""
-    if not isinstance(state, dict) or not set(state) <= {"cpu", "cuda"}:
+    if not isinstance(state, dict) or not set(state) <= {"cpu", "cuda", "seed_generator"}:
         raise ValueError(
             "BackupAndRestore: the backup's random generator state is corrupt (not a JSON object)."
         )
@@ -291,6 +297,20 @@ def _decode_rng(state: Any) -> dict[str, Any]:
                 "BackupAndRestore: the backup's random generator state is corrupt (the CPU state has "
                 f"{decoded['cpu'].numel()} bytes, torch's has {torch.get_rng_state().numel()})."
             )
+    if "seed_generator" in state:
+        seed_state = state["seed_generator"]
+        if not (
+            isinstance(seed_state, list)
+            and len(seed_state) == 2
+            and all(
+                isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31 for v in seed_state
+            )
+        ):
+            raise ValueError(
+                "BackupAndRestore: the backup's random generator state is corrupt (the SeedGenerator "
+                f"state must be two int32 values, not {str(seed_state)[:100]})."
+            )
+        decoded["seed_generator"] = seed_state
     if "cuda" in state:
         if not isinstance(state["cuda"], list):
             raise ValueError("BackupAndRestore: the backup's CUDA random generator state is corrupt.")
@@ -306,6 +326,8 @@ def _set_rng_state(state: dict[str, Any]) -> None:
             torch.set_rng_state(state["cpu"])
         if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(state["cuda"])
+        if "cpu" in state:  # `seed_generator` absent: not drawn from when the state was taken
+            set_global_seed_state(state.get("seed_generator"))
     except (ValueError, RuntimeError, TypeError) as error:
         raise ValueError(
             f"BackupAndRestore: the backup's random generator state is corrupt ({error})."

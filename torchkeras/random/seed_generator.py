@@ -18,7 +18,16 @@ from torchkeras import config
 from torchkeras.layers.variable import Variable
 from torchkeras.utils.naming import unique_name
 
-__all__ = ["Seed", "SeedGenerator", "draw_seed", "global_seed_generator", "make_generator", "seed_value"]
+__all__ = [
+    "Seed",
+    "SeedGenerator",
+    "draw_seed",
+    "global_seed_generator",
+    "global_seed_state",
+    "make_generator",
+    "seed_value",
+    "set_global_seed_state",
+]
 
 Seed = Union[int, "SeedGenerator", None]  # noqa: UP007 (a runtime alias)
 
@@ -88,6 +97,35 @@ def global_seed_generator() -> SeedGenerator:
         _GLOBAL["generator"] = SeedGenerator()
         _GLOBAL["reset_count"] = reset_count
     return _GLOBAL["generator"]
+
+
+def global_seed_state() -> list[int] | None:
+    """The global generator's `[seed, counter]`, or `None` when nothing has drawn from it since
+    the last `set_random_seed` (reading it creates nothing)."""
+    if _GLOBAL["generator"] is None or _GLOBAL["reset_count"] != config.random_seed_resets():
+        return None
+    return [int(v) for v in _GLOBAL["generator"].state.tolist()]
+
+
+def set_global_seed_state(state: list[int] | None) -> None:
+    """Restores `global_seed_state()`: `None` leaves the generator to be created at the next draw.
+
+    Raises:
+        ValueError: when `state` is not two int32 values.
+    """
+    if state is not None and not (
+        isinstance(state, list)
+        and len(state) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31 for v in state)
+    ):
+        raise ValueError(f"A SeedGenerator state is two int32 values. Received: {state!r}")
+    if state is None:
+        _GLOBAL["generator"] = None
+        return
+    generator = SeedGenerator(seed=0)  # no draw from Python's `random`: the state is set below
+    generator.state.assign(torch.tensor(state, dtype=torch.int32))
+    _GLOBAL["generator"] = generator
+    _GLOBAL["reset_count"] = config.random_seed_resets()
 
 
 def draw_seed(seed: Seed) -> torch.Tensor:
