@@ -17,6 +17,7 @@ LAZY = (
     "onnx",
     "torch._dynamo",
     "sympy",
+    "sklearn",
 )
 
 
@@ -32,7 +33,8 @@ def test_import_torchkeras_loads_no_optional_or_heavy_module():
 def test_namespaces_a_fit_does_not_need_load_on_first_use():
     code = (
         "import sys, torchkeras as keras; from torchkeras.utils import registry\n"
-        "lazy = ('applications', 'datasets', 'distillation', 'distribution', 'export', 'visualization')\n"
+        "lazy = ('applications', 'datasets', 'distillation', 'distribution', 'export', 'visualization',\n"
+        "        'wrappers')\n"
         "assert not [n for n in lazy if 'torchkeras.' + n in sys.modules], 'loaded eagerly'\n"
         "assert set(lazy) <= set(dir(keras))\n"
         # A saved ConvNeXt layer resolves by name without importing the applications first.

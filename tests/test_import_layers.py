@@ -47,6 +47,7 @@ ROWS = [
     ("torchkeras.models", 9),
     ("torchkeras.applications", 9),
     ("torchkeras.distillation", 9),  # a Model subclass
+    ("torchkeras.wrappers", 9),  # scikit-learn estimators around a Model
 ]
 
 

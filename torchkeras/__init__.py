@@ -52,8 +52,16 @@ from torchkeras.utils.stateless_scope import StatelessScope  # noqa: E402
 from torchkeras.utils.symbolic_scope import SymbolicScope  # noqa: E402
 
 # Namespaces a plain fit does not need load on first access (`keras.applications`,
-# `from torchkeras import datasets`), which keeps `import torchkeras` cheap.
-_LAZY_NAMESPACES = ("applications", "datasets", "distillation", "distribution", "export", "visualization")
+# `from torchkeras import datasets`), which keeps `import torchkeras` cheap (and free of scikit-learn).
+_LAZY_NAMESPACES = (
+    "applications",
+    "datasets",
+    "distillation",
+    "distribution",
+    "export",
+    "visualization",
+    "wrappers",
+)
 # Objects only those namespaces define: a saved model holding one loads without importing them first.
 utils.registry.register_deferred_builtins(
     "torchkeras.applications", ("CustomScaleLayer", "LayerScale", "StochasticDepth")
@@ -133,4 +141,5 @@ __all__ = [
     "utils",
     "version",
     "visualization",
+    "wrappers",
 ]
