@@ -7,7 +7,7 @@ through a plain loop. Reported: seconds per epoch for both and the ratio torchke
 
     python bench/bench_fit.py            # all workloads
     python bench/bench_fit.py --quick    # smaller, for CI smoke runs
-    python bench/bench_fit.py --jit      # also fit with `jit_compile=True` (torch.compile)
+    python bench/bench_fit.py --jit      # also `jit_compile=True` (torch.compile) fit / evaluate / predict
     python bench/bench_fit.py --cpu-time --only tiny_mlp   # CPU time: steadier on a loaded machine
 
 Also reported: what `import torchkeras` adds to `import torch` (fresh subprocesses, bytecode
@@ -260,8 +260,9 @@ def ratio_range(
     return min(ratios), max(ratios)
 
 
-def jit_fit_ratios(workload: Workload, repeats: int, device: torch.device) -> tuple[float, float]:
-    """`fit` with `jit_compile=True` against the eager hand-written loop: the range of ratios."""
+def jit_ratios(workload: Workload, repeats: int, device: torch.device) -> dict[str, tuple[float, float]]:
+    """`fit`, `evaluate` and `predict` with `jit_compile=True` against the eager hand-written
+    loops: the range of ratios of interleaved repeats, after the compiling first calls."""
     x = torch.as_tensor(workload.x, device=device)
     y = torch.as_tensor(workload.y, device=device)
     size = workload.batch_size
@@ -276,11 +277,23 @@ def jit_fit_ratios(workload: Workload, repeats: int, device: torch.device) -> tu
         metrics=["accuracy"],
         jit_compile=True,
     )
-    return ratio_range(
-        lambda: model.fit(x, y, batch_size=size, epochs=1, verbose=0),
-        lambda: hand_written_epoch(reference, optimizer, x, y, size),
-        repeats,
-    )
+    return {
+        "fit": ratio_range(
+            lambda: model.fit(x, y, batch_size=size, epochs=1, verbose=0),
+            lambda: hand_written_epoch(reference, optimizer, x, y, size),
+            repeats,
+        ),
+        "evaluate": ratio_range(
+            lambda: model.evaluate(x, y, batch_size=size, verbose=0),
+            lambda: hand_written_evaluate(reference, x, y, size),
+            repeats,
+        ),
+        "predict": ratio_range(
+            lambda: model.predict(x, batch_size=size, verbose=0),
+            lambda: hand_written_predict(reference, x, size),
+            repeats,
+        ),
+    }
 
 
 def import_seconds(repeats: int) -> tuple[float, float]:
@@ -423,7 +436,9 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="comma-separated workload names")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--jit", action="store_true", help="also time fit with jit_compile=True")
+    parser.add_argument(
+        "--jit", action="store_true", help="also time jit_compile=True (fit, evaluate, predict)"
+    )
     parser.add_argument(
         "--cpu-time", action="store_true", help="time with process CPU time (CPU device; shared machines)"
     )
@@ -463,9 +478,9 @@ def main() -> None:
                 flush=True,
             )
         if args.jit and workload.name in ("mlp", "cnn", "transformer"):
-            low, high = jit_fit_ratios(workload, repeats, device)
-            label = workload.name + " (jit)"
-            print(f"{label:<18}{'':>24}{low:>6.3f}-{high:.3f}  (fit, jit_compile=True / torch)")
+            ranges = jit_ratios(workload, repeats, device)
+            shown = "  ".join(f"{kind} {low:.3f}-{high:.3f}" for kind, (low, high) in ranges.items())
+            print(f"{workload.name + ' (jit)':<22}{shown}  (jit_compile=True / eager torch)", flush=True)
 
 
 if __name__ == "__main__":

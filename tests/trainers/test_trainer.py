@@ -332,3 +332,25 @@ def test_regularizers_added_after_the_first_step_are_seen():
         data_loss = float(tk.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x)))
     assert model.evaluate(x, y, verbose=0) == pytest.approx(data_loss + penalty, rel=1e-5)
     assert plain > 0
+
+
+def test_sparse_labels_of_arrays_are_checked_once_per_call_and_errors_name_the_batch(monkeypatch):
+    model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(3)])
+    model.compile("sgd", tk.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = np.zeros((64, 4), "float32"), np.arange(64) % 3
+    model.fit(x, y, batch_size=16, verbose=0)  # builds the loss
+    checked = []
+    loss = model._compile_loss
+    real_check = loss.check_labels
+    monkeypatch.setattr(
+        loss, "check_labels", lambda labels, batch: checked.append(batch) or real_check(labels, batch)
+    )
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    model.evaluate(x, y, batch_size=16, verbose=0)
+    assert checked == [None, None]  # all labels at once, per call: no batch checks them again
+    bad = y.copy()
+    bad[40] = 7
+    with pytest.raises(ValueError, match="label 7 in batch 2"):
+        model.evaluate(x, bad, batch_size=16, verbose=0)
+    with pytest.raises(ValueError, match="label 7 in batch 2"):
+        model.fit(x, bad, batch_size=16, verbose=0, shuffle=False)

@@ -8,6 +8,7 @@ drop it when the floor reaches 2.13.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -209,10 +210,18 @@ class stateless:  # noqa: N801 (a context manager, used like a function)
             module.__dict__["_losses"] = losses
 
 
+# Types of most module attributes, rejected before looking for metric methods (`owned_metrics`
+# scans every attribute of every module each time a model lists its metrics).
+_PLAIN_TYPES = frozenset(
+    {str, int, float, bool, type(None), dict, OrderedDict, list, tuple, set, torch.dtype, torch.device}
+)
+
+
 def is_metric(value: Any) -> bool:
     """Whether `value` is a Keras-style metric (the layers sit below `metrics` in the imports)."""
     return (
-        not isinstance(value, (type, torch.nn.Module))
+        type(value) not in _PLAIN_TYPES
+        and not isinstance(value, (type, torch.nn.Module, torch.Tensor))
         and callable(getattr(value, "update_state", None))
         and callable(getattr(value, "reset_state", None))
         and callable(getattr(value, "result", None))

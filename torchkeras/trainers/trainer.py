@@ -28,6 +28,7 @@ from torchkeras.trainers.compile_utils import (
     output_names_for,
 )
 from torchkeras.trainers.data import (
+    ArrayData,
     DataSource,
     WithClassWeights,
     batch_size_of,
@@ -530,6 +531,7 @@ class Trainer(Placement):
         begin = getattr(callbacks, f"on_{mode}_batch_begin")
         end = getattr(callbacks, f"on_{mode}_batch_end")
         ended = True
+        labels_checked = self._labels_checked_at_once(data)
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
@@ -538,7 +540,8 @@ class Trainer(Placement):
                 continue
             if step % every == 0:
                 begin(step)
-            batch = self._checked_labels(batch, step)
+            if not labels_checked:
+                batch = self._checked_labels(batch, step)
             logs = self._step_function(mode)(batch)
             steps += 1
             ended = (step + 1) % every == 0 or step == last
@@ -565,6 +568,31 @@ class Trainer(Placement):
         x, y, sample_weight = unpack_x_y_sample_weight(batch)
         checked = loss.check_labels(y, step)
         return batch if checked is y else pack_x_y_sample_weight(x, checked, sample_weight)
+
+    def _labels_checked_at_once(self, data: Any) -> bool:
+        """Whether the sparse labels of all of `data` pass the range check at once (in-memory
+        arrays, where the check reads back at no cost; once per data source), so that no batch
+        needs it. With a bad label the batches are checked, so the error names the batch."""
+        loss = self._compile_loss
+        if loss is None or not loss.built or not loss.sparse_outputs:
+            return False
+        source = _source_of(data)
+        if not isinstance(source, ArrayData):
+            return False
+        if source.__dict__.get("_labels_checked_by") is loss:
+            return True
+        labels = source.data[1]
+        leaves = flatten(labels)
+        if not leaves or not all(
+            isinstance(leaf, torch.Tensor) and leaf.device.type in loss.eager_label_devices for leaf in leaves
+        ):
+            return False
+        try:
+            loss.check_labels(labels, None)
+        except ValueError:
+            return False
+        source.__dict__["_labels_checked_by"] = loss
+        return True
 
     def _build_metrics_on(self, batch: Any) -> None:
         """Resuming mid-epoch: builds the compiled loss and metrics from a skipped batch (their
