@@ -116,12 +116,11 @@ def _pointwise_dilation(
 ) -> tuple[int, ...]:
     """`dilation_rate`, or 2s for a channels-last float32 CPU 1x1 convolution (same result,
     oneDNN's faster kernel: see the module docstring)."""
+    if inputs.ndim != 4 or groups != 1 or kernel.shape[2] != 1 or kernel.shape[3] != 1:
+        return tuple(dilation_rate)  # the common case first: cheap checks only
     if (
-        inputs.ndim == 4
-        and groups == 1
-        and inputs.dtype == torch.float32
+        inputs.dtype == torch.float32
         and inputs.device.type == "cpu"
-        and kernel.shape[2:] == (1, 1)
         and tuple(strides) == (1, 1)
         and tuple(dilation_rate) == (1, 1)
         and inputs.is_contiguous(memory_format=torch.channels_last)
