@@ -224,3 +224,38 @@ def test_a_hooked_layer_sees_its_inputs_unchanged():
         model(torch.randn(2, 6, 6, 3))
     torch.testing.assert_close(seen["b"], seen["c"], rtol=0, atol=0)
     assert (seen["b"] < 0).any()  # BatchNormalization's output, not overwritten by the ReLU
+
+
+def test_a_frozen_base_donates_while_a_head_trains():
+    """With gradients recorded, donation happens only where no gradient can involve the tensors
+    (a frozen base, as in transfer learning); the head's gradients equal those of a replay
+    without donation."""
+    base = _residual_model()
+    x = torch.randn(2, 6, 6, 3, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = base(x)
+    base.trainable = False
+    head = keras.layers.Dense(3)
+    features = base(x)
+    for got, want in zip(features, expected):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    head(features[0]).square().sum().backward()
+    kernel_grad = head.kernel.grad.clone()
+    head.kernel.grad = None
+    head(expected[0]).square().sum().backward()
+    torch.testing.assert_close(head.kernel.grad, kernel_grad, rtol=0, atol=0)
+    calls = []  # in-place ReLUs, counted by a probe
+    original = torch.relu_
+
+    def probe(tensor):
+        calls.append(tensor)
+        return original(tensor)
+
+    torch.relu_ = probe
+    try:
+        base(x)
+        base.trainable = True
+        base(x)  # trainable weights keep their inputs for backward: no donation
+    finally:
+        torch.relu_ = original
+    assert len(calls) == 1  # layer "g" of the frozen base

@@ -63,9 +63,9 @@ def _last_readers(nodes: list[Node], outputs: list[KerasTensor]) -> list[list[in
 
 
 def _donations(nodes: list[Node], released: list[list[int]]) -> list[tuple[list[int], list] | None]:
-    """For each node, the inputs (by id) its layer may write its output into when no gradient is
-    recorded (`call_context.donated`; ReLU and Add use them), and the layers whose torch hooks
-    would see that write; None when there are none.
+    """For each node, the inputs (by id) its layer may write its output into
+    (`call_context.donated`; ReLU and Add use them; `_donated` checks each call), and the
+    layers involved (producers and other readers); None when there are none.
 
     An input qualifies when this node reads it last, it is not a model output, its producer
     makes new tensors that nothing else holds (`_fresh_outputs`: convolutions,
@@ -94,8 +94,21 @@ def _donations(nodes: list[Node], released: list[list[int]]) -> list[tuple[list[
     return donations
 
 
-def _hooked(module: torch.nn.Module) -> bool:
-    return bool(module._forward_hooks or module._forward_pre_hooks)
+def _donated(donation: tuple[list[int], list], values: dict[int, Any], recording: bool) -> tuple:
+    """The tensors of a node's `donation` that its layer may overwrite in this call: none when a
+    torch hook could see the write, or when gradients are recorded and one could involve them (a
+    donated tensor needs a gradient, or a layer involved trains a weight and so keeps its inputs
+    for the backward pass, as a frozen backbone's layers do not)."""
+    keys, layers = donation
+    if any(layer._forward_hooks or layer._forward_pre_hooks for layer in layers):
+        return ()
+    tensors = tuple(values[key] for key in keys)
+    if recording and (
+        any(tensor.requires_grad for tensor in tensors)
+        or any(weight.requires_grad for layer in layers for weight in layer.parameters())
+    ):
+        return ()
+    return tensors
 
 
 def _keras_operation_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Any]:
@@ -250,10 +263,11 @@ class Functional(Model):
         values: dict[int, Any] = {}
         for spec, value in zip(self._input_tensors, self._flatten_inputs(inputs)):
             values[id(spec)] = self._standardize(value, spec)
-        donating = not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+        recording, compiling = torch.is_grad_enabled(), torch.compiler.is_compiling()
         for node, released, donation in zip(self._nodes, self._released_after, self._donations):
-            if donating and donation is not None and not any(_hooked(m) for m in donation[1]):
-                call_context.donated = (node.layer, tuple(values[key] for key in donation[0]))
+            donated = None if compiling or donation is None else _donated(donation, values, recording)
+            if donated:
+                call_context.donated = (node.layer, donated)
                 try:
                     outputs = _call_node(node, values, training)
                 finally:
