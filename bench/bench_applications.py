@@ -19,6 +19,9 @@ memory format, which is the very NHWC array ours reads; channels_first: contiguo
   weights, so both sides compute the same numbers (the maximum difference is printed).
 
 Timings are the best of `--repeats`, ours and the references interleaved, after a warm-up.
+torchvision is no dependency of torchkeras: install it only where the bench runs, the release
+that matches the installed torch, beside it (e.g. `python -m venv --system-site-packages tv &&
+tv/bin/pip install --no-deps torchvision==0.28.0` for torch 2.13).
 
     python bench/bench_applications.py                        # both workloads, both formats
     python bench/bench_applications.py --cpu-time --threads 1 --repeats 7   # a shared machine

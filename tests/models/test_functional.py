@@ -192,3 +192,94 @@ def test_intermediate_tensors_are_released_after_their_last_reader():
     # a's output (b's input) was last read by Add, c's by d; b's is an output, x the caller's.
     assert alive_when_called["d"] == ["a", "b", "c", "d"]
     assert alive_when_called["e"] == ["a", "c", "e"]
+
+
+def _residual_model():
+    """conv -> BN -> ReLU, a view of the conv output read later, an Add skip, an output in the middle."""
+    L = keras.layers
+    inputs = keras.Input((6, 6, 3))
+    a = L.Conv2D(4, 1, name="a")(inputs)
+    view = L.Reshape((36, 4), name="view")(a)  # aliases a: a may not be overwritten
+    b = L.BatchNormalization(name="b")(a)
+    c = L.Activation("relu", name="c")(b)  # b is a model output: not donated
+    d = L.Conv2D(4, 3, padding="same", name="d")(c)
+    e = L.BatchNormalization(name="e")(d)
+    f = L.Add(name="f")([c, e])  # e is donated: the sum is written into it
+    g = L.Activation("relu", name="g")(f)  # f (Add's output) is donated
+    h = L.Activation("relu", name="h")(a)  # a is also read by the Reshape: not donated
+    pooled = L.GlobalAveragePooling2D()(g)
+    return keras.Model(inputs, [pooled, L.Flatten()(view), h, b])
+
+
+def test_inference_replay_writes_into_donated_inputs_with_the_same_numbers():
+    """Without gradients, ReLU and Add write into inputs nothing reads afterwards; the outputs
+    equal those of the replay that records gradients (which never donates), views of a tensor
+    still alive and model outputs are left alone, and so are the caller's inputs."""
+    model = _residual_model()
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([np.random.rand(*w.shape).astype("float32") + 0.5 for w in layer.get_weights()])
+    x = torch.randn(2, 6, 6, 3, generator=torch.Generator().manual_seed(0))
+    kept = x.clone()
+    expected = [t.detach() for t in model(x)]  # gradients recorded: nothing donated
+    with torch.no_grad():
+        donated = model(x)
+    with torch.inference_mode():
+        donated_inference = model(x)
+    for want, got, got_inference in zip(expected, donated, donated_inference):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+        torch.testing.assert_close(got_inference, want, rtol=0, atol=0)
+    torch.testing.assert_close(x, kept, rtol=0, atol=0)
+    # The later outputs really were written in place (what the speed comes from).
+    donations = {model._nodes[i].layer.name for i, d in enumerate(model._donations) if d}
+    assert donations == {"e", "f", "g"}  # BatchNormalization gets one too and leaves it
+
+
+def test_a_hooked_layer_sees_its_inputs_unchanged():
+    L = keras.layers
+    inputs = keras.Input((6, 6, 3))
+    b = L.BatchNormalization(name="b")(L.Conv2D(4, 1)(inputs))
+    model = keras.Model(inputs, L.Activation("relu", name="c")(b))
+    assert model._donations[-1] is not None
+    seen = {}
+    model.get_layer("c").register_forward_hook(lambda module, args, output: seen.update(c=args[0].clone()))
+    model.get_layer("b").register_forward_hook(lambda module, args, output: seen.update(b=output))
+    with torch.no_grad():
+        model(torch.randn(2, 6, 6, 3))
+    torch.testing.assert_close(seen["b"], seen["c"], rtol=0, atol=0)
+    assert (seen["b"] < 0).any()  # BatchNormalization's output, not overwritten by the ReLU
+
+
+def test_a_frozen_base_donates_while_a_head_trains():
+    """With gradients recorded, donation happens only where no gradient can involve the tensors
+    (a frozen base, as in transfer learning); the head's gradients equal those of a replay
+    without donation."""
+    base = _residual_model()
+    x = torch.randn(2, 6, 6, 3, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = base(x)
+    base.trainable = False
+    head = keras.layers.Dense(3)
+    features = base(x)
+    for got, want in zip(features, expected):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    head(features[0]).square().sum().backward()
+    kernel_grad = head.kernel.grad.clone()
+    head.kernel.grad = None
+    head(expected[0]).square().sum().backward()
+    torch.testing.assert_close(head.kernel.grad, kernel_grad, rtol=0, atol=0)
+    calls = []  # in-place ReLUs, counted by a probe
+    original = torch.relu_
+
+    def probe(tensor):
+        calls.append(tensor)
+        return original(tensor)
+
+    torch.relu_ = probe
+    try:
+        base(x)
+        base.trainable = True
+        base(x)  # trainable weights keep their inputs for backward: no donation
+    finally:
+        torch.relu_ = original
+    assert len(calls) == 1  # layer "g" of the frozen base

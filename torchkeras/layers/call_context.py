@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["CallContext", "WeightCount", "call_context", "weight_count"]
+__all__ = ["CallContext", "WeightCount", "call_context", "may_overwrite", "weight_count"]
 
 
 class CallContext(threading.local):
@@ -29,6 +29,16 @@ class CallContext(threading.local):
         # Whether the autocast now active was entered for a mixed dtype policy (by a layer or
         # the trainer): a full-precision layer inside it then computes in its own dtype.
         self.policy_autocast = False
+        # `(layer, tensors)`: inputs of this layer call that nothing reads afterwards, so it may
+        # write its output into them (set by a functional model's replay when no gradient is
+        # recorded; see `models/functional.py`).
+        self.donated: tuple = (None, ())
+
+
+def may_overwrite(layer: object, tensor: object) -> bool:
+    """Whether `layer`'s current call may write into its input `tensor` (it was donated)."""
+    owner, tensors = call_context.donated
+    return owner is layer and any(tensor is donated for donated in tensors)
 
 
 class WeightCount:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchkeras.layers.call_context import call_context
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor, Node
 from torchkeras.layers.torch_function import TorchFunction
@@ -59,6 +60,55 @@ def _last_readers(nodes: list[Node], outputs: list[KerasTensor]) -> list[list[in
         if key not in kept:
             released[index].append(key)
     return released
+
+
+def _donations(nodes: list[Node], released: list[list[int]]) -> list[tuple[list[int], list] | None]:
+    """For each node, the inputs (by id) its layer may write its output into
+    (`call_context.donated`; ReLU and Add use them; `_donated` checks each call), and the
+    layers involved (producers and other readers); None when there are none.
+
+    An input qualifies when this node reads it last, it is not a model output, its producer
+    makes new tensors that nothing else holds (`_fresh_outputs`: convolutions,
+    BatchNormalization, Add), and every other reader does too (so no view of it outlives it).
+    """
+    readers: dict[int, list[Node]] = {}
+    producers: dict[int, Any] = {}
+    for node in nodes:
+        if isinstance(node.outputs, KerasTensor):
+            producers[id(node.outputs)] = node.layer
+        read = [node.args[0]] if node.single_input else flatten((node.args, node.kwargs))
+        for tensor in read:
+            if isinstance(tensor, KerasTensor):
+                readers.setdefault(id(tensor), []).append(node)
+    donations: list[tuple[list[int], list] | None] = []
+    for node, keys in zip(nodes, released):
+        donated, layers = [], [node.layer]
+        for key in keys:
+            producer = producers.get(key)
+            others = [reader.layer for reader in readers[key] if reader is not node]
+            fresh = [producer, *others]
+            if producer is not None and all(getattr(layer, "_fresh_outputs", False) for layer in fresh):
+                donated.append(key)
+                layers += fresh
+        donations.append((donated, layers) if donated else None)
+    return donations
+
+
+def _donated(donation: tuple[list[int], list], values: dict[int, Any], recording: bool) -> tuple:
+    """The tensors of a node's `donation` that its layer may overwrite in this call: none when a
+    torch hook could see the write, or when gradients are recorded and one could involve them (a
+    donated tensor needs a gradient, or a layer involved trains a weight and so keeps its inputs
+    for the backward pass, as a frozen backbone's layers do not)."""
+    keys, layers = donation
+    if any(layer._forward_hooks or layer._forward_pre_hooks for layer in layers):
+        return ()
+    tensors = tuple(values[key] for key in keys)
+    if recording and (
+        any(tensor.requires_grad for tensor in tensors)
+        or any(weight.requires_grad for layer in layers for weight in layer.parameters())
+    ):
+        return ()
+    return tensors
 
 
 def _keras_operation_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Any]:
@@ -134,6 +184,7 @@ class Functional(Model):
                 )
         self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
         self._released_after = _last_readers(self._nodes, self._output_tensors)
+        self.__dict__["_donations"] = _donations(self._nodes, self._released_after)  # not tracked
         order = _keras_operation_order(self._input_tensors, self._output_tensors)
         self.__dict__["_operation_order"] = order  # a plain list: not registered as submodules twice
         self._layers = torch.nn.ModuleList(op for op in order if not isinstance(op, TorchFunction))
@@ -212,8 +263,17 @@ class Functional(Model):
         values: dict[int, Any] = {}
         for spec, value in zip(self._input_tensors, self._flatten_inputs(inputs)):
             values[id(spec)] = self._standardize(value, spec)
-        for node, released in zip(self._nodes, self._released_after):
-            outputs = _call_node(node, values, training)
+        recording, compiling = torch.is_grad_enabled(), torch.compiler.is_compiling()
+        for node, released, donation in zip(self._nodes, self._released_after, self._donations):
+            donated = None if compiling or donation is None else _donated(donation, values, recording)
+            if donated:
+                call_context.donated = (node.layer, donated)
+                try:
+                    outputs = _call_node(node, values, training)
+                finally:
+                    call_context.donated = (None, ())
+            else:
+                outputs = _call_node(node, values, training)
             if isinstance(node.outputs, KerasTensor):
                 values[id(node.outputs)] = outputs
             else:

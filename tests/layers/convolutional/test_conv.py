@@ -28,6 +28,7 @@ CONV2D_CASES = [
     (dict(kernel_size=(2, 3), strides=(2, 1), padding="same"), (7, 6), 3),
     (dict(kernel_size=2, strides=1, padding="same"), (5, 6), 3),  # stride 1, even: extra cell at the end
     (dict(kernel_size=1, strides=3, padding="same"), (7, 8), 3),  # kernel smaller than the stride
+    (dict(kernel_size=1), (7, 8), 3),  # 1x1: channels_last runs it through oneDNN (see conv_utils)
     (dict(kernel_size=3, strides=(3, 2)), (8, 7), 3),
     (dict(kernel_size=3, padding="same", dilation_rate=2), (7, 8), 3),
     (dict(kernel_size=(3, 2), dilation_rate=(2, 3)), (7, 8), 3),
@@ -120,6 +121,26 @@ def test_channels_last_runs_on_views_and_gradients_flow():
     assert y.shape == (2, 6, 6, 4) and y.is_contiguous()
     y.sum().backward()
     assert x.grad.shape == x.shape and layer.kernel.grad.shape == layer.kernel.shape
+
+
+def test_pointwise_channels_last_values_and_gradients():
+    """A channels-last 1x1 convolution takes oneDNN's kernel (a dilation that changes nothing);
+    values and gradients equal torch's plain NCHW convolution."""
+    generator = torch.Generator().manual_seed(0)
+    layer = conv.Conv2D(6, 1)
+    x = torch.randn(3, 5, 4, 8, generator=generator, requires_grad=True)
+    layer(x).square().sum().backward()
+    kernel = layer.kernel.detach().clone().requires_grad_()
+    bias = layer.bias.detach().clone().requires_grad_()
+    x_ref = x.detach().permute(0, 3, 1, 2).contiguous().requires_grad_()
+    y = torch.nn.functional.conv2d(x_ref, kernel, bias)
+    y.square().sum().backward()
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), y.detach().permute(0, 2, 3, 1).numpy(), rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_allclose(x.grad.numpy(), x_ref.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(layer.kernel.grad.numpy(), kernel.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), bias.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,8 @@ class BaseConv(ConvWindow):
         **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
     """
 
+    _fresh_outputs = True  # outputs are new tensors nothing else holds (see `Functional`)
+
     def __init__(
         self,
         rank: int,

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import activations
+from torchkeras.layers.call_context import may_overwrite
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.registry import register_builtin
 
@@ -33,6 +34,8 @@ class Activation(Layer):
         self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.activation is activations.relu and may_overwrite(self, inputs):
+            return torch.relu_(inputs)  # a donated input (see `call_context.donated`)
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -61,6 +61,8 @@ class BatchNormalization(AffineNormalization):
     ```
     """
 
+    _fresh_outputs = True  # outputs are new tensors nothing else holds (see `Functional`)
+
     def __init__(
         self,
         axis: int = -1,
