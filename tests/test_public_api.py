@@ -95,7 +95,6 @@ NOT_YET_BUILT = {
     },
     "dtype_policies": {
         "AWQDTypePolicy",
-        "DTypePolicyMap",
         "GPTQDTypePolicy",
     },
     "quantizers": {

@@ -20,17 +20,24 @@ from torchkeras.quantizers import (
     AbsMaxQuantizer,
     QuantizationConfig,
     abs_max_quantize_grouped_with_zero_point,
+    compute_float8_amax_history,
+    compute_float8_scale,
     deserialize,
     pack_int4,
+    quantize_and_dequantize,
     unpack_int4,
 )
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
 from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
+    "FLOAT8_VARIABLES",
+    "add_float8_variables",
     "add_int4_weights",
     "add_int8_weight",
     "dequantize_int4",
+    "float8_bias",
+    "float8_contract",
     "check_quantize_args",
     "int8_contract",
     "quantization_config_argument",
@@ -98,8 +105,15 @@ def check_quantize_args(
 
 
 def set_quantized_policy(layer: Any, policy_mode: str) -> None:
-    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4)."""
-    layer._quantized_policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4), also
+    in the `DTypePolicyMap` it was given."""
+    policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    layer._quantized_policy = policy
+    policy_map = layer._dtype_policy_map
+    if policy_map is not None:  # Keras's setter: the map's entry for this layer is replaced
+        if layer.path in policy_map:
+            del policy_map[layer.path]
+        policy_map[layer.path] = policy
 
 
 def add_int8_weight(layer: Any, name: str, shape: tuple, scale_shape: tuple) -> None:
@@ -278,3 +292,100 @@ def int8_contract(
         inputs_quantizer,
         dequantize or _divide,
     )
+
+
+# Keras's float8 variables, in its file order (after `kernel` and `bias`).
+FLOAT8_VARIABLES = (
+    "inputs_scale",
+    "inputs_amax_history",
+    "kernel_scale",
+    "kernel_amax_history",
+    "outputs_grad_scale",
+    "outputs_grad_amax_history",
+)
+_E4M3_MAX = float(torch.finfo(torch.float8_e4m3fn).max)
+_E5M2_MAX = float(torch.finfo(torch.float8_e5m2).max)
+
+
+def add_float8_variables(layer: Any) -> None:
+    """Adds Keras's float8 training state to `layer`: a float32 scale and a history of absolute
+    maxima for the inputs, the kernel and the outputs' gradient. The optimizer overwrites them
+    with their "gradients" (the next scale and history) instead of descending."""
+    length = getattr(layer.dtype_policy, "amax_history_length", 1024)
+    for name in FLOAT8_VARIABLES:
+        shape = (length,) if name.endswith("amax_history") else ()
+        variable = layer.add_weight(
+            name=name,
+            shape=shape,
+            initializer="zeros" if shape else "ones",
+            dtype="float32",
+            trainable=True,
+            autocast=False,
+            overwrite_with_gradient=True,
+        )
+        setattr(layer, name, variable)
+
+
+class _QuantizeDequantize(torch.autograd.Function):
+    """Forward: `x` through float8 e4m3 at `scale`. Backward: the gradient passes straight
+    through; in training, `scale` and `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, training, dtype):  # noqa: ANN001
+        ctx.updates = None
+        if training:
+            ctx.updates = (
+                compute_float8_scale(amax_history.max(), scale, _E4M3_MAX),
+                compute_float8_amax_history(x.detach(), amax_history),
+            )
+        return quantize_and_dequantize(x, scale, "float8_e4m3fn", dtype)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        new_scale, new_history = ctx.updates or (None, None)
+        return upstream, new_scale, new_history, None, None
+
+
+class _QuantizeDequantizeGradient(torch.autograd.Function):
+    """Forward: identity. Backward: the gradient through float8 e5m2 at `scale`; `scale` and
+    `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, dtype):  # noqa: ANN001
+        ctx.save_for_backward(scale, amax_history)
+        ctx.dtype = dtype
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        scale, amax_history = ctx.saved_tensors
+        new_scale = compute_float8_scale(amax_history.max(), scale, _E5M2_MAX)
+        gradient = quantize_and_dequantize(upstream, scale, "float8_e5m2", ctx.dtype)
+        return gradient, new_scale, compute_float8_amax_history(upstream, amax_history), None
+
+
+def float8_contract(
+    layer: Any,
+    inputs: torch.Tensor,
+    contract: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    training: bool,
+) -> torch.Tensor:
+    """Keras's float8 training step of `contract(inputs, layer.kernel)`: inputs and kernel pass
+    through float8 e4m3 and the outputs' gradient through e5m2, each at its delayed scale."""
+    dtype = layer.compute_dtype
+    training = bool(training)
+    inputs = _QuantizeDequantize.apply(inputs, layer.inputs_scale, layer.inputs_amax_history, training, dtype)
+    kernel = _QuantizeDequantize.apply(
+        layer.kernel, layer.kernel_scale, layer.kernel_amax_history, training, dtype
+    )
+    outputs = contract(inputs, kernel)
+    return _QuantizeDequantizeGradient.apply(
+        outputs, layer.outputs_grad_scale, layer.outputs_grad_amax_history, dtype
+    )
+
+
+def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
+    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32."""
+    if compute_dtype == "float32":
+        return bias.to(torch.bfloat16).to(bias.dtype)
+    return bias
