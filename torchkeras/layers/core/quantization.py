@@ -28,7 +28,6 @@ from torchkeras.quantizers import (
     unpack_int4,
 )
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
-from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
     "FLOAT8_VARIABLES",
@@ -211,9 +210,15 @@ def dequantize_int4(layer: Any, dtype: torch.dtype) -> torch.Tensor:
     values = unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
     if layer._int4_block_size is None:
         return values.to(dtype) / layer.kernel_scale.to(dtype)
-    return dequantize_with_sz_map(
-        values, layer.kernel_scale, layer.kernel_zero, layer.g_idx, group_axis=0
-    ).to(dtype)
+    # `g_idx` of int4 is always whole blocks of rows (`row // block_size`), so Keras's
+    # `dequantize_with_sz_map(values, scale, zero, g_idx)` is a blocked broadcast here.
+    scale, zero = layer.kernel_scale, layer.kernel_zero
+    rows, columns = values.shape
+    groups = scale.shape[0]
+    padding = groups * layer._int4_block_size - rows
+    blocks = torch.nn.functional.pad(values.to(scale.dtype), (0, 0, 0, padding)).view(groups, -1, columns)
+    kernel = (blocks - zero.to(scale.dtype)[:, None]) * scale[:, None]
+    return kernel.view(-1, columns)[:rows].to(dtype)
 
 
 def unpack_int4_kernel(layer: Any) -> torch.Tensor:
