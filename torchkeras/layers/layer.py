@@ -353,6 +353,35 @@ class Layer(torch.nn.Module):
             return self._quantized_policy
         return dtype_policies.DTypePolicy(self._dtype_policy)
 
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        """Sets the policy (a policy, a name or Keras's dict). A quantized policy given to a built,
+        unquantized layer quantizes it (`quantize(policy.quantization_mode)`), as Keras does; an
+        unbuilt layer builds its quantized weights. A map's entry for this layer is replaced."""
+        policy = dtype_policies.get(value)
+        if isinstance(policy, dtype_policies.DTypePolicyMap):
+            raise ValueError(
+                f"Layer '{self.name}': set a `DTypePolicyMap` through `dtype=` when creating the layer."
+            )
+        mode = policy.quantization_mode
+        if self.quantization_mode is not None and mode != self.quantization_mode:
+            raise ValueError(
+                f"Layer '{self.name}' is quantized with dtype_policy='{self._quantized_policy.name}'; its "
+                f"policy cannot become one of another mode. Received: dtype_policy={policy.name!r}"
+            )
+        if mode is not None and self.built and self.quantization_mode is None:
+            self.quantize(mode)
+            return
+        if self._dtype_policy_map is not None:
+            if self.path in self._dtype_policy_map:
+                del self._dtype_policy_map[self.path]
+            self._dtype_policy_map[self.path] = policy
+        if mode is None:
+            self._set_policy(policy.name)
+        else:
+            self._quantized_policy = policy
+            self._set_policy(policy.source_name)
+
     @property
     def quantization_mode(self) -> str | None:
         """The quantization mode of this layer (`"int8"`, `"int4"`, `"float8"`), `None` if not quantized."""
