@@ -390,7 +390,8 @@ def float8_contract(
 
 
 def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
-    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32."""
+    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32, else
+    cast to the compute dtype."""
     if compute_dtype == "float32":
         return bias.to(torch.bfloat16).to(bias.dtype)
-    return bias
+    return bias.to(_config.torch_dtype(compute_dtype))
