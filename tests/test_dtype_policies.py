@@ -194,3 +194,10 @@ def test_layer_dtype_policy_setter_matches_keras(keras):
     mixed = tk.layers.Dense(3)
     mixed.dtype_policy = tk.dtype_policies.DTypePolicy("mixed_bfloat16")
     assert mixed.compute_dtype == "bfloat16" and mixed.variable_dtype == "float32"
+
+
+def test_quantized_policy_of_a_mode_the_layer_lacks_is_refused():
+    with pytest.raises(NotImplementedError, match="does not support quantization mode 'float8'"):
+        tk.layers.Embedding(3, 4, dtype="float8_from_float32")
+    with pytest.raises(NotImplementedError, match="does not have a `quantize` method"):
+        tk.layers.Dropout(0.1, dtype="int8_from_float32")

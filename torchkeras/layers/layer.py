@@ -96,6 +96,7 @@ class Layer(torch.nn.Module):
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
     _quantized_policy: Any = None  # a QuantizedDTypePolicy once `quantize` ran (or a quantized `dtype`)
+    _QUANTIZATION_MODES: tuple[str, ...] = ()  # the modes a subclass's `quantize` implements
     _dtype_policy_map: Any = None  # the DTypePolicyMap given as `dtype`, which this layer's path looks up
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
@@ -147,8 +148,15 @@ class Layer(torch.nn.Module):
         if isinstance(dtype, dtype_policies.DTypePolicyMap):
             self._dtype_policy_map = dtype
         dtype, self._quantized_policy = dtype_policies.split_quantized(dtype, self.path)
-        if self._quantized_policy is not None and type(self).quantize is Layer.quantize:
-            raise self._not_quantizable()
+        if self._quantized_policy is not None:
+            if type(self).quantize is Layer.quantize:
+                raise self._not_quantizable()
+            modes = type(self)._QUANTIZATION_MODES
+            if self._quantized_policy.quantization_mode not in modes:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} does not support quantization mode "
+                    f"'{self._quantized_policy.quantization_mode}'. Supported modes: {modes}"
+                )
         self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
