@@ -1,10 +1,19 @@
-"""Weight quantization shared by `Dense`, `EinsumDense` and `Embedding`.
+"""Weight quantization shared by `Dense`, `EinsumDense`, `Embedding` and `ReversibleEmbedding`.
 
 `check_quantize_args` is the one gate every `quantize(mode, type_check, config)` goes through: it
 resolves the `QuantizationConfig` (Keras's `validate_and_resolve_config`) and refuses, before
-anything changes, a layer that cannot be quantized now. The int8 helpers follow: a quantized
-layer keeps its weight as an int8 tensor under the same name (`kernel`, `embeddings`) beside a
-float scale (`kernel_scale`, `embeddings_scale`): `weight ≈ int8_weight / scale`.
+anything changes, a layer that cannot be quantized now. Then the helpers of each mode, in Keras's
+layouts:
+
+- int8: the weight as an int8 tensor under its own name (`kernel`, `embeddings`) beside a float
+  scale (`kernel_scale`): `weight ≈ int8_weight / scale`; inputs quantized on the fly.
+- int4: two values per int8 byte, per-channel scales or blocks with `kernel_zero` and `g_idx`.
+- float8: the float kernel kept, with scales and amax histories the optimizer overwrites.
+
+A new mode plugs in by registering its config (`register_quantization_config`) and policy class
+(`register_quantized_policy`, `dtype_policies.register_policy_class`), then in each layer: its
+name in `_QUANTIZATION_MODES`, its file order in `_SAVED_VARIABLES`, a branch in `build`, `call`
+and `quantize`, and `set_quantized_policy(layer, "<policy mode>")` at the end of `quantize`.
 """
 
 from __future__ import annotations
