@@ -93,7 +93,6 @@ OTHER_ISSUES = {
 NOT_YET_BUILT = {
     "dtype_policies": {
         "AWQDTypePolicy",
-        "DTypePolicyMap",
         "GPTQDTypePolicy",
     },
     "quantizers": {

@@ -117,3 +117,25 @@ def test_einsum_dense_int4_matches_keras(keras, block_size, equation, output_sha
     clone.build(input_shape)
     clone.set_weights(ours.get_weights())
     torch.testing.assert_close(clone(torch.tensor(x)), ours(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("block_size", [None, -1, 3])
+@pytest.mark.parametrize("output_dim", [6, 7])
+def test_embedding_int4_matches_keras(keras, tmp_path, block_size, output_dim):
+    rng = np.random.default_rng(output_dim)
+    weights = [rng.normal(size=(10, output_dim)).astype("float32")]
+    config = None if block_size is None else (lambda q: q.Int4QuantizationConfig(block_size=block_size))
+    ref, ours = _quantize_both(keras, lambda m: m.Embedding(10, output_dim), (None, 4), weights, config)
+    x = rng.integers(0, 10, size=(3, 4))
+    np.testing.assert_allclose(ours(torch.tensor(x)).detach().numpy(), np.asarray(ref(x).detach()), atol=1e-6)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert ours.dtype_policy.name == ref.dtype_policy.name
+    model = torchkeras.Sequential([torchkeras.Input((4,), dtype="int32"), ours])
+    path = os.path.join(tmp_path, "emb.keras")
+    model.save(path)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(path).predict(x, verbose=0)), expected, atol=1e-6
+    )
+    np.testing.assert_array_equal(torchkeras.saving.load_model(path).predict(x, verbose=0), expected)

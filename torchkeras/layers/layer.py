@@ -98,6 +98,8 @@ class Layer(torch.nn.Module):
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
     _quantized_policy: Any = None  # a QuantizedDTypePolicy once `quantize` ran (or a quantized `dtype`)
+    _QUANTIZATION_MODES: tuple[str, ...] = ()  # the modes a subclass's `quantize` implements
+    _dtype_policy_map: Any = None  # the DTypePolicyMap given as `dtype`, which this layer's path looks up
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -143,9 +145,20 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        dtype, self._quantized_policy = dtype_policies.split_quantized(dtype)
-        if self._quantized_policy is not None and type(self).quantize is Layer.quantize:
-            raise self._not_quantizable()
+        if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+            dtype = dtype_policies.deserialize(dtype)
+        if isinstance(dtype, dtype_policies.DTypePolicyMap):
+            self._dtype_policy_map = dtype
+        dtype, self._quantized_policy = dtype_policies.split_quantized(dtype, self.path)
+        if self._quantized_policy is not None:
+            if type(self).quantize is Layer.quantize:
+                raise self._not_quantizable()
+            modes = type(self)._QUANTIZATION_MODES
+            if self._quantized_policy.quantization_mode not in modes:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} does not support quantization mode "
+                    f"'{self._quantized_policy.quantization_mode}'. Supported modes: {modes}"
+                )
         self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
@@ -196,6 +209,8 @@ class Layer(torch.nn.Module):
             trainable: trainable weights become parameters, the others buffers.
             regularizer: optional penalty added to `losses`.
             constraint: optional projection applied after each optimizer update.
+            overwrite_with_gradient: the optimizer sets the weight to its gradient instead of
+                updating it (float8 training's scales).
             name: the weight's name (e.g. `"kernel"`).
             layout: optional storage layout (see `torchkeras.layers.variable.Permuted`).
         """
@@ -219,6 +234,7 @@ class Layer(torch.nn.Module):
             layout=layout,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
+            overwrite_with_gradient=overwrite_with_gradient,
         )
         key = free_key(self, name)
         if trainable:
@@ -340,10 +356,42 @@ class Layer(torch.nn.Module):
     @property
     def dtype_policy(self) -> dtype_policies.DTypePolicy:
         """The layer's `DTypePolicy`; a quantized layer's is a `QuantizedDTypePolicy` named
-        `"{mode}_from_{source}"` (`"int8_from_float32"`)."""
+        `"{mode}_from_{source}"` (`"int8_from_float32"`); a layer given a `DTypePolicyMap` as
+        `dtype` returns the map (its own policy is `map[layer.path]`), as Keras does."""
+        if self._dtype_policy_map is not None:
+            return self._dtype_policy_map
         if self._quantized_policy is not None:
             return self._quantized_policy
         return dtype_policies.DTypePolicy(self._dtype_policy)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        """Sets the policy (a policy, a name or Keras's dict). A quantized policy given to a built,
+        unquantized layer quantizes it (`quantize(policy.quantization_mode)`), as Keras does; an
+        unbuilt layer builds its quantized weights. A map's entry for this layer is replaced."""
+        policy = dtype_policies.get(value)
+        if isinstance(policy, dtype_policies.DTypePolicyMap):
+            raise ValueError(
+                f"Layer '{self.name}': set a `DTypePolicyMap` through `dtype=` when creating the layer."
+            )
+        mode = policy.quantization_mode
+        if self.quantization_mode is not None and mode != self.quantization_mode:
+            raise ValueError(
+                f"Layer '{self.name}' is quantized with dtype_policy='{self._quantized_policy.name}'; its "
+                f"policy cannot become one of another mode. Received: dtype_policy={policy.name!r}"
+            )
+        if mode is not None and self.built and self.quantization_mode is None:
+            self.quantize(mode)
+            return
+        if self._dtype_policy_map is not None:
+            if self.path in self._dtype_policy_map:
+                del self._dtype_policy_map[self.path]
+            self._dtype_policy_map[self.path] = policy
+        if mode is None:
+            self._set_policy(policy.name)
+        else:
+            self._quantized_policy = policy
+            self._set_policy(policy.source_name)
 
     @property
     def quantization_mode(self) -> str | None:
@@ -709,6 +757,8 @@ class Layer(torch.nn.Module):
         }
         if self._quantized_policy is not None:
             config_dict["dtype"] = dtype_policies.serialize(self._quantized_policy)
+        if self._dtype_policy_map is not None:
+            config_dict["dtype"] = dtype_policies.serialize(self._dtype_policy_map)
         if self.activity_regularizer is not None:
             config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:

@@ -53,11 +53,12 @@ class Dense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "int4")
+    _QUANTIZATION_MODES = ("int8", "int4", "float8")
     # Keras's file order of each mode's variables (absent ones are skipped).
     _SAVED_VARIABLES = {
         "int8": ("kernel", "bias", "kernel_scale"),
         "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *quantization.FLOAT8_VARIABLES),
     }
 
     def __init__(
@@ -98,6 +99,8 @@ class Dense(Layer):
                 f"Dense '{self.name}': the last dimension of the inputs must be defined. "
                 f"Received: input_shape={tuple(input_shape)}"
             )
+        if self.quantization_mode == "float8":
+            quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
             self._int8_build(input_dim, self.quantization_config)
         elif self.quantization_mode == "int4":
@@ -120,7 +123,7 @@ class Dense(Layer):
                 constraint=self.bias_constraint,
             )
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+    def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
         kernel, bias = self.kernel, self.bias
         if inputs.shape[-1] != kernel.shape[0]:
             raise ValueError(
@@ -141,6 +144,11 @@ class Dense(Layer):
         if self.quantization_mode == "int4":
             outputs = self._int4_call(inputs)
             return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
+        if self.quantization_mode == "float8":
+            outputs = quantization.float8_contract(self, inputs, torch.matmul, training)
+            if bias is not None:
+                outputs = outputs + quantization.float8_bias(bias, self.compute_dtype)
+            return self.activation(outputs)
         if bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
         else:
@@ -154,7 +162,9 @@ class Dense(Layer):
         point per block of `block_size` input rows (`Int4QuantizationConfig`, 128 by default).
 
         Args:
-            mode: `"int8"` or `"int4"`; optional when `config` is given.
+            mode: `"int8"`, `"int4"` or `"float8"` (float8 training: the float kernel is kept,
+                inputs and kernel pass through float8 at delayed scales); optional when
+                `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
@@ -162,6 +172,10 @@ class Dense(Layer):
             self, Dense, self._QUANTIZATION_MODES, mode, type_check, config
         )
         self.quantization_config = config
+        if config.mode == "float8":
+            quantization.add_float8_variables(self)
+            quantization.set_quantized_policy(self, "float8")
+            return
         if config.mode == "int4":
             block_size = get_block_size_for_layer(self, config)
             default = AbsMaxQuantizer(axis=0, value_range=(-8, 7))

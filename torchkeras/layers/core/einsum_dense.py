@@ -166,11 +166,12 @@ class EinsumDense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "int4")
+    _QUANTIZATION_MODES = ("int8", "int4", "float8")
     # Keras's file order of each mode's variables (absent ones are skipped).
     _SAVED_VARIABLES = {
         "int8": ("kernel", "bias", "kernel_scale"),
         "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *quantization.FLOAT8_VARIABLES),
     }
 
     def __init__(
@@ -226,6 +227,8 @@ class EinsumDense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
+        if self.quantization_mode == "float8":
+            quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
             _, kernel_spec, output_spec = self._explicit_specs()
             scale_shape = _broadcast_shape(shapes.kernel_shape, kernel_spec, output_spec)
@@ -273,7 +276,7 @@ class EinsumDense(Layer):
         }
         return type(initializer).from_config(config)
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+    def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
         if inputs.ndim != self._input_rank:
             raise ValueError(
                 f"EinsumDense '{self.name}': expected inputs of rank {self._input_rank}. "
@@ -294,6 +297,12 @@ class EinsumDense(Layer):
             )
         elif self.quantization_mode == "int4":
             outputs = self._int4_call(inputs)
+        elif self.quantization_mode == "float8":
+            contract = functools.partial(torch.einsum, self.equation)
+            outputs = quantization.float8_contract(self, inputs, contract, training)
+            if self.bias is not None:
+                return self.activation(outputs + quantization.float8_bias(self.bias, self.compute_dtype))
+            return self.activation(outputs)
         else:
             outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
@@ -315,6 +324,10 @@ class EinsumDense(Layer):
             self, EinsumDense, self._QUANTIZATION_MODES, mode, type_check, config
         )
         self.quantization_config = config
+        if config.mode == "float8":
+            quantization.add_float8_variables(self)
+            quantization.set_quantized_policy(self, "float8")
+            return
         if config.mode == "int4":
             self._quantize_int4(config)
             return

@@ -1,10 +1,19 @@
-"""Weight quantization shared by `Dense`, `EinsumDense` and `Embedding`.
+"""Weight quantization shared by `Dense`, `EinsumDense`, `Embedding` and `ReversibleEmbedding`.
 
 `check_quantize_args` is the one gate every `quantize(mode, type_check, config)` goes through: it
 resolves the `QuantizationConfig` (Keras's `validate_and_resolve_config`) and refuses, before
-anything changes, a layer that cannot be quantized now. The int8 helpers follow: a quantized
-layer keeps its weight as an int8 tensor under the same name (`kernel`, `embeddings`) beside a
-float scale (`kernel_scale`, `embeddings_scale`): `weight ≈ int8_weight / scale`.
+anything changes, a layer that cannot be quantized now. Then the helpers of each mode, in Keras's
+layouts:
+
+- int8: the weight as an int8 tensor under its own name (`kernel`, `embeddings`) beside a float
+  scale (`kernel_scale`): `weight ≈ int8_weight / scale`; inputs quantized on the fly.
+- int4: two values per int8 byte, per-channel scales or blocks with `kernel_zero` and `g_idx`.
+- float8: the float kernel kept, with scales and amax histories the optimizer overwrites.
+
+A new mode plugs in by registering its config (`register_quantization_config`) and policy class
+(`register_quantized_policy`, `dtype_policies.register_policy_class`), then in each layer: its
+name in `_QUANTIZATION_MODES`, its file order in `_SAVED_VARIABLES`, a branch in `build`, `call`
+and `quantize`, and `set_quantized_policy(layer, "<policy mode>")` at the end of `quantize`.
 """
 
 from __future__ import annotations
@@ -20,17 +29,23 @@ from torchkeras.quantizers import (
     AbsMaxQuantizer,
     QuantizationConfig,
     abs_max_quantize_grouped_with_zero_point,
+    compute_float8_amax_history,
+    compute_float8_scale,
     deserialize,
     pack_int4,
+    quantize_and_dequantize,
     unpack_int4,
 )
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
-from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
+    "FLOAT8_VARIABLES",
+    "add_float8_variables",
     "add_int4_weights",
     "add_int8_weight",
     "dequantize_int4",
+    "float8_bias",
+    "float8_contract",
     "check_quantize_args",
     "int8_contract",
     "quantization_config_argument",
@@ -98,8 +113,15 @@ def check_quantize_args(
 
 
 def set_quantized_policy(layer: Any, policy_mode: str) -> None:
-    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4)."""
-    layer._quantized_policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4), also
+    in the `DTypePolicyMap` it was given."""
+    policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    layer._quantized_policy = policy
+    policy_map = layer._dtype_policy_map
+    if policy_map is not None:  # Keras's setter: the map's entry for this layer is replaced
+        if layer.path in policy_map:
+            del policy_map[layer.path]
+        policy_map[layer.path] = policy
 
 
 def add_int8_weight(layer: Any, name: str, shape: tuple, scale_shape: tuple) -> None:
@@ -197,9 +219,15 @@ def dequantize_int4(layer: Any, dtype: torch.dtype) -> torch.Tensor:
     values = unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
     if layer._int4_block_size is None:
         return values.to(dtype) / layer.kernel_scale.to(dtype)
-    return dequantize_with_sz_map(
-        values, layer.kernel_scale, layer.kernel_zero, layer.g_idx, group_axis=0
-    ).to(dtype)
+    # `g_idx` of int4 is always whole blocks of rows (`row // block_size`), so Keras's
+    # `dequantize_with_sz_map(values, scale, zero, g_idx)` is a blocked broadcast here.
+    scale, zero = layer.kernel_scale, layer.kernel_zero
+    rows, columns = values.shape
+    groups = scale.shape[0]
+    padding = groups * layer._int4_block_size - rows
+    blocks = torch.nn.functional.pad(values.to(scale.dtype), (0, 0, 0, padding)).view(groups, -1, columns)
+    kernel = (blocks - zero.to(scale.dtype)[:, None]) * scale[:, None]
+    return kernel.view(-1, columns)[:rows].to(dtype)
 
 
 def unpack_int4_kernel(layer: Any) -> torch.Tensor:
@@ -278,3 +306,101 @@ def int8_contract(
         inputs_quantizer,
         dequantize or _divide,
     )
+
+
+# Keras's float8 variables, in its file order (after `kernel` and `bias`).
+FLOAT8_VARIABLES = (
+    "inputs_scale",
+    "inputs_amax_history",
+    "kernel_scale",
+    "kernel_amax_history",
+    "outputs_grad_scale",
+    "outputs_grad_amax_history",
+)
+_E4M3_MAX = float(torch.finfo(torch.float8_e4m3fn).max)
+_E5M2_MAX = float(torch.finfo(torch.float8_e5m2).max)
+
+
+def add_float8_variables(layer: Any) -> None:
+    """Adds Keras's float8 training state to `layer`: a float32 scale and a history of absolute
+    maxima for the inputs, the kernel and the outputs' gradient. The optimizer overwrites them
+    with their "gradients" (the next scale and history) instead of descending."""
+    length = getattr(layer.dtype_policy, "amax_history_length", 1024)
+    for name in FLOAT8_VARIABLES:
+        shape = (length,) if name.endswith("amax_history") else ()
+        variable = layer.add_weight(
+            name=name,
+            shape=shape,
+            initializer="zeros" if shape else "ones",
+            dtype="float32",
+            trainable=True,
+            autocast=False,
+            overwrite_with_gradient=True,
+        )
+        setattr(layer, name, variable)
+
+
+class _QuantizeDequantize(torch.autograd.Function):
+    """Forward: `x` through float8 e4m3 at `scale`. Backward: the gradient passes straight
+    through; in training, `scale` and `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, training, dtype):  # noqa: ANN001
+        ctx.updates = None
+        if training:
+            ctx.updates = (
+                compute_float8_scale(amax_history.max(), scale, _E4M3_MAX),
+                compute_float8_amax_history(x.detach(), amax_history),
+            )
+        return quantize_and_dequantize(x, scale, "float8_e4m3fn", dtype)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        new_scale, new_history = ctx.updates or (None, None)
+        return upstream, new_scale, new_history, None, None
+
+
+class _QuantizeDequantizeGradient(torch.autograd.Function):
+    """Forward: identity. Backward: the gradient through float8 e5m2 at `scale`; `scale` and
+    `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, dtype):  # noqa: ANN001
+        ctx.save_for_backward(scale, amax_history)
+        ctx.dtype = dtype
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        scale, amax_history = ctx.saved_tensors
+        new_scale = compute_float8_scale(amax_history.max(), scale, _E5M2_MAX)
+        gradient = quantize_and_dequantize(upstream, scale, "float8_e5m2", ctx.dtype)
+        return gradient, new_scale, compute_float8_amax_history(upstream, amax_history), None
+
+
+def float8_contract(
+    layer: Any,
+    inputs: torch.Tensor,
+    contract: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    training: bool,
+) -> torch.Tensor:
+    """Keras's float8 training step of `contract(inputs, layer.kernel)`: inputs and kernel pass
+    through float8 e4m3 and the outputs' gradient through e5m2, each at its delayed scale."""
+    dtype = layer.compute_dtype
+    training = bool(training)
+    inputs = _QuantizeDequantize.apply(inputs, layer.inputs_scale, layer.inputs_amax_history, training, dtype)
+    kernel = _QuantizeDequantize.apply(
+        layer.kernel, layer.kernel_scale, layer.kernel_amax_history, training, dtype
+    )
+    outputs = contract(inputs, kernel)
+    return _QuantizeDequantizeGradient.apply(
+        outputs, layer.outputs_grad_scale, layer.outputs_grad_amax_history, dtype
+    )
+
+
+def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
+    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32, else
+    cast to the compute dtype."""
+    if compute_dtype == "float32":
+        return bias.to(torch.bfloat16).to(bias.dtype)
+    return bias.to(_config.torch_dtype(compute_dtype))
