@@ -1,0 +1,262 @@
+"""GPTQ: the zero-point arithmetic, the Hessian and the column loop against Keras's internal
+functions on the same tensors, then `model.quantize("gptq", ...)` end to end.
+
+Where Keras 3.15.1 is wrong the tests follow the reference GPTQ and say so:
+- a group straddling two blocks gets its scale/zero once (Keras recomputes it at the block
+  boundary and returns one group too many, which the layer cannot hold);
+- g_idx holds whole group numbers (Keras stores `column / group_size` unfloored; both floor to the
+  same group when used);
+- calibration sees the layers' inputs (Keras hooks `layer.call`, which a quantized layer never
+  runs, so its Hessians stay zero and GPTQ degrades to round-to-nearest).
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from torchkeras.quantizers import gptq as gptq_lib
+from torchkeras.quantizers import zero_point
+
+
+def _np(x):
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+@pytest.fixture
+def kq(keras):
+    from keras.src.quantizers import quantizers as keras_quantizers
+
+    return keras_quantizers
+
+
+@pytest.mark.parametrize("bits", [2, 4, 8])
+@pytest.mark.parametrize("symmetric", [False, True])
+@pytest.mark.parametrize("per_channel,group_size", [(False, -1), (True, -1), (True, 4), (True, 5)])
+@pytest.mark.parametrize("signed", [False, True])
+def test_quantization_parameters_match_keras(kq, bits, symmetric, per_channel, group_size, signed):
+    x = np.random.default_rng(3).normal(size=(6, 12)).astype("float32")
+    x[0] = 0.5  # a constant row: the range widens to [min - 1, max + 1]
+    # every group holds a negative value (all-positive ones differ on purpose, see the next test)
+    x[1:, ::4] = -np.abs(x[1:, ::4])
+    x[1:, ::5] = -np.abs(x[1:, ::5])
+    x[2, :5] = -np.abs(x[2, :5])  # an all-negative group: zero point above maxq, still valid
+    ours = zero_point.compute_quantization_parameters(
+        torch.tensor(x),
+        bits=bits,
+        symmetric=symmetric,
+        per_channel=per_channel,
+        group_size=group_size,
+        signed=signed,
+    )
+    ref = kq.compute_quantization_parameters(
+        torch.tensor(x),
+        bits=bits,
+        symmetric=symmetric,
+        per_channel=per_channel,
+        group_size=group_size,
+        signed=signed,
+    )
+    assert ours[0].shape == ref[0].shape and ours[1].dtype == ref[1].dtype
+    np.testing.assert_allclose(_np(ours[0]), _np(ref[0]), rtol=1e-6)
+    np.testing.assert_array_equal(_np(ours[1]), _np(ref[1]))
+    assert float(ours[2]) == float(ref[2])
+
+
+def test_all_positive_range_starts_at_zero(kq):
+    # Keras 3.15 gives an all-positive range a negative zero point and casts it to uint8 (-3 -> 253),
+    # so the group dequantizes to garbage; torchkeras starts such a range at 0.
+    x = torch.tensor([[0.2, 0.5, 1.0, 1.7], [-1.0, 0.5, 0.25, 2.0]])
+    scale, zero, maxq = zero_point.compute_quantization_parameters(x, bits=4, per_channel=True)
+    np.testing.assert_allclose(_np(scale[:, 0]), [1.7 / 15, 3.0 / 15], rtol=1e-6)
+    assert _np(zero).tolist() == [[0], [5]]
+    deq = zero_point.dequantize_with_zero_point(
+        zero_point.quantize_with_zero_point(x, scale, zero, maxq), scale, zero
+    )
+    assert np.all(np.abs(_np(deq) - _np(x)) <= _np(scale) + 1e-6)
+    keras_zero = kq.compute_quantization_parameters(x, bits=4, per_channel=True)[1]
+    assert int(keras_zero[0, 0]) > 15  # the wrapped-around zero point this replaces
+
+
+def test_quantization_parameters_errors():
+    with pytest.raises(ValueError, match="x"):
+        zero_point.compute_quantization_parameters(None, bits=4)
+    with pytest.raises(ValueError, match="rank"):
+        zero_point.compute_quantization_parameters(torch.ones(3), bits=4)
+    with pytest.raises(ValueError, match="empty"):
+        zero_point.compute_quantization_parameters(torch.ones(2, 0), bits=4)
+
+
+def test_quantize_dequantize_and_sz_map_match_keras(kq):
+    rng = np.random.default_rng(4)
+    w = torch.tensor(rng.normal(size=(5, 10)).astype("float32"))
+    w[1, :4] = -w[1, :4].abs()  # this seed has an all-positive group (see the test above)
+    scale, zero, maxq = zero_point.compute_quantization_parameters(w, bits=4, per_channel=True, group_size=4)
+    g_idx = zero_point.group_indices(10, 4)
+    np.testing.assert_array_equal(_np(g_idx), np.arange(10) // 4)
+    q = zero_point.quantize_with_sz_map(w, scale, zero, g_idx, maxq)
+    np.testing.assert_array_equal(_np(q), _np(kq.quantize_with_sz_map(w, scale, zero, g_idx, maxq)))
+    deq = zero_point.dequantize_with_sz_map(q, scale, zero, g_idx)
+    np.testing.assert_allclose(_np(deq), _np(kq.dequantize_with_sz_map(q, scale, zero, g_idx)), rtol=1e-6)
+    # reference formula: within one step of the original (half a step of rounding, and the rounded
+    # zero point shifts the grid by at most another half at the ends of the range)
+    steps = _np(scale)[:, _np(g_idx).astype(int)]
+    assert np.all(np.abs(_np(deq) - _np(w)) <= steps + 1e-6)
+    col = w[:, :1]
+    s, z, m = zero_point.compute_quantization_parameters(col, bits=3, per_channel=True)
+    np.testing.assert_array_equal(
+        _np(zero_point.quantize_with_zero_point(col, s, z, m)), _np(kq.quantize_with_zero_point(col, s, z, m))
+    )
+    qc = zero_point.quantize_with_zero_point(col, s, z, m)
+    np.testing.assert_allclose(
+        _np(zero_point.dequantize_with_zero_point(qc, s, z)), _np(kq.dequantize_with_zero_point(qc, s, z))
+    )
+
+
+def _inverse_hessian(rng, n):
+    x = rng.normal(size=(64, n)).astype("float32")
+    h = 2 * x.T @ x / 64 + 0.01 * np.eye(n, dtype="float32")
+    return np.linalg.inv(h).astype("float32")
+
+
+# Groups that never straddle a block: Keras's loop is right there.
+@pytest.mark.parametrize("group_size,blocksize", [(-1, 128), (4, 4), (4, 8), (8, 8), (4, 128), (8, 128)])
+@pytest.mark.parametrize("activation_order", [False, True])
+def test_gptq_quantize_matrix_matches_keras(keras, group_size, activation_order, blocksize):
+    from keras.src.quantizers import gptq as keras_gptq
+
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=(6, 16)).astype("float32")
+    inv_h = _inverse_hessian(rng, 16)
+
+    # both loops get torchkeras's scale/zero (compared with Keras's above) so that Keras's
+    # all-positive-group wrap-around does not blur the comparison of the loops themselves
+    params = keras_params = _params(group_size)
+    ours = gptq_lib.gptq_quantize_matrix(
+        torch.tensor(w), torch.tensor(inv_h), blocksize=blocksize, group_size=group_size,
+        activation_order=activation_order, compute_scale_zero=params,
+    )  # fmt: skip
+    ref = keras_gptq.gptq_quantize_matrix(
+        torch.tensor(w), torch.tensor(inv_h), blocksize=blocksize, group_size=group_size,
+        activation_order=activation_order, compute_scale_zero=keras_params,
+    )  # fmt: skip
+    np.testing.assert_array_equal(_np(ours[0]), _np(ref[0]))
+    np.testing.assert_allclose(_np(ours[1]), _np(ref[1]), rtol=1e-5)
+    np.testing.assert_array_equal(_np(ours[2]), _np(ref[2]))
+    # Keras keeps g_idx as column / group_size; the group is its floor
+    np.testing.assert_array_equal(_np(ours[3]), np.floor(_np(ref[3])))
+
+
+def _params(group_size):
+    def params(columns):
+        return zero_point.compute_quantization_parameters(
+            columns, bits=4, per_channel=True, group_size=group_size
+        )
+
+    return params
+
+
+@pytest.mark.parametrize("activation_order", [False, True])
+def test_gptq_one_group_does_not_depend_on_blocksize(activation_order):
+    # The lazy block updates are exact: with one group (its scale taken from the untouched weights)
+    # every blocksize quantizes alike. Keras 3.15 recomputes the group at each block and returns one
+    # scale column per block.
+    rng = np.random.default_rng(6)
+    w = torch.tensor(rng.normal(size=(6, 16)).astype("float32"))
+    inv_h = torch.tensor(_inverse_hessian(rng, 16))
+    results = [
+        gptq_lib.gptq_quantize_matrix(
+            w,
+            inv_h,
+            blocksize=b,
+            group_size=-1,
+            activation_order=activation_order,
+            compute_scale_zero=_params(-1),
+        )
+        for b in (3, 5, 16)
+    ]
+    for quantized, scale, zero, g_idx in results:
+        assert scale.shape == (6, 1) and zero.shape == (6, 1)
+        np.testing.assert_array_equal(_np(quantized), _np(results[0][0]))
+        np.testing.assert_array_equal(_np(g_idx), np.zeros(16))
+
+
+def test_gptq_group_straddling_blocks_keeps_one_scale_per_group(keras):
+    from keras.src.quantizers import gptq as keras_gptq
+
+    rng = np.random.default_rng(7)
+    w = torch.tensor(rng.normal(size=(6, 16)).astype("float32"))
+    inv_h = torch.tensor(_inverse_hessian(rng, 16))
+    quantized, scale, zero, g_idx = gptq_lib.gptq_quantize_matrix(
+        w, inv_h, blocksize=6, group_size=4, compute_scale_zero=_params(4)
+    )
+    assert scale.shape == (6, 4) and zero.shape == (6, 4)
+    np.testing.assert_array_equal(_np(g_idx), np.arange(16) // 4)
+    # the first block (columns 0-5) is Keras's; from there Keras has recomputed group 1 at column 6
+    ref = keras_gptq.gptq_quantize_matrix(w, inv_h, blocksize=6, group_size=4, compute_scale_zero=_params(4))
+    assert ref[1].shape[1] == 5  # Keras: one group too many
+    np.testing.assert_array_equal(_np(quantized[:, :6]), _np(ref[0][:, :6]))
+    # reference formula: each column dequantizes within its group's step of the updated weight
+    deq = zero_point.dequantize_with_sz_map(quantized, scale, zero, g_idx)
+    assert np.max(np.abs(_np(deq) - _np(w))) < 4 * float(scale.max())
+
+
+def test_hessian_running_mean_matches_keras_and_formula(keras):
+    from keras.src.quantizers import gptq as keras_gptq
+    from keras.src.quantizers.gptq_config import GPTQConfig as KerasGPTQConfig
+
+    rng = np.random.default_rng(8)
+    batches = [rng.normal(size=(2, 5, 12)).astype("float32"), rng.normal(size=(3, 12)).astype("float32")]
+    layer = keras.layers.Dense(4)
+    layer.build((None, 12))
+    ref = keras_gptq.GPTQ(layer, KerasGPTQConfig(dataset=None, tokenizer=None))
+    ours = gptq_lib.GPTQ(torch.zeros(12, 4), None)
+    for batch in batches:
+        ref.update_hessian_with_batch(torch.tensor(batch))
+        ours.update_hessian_with_batch(torch.tensor(batch))
+    np.testing.assert_allclose(_np(ours.hessian), _np(ref.hessian), rtol=1e-5, atol=1e-6)
+    x = np.concatenate([b.reshape(-1, 12) for b in batches])
+    np.testing.assert_allclose(_np(ours.hessian), 2 * x.T @ x / len(x), rtol=1e-5, atol=1e-5)
+    assert ours.num_samples == 13
+    with pytest.raises(ValueError, match="do not match"):
+        ours.update_hessian_with_batch(torch.ones(2, 3))
+    with pytest.raises(ValueError, match="rank"):
+        ours.update_hessian_with_batch(torch.ones(3))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"weight_bits": 4, "group_size": -1},
+        {"weight_bits": 8, "group_size": 4, "symmetric": True},
+        {"weight_bits": 3, "group_size": 8, "activation_order": True},
+        {"weight_bits": 2, "group_size": -1, "activation_order": True, "hessian_damping": 0.1},
+    ],
+)
+def test_layer_quantization_matches_keras(keras, options):
+    """Keras's `GPTQ` on a Keras Dense (its inputs fed by hand) against ours on the same kernel."""
+    from keras.src.quantizers import gptq as keras_gptq
+    from keras.src.quantizers.gptq_config import GPTQConfig as KerasGPTQConfig
+
+    rng = np.random.default_rng(9)
+    config = KerasGPTQConfig(dataset=None, tokenizer=None, **options)
+    layer = keras.layers.Dense(6)
+    layer.build((None, 16))
+    layer.quantize("gptq", config=config)
+    kernel = torch.tensor(_np(layer._kernel))
+    inputs = [torch.tensor(rng.normal(size=(4, 16)).astype("float32")) for _ in range(3)]
+    for x in inputs:
+        x[:, 3] = 0.0  # a dead input: its Hessian diagonal is replaced by 1
+    ref = keras_gptq.GPTQ(layer, config)
+    ours = gptq_lib.GPTQ(kernel, config)
+    for x in inputs:
+        ref.update_hessian_with_batch(x)
+        ours.update_hessian_with_batch(x)
+    ref.quantize_and_correct_layer()
+    quantized, scale, zero, g_idx = ours.quantize()
+    ref_quantized = _np(layer.quantized_kernel)
+    if options["weight_bits"] == 4:
+        ref_quantized = _np(keras.quantizers.unpack_int4(layer.quantized_kernel, 6, axis=0, dtype="uint8"))
+    np.testing.assert_array_equal(_np(quantized), ref_quantized)
+    np.testing.assert_allclose(_np(scale), _np(layer.kernel_scale), rtol=1e-5)
+    np.testing.assert_array_equal(_np(zero), _np(layer.kernel_zero))
+    np.testing.assert_array_equal(_np(g_idx), np.floor(_np(layer.g_idx)))
