@@ -31,3 +31,74 @@ def test_get_other_identifiers():
         tk.dtype_policies.get(3)
     with pytest.raises(ValueError, match="GPTQ"):
         tk.dtype_policies.deserialize({"class_name": "GPTQDTypePolicy", "config": {}})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "int8_from_float32",
+        "int8_from_mixed_bfloat16",
+        "int4_from_float32",
+        "int4/128_from_bfloat16",
+        "int4/-1_from_float32",
+        "float8_from_mixed_bfloat16",
+    ],
+)
+def test_quantized_policies_match_keras(keras, name):
+    ours, theirs = tk.dtype_policies.get(name), keras.dtype_policies.get(name)
+    assert type(ours).__name__ == type(theirs).__name__
+    assert (ours.name, ours.compute_dtype, ours.variable_dtype, ours.quantization_mode) == (
+        theirs.name,
+        theirs.compute_dtype,
+        theirs.variable_dtype,
+        theirs.quantization_mode,
+    )
+    assert tk.dtype_policies.serialize(ours) == keras.dtype_policies.serialize(theirs)
+    assert tk.dtype_policies.deserialize(keras.dtype_policies.serialize(theirs)) == ours
+    assert keras.dtype_policies.deserialize(tk.dtype_policies.serialize(ours)) == theirs
+
+
+def test_quantized_policy_arguments():
+    policy = tk.dtype_policies.QuantizedFloat8DTypePolicy("float8", "float32", amax_history_length=16)
+    assert policy.amax_history_length == 16 and policy.get_config()["amax_history_length"] == 16
+    assert policy != tk.dtype_policies.QuantizedFloat8DTypePolicy("float8", "float32")
+    int4 = tk.dtype_policies.Int4DTypePolicy("int4/64", "float32")
+    assert (int4.block_size, int4.quantization_mode, int4.name) == (64, "int4", "int4/64_from_float32")
+    with pytest.raises(TypeError, match="amax_history_length"):
+        tk.dtype_policies.QuantizedFloat8DTypePolicy("float8", "float32", amax_history_length=1.5)
+    with pytest.raises(ValueError, match="Expected format"):
+        tk.dtype_policies.Int4DTypePolicy("int4", "float32")
+    with pytest.raises(ValueError, match="block_size"):
+        tk.dtype_policies.Int4DTypePolicy("int4/0", "float32")
+    with pytest.raises(ValueError, match="Invalid quantization mode"):
+        tk.dtype_policies.QuantizedDTypePolicy("int5", "float32")
+    with pytest.raises(ValueError, match="float16"):
+        tk.dtype_policies.QuantizedDTypePolicy("int8", "float16")
+
+
+def test_register_quantized_policy_plugs_in_a_mode():
+    from torchkeras.dtype_policies import quantized_policies
+
+    class GPTQLike(tk.dtype_policies.QuantizedDTypePolicy):
+        def __init__(self, mode, source_name=None):
+            super().__init__(mode.split("/")[0], source_name)
+            self.name = f"{mode}_from_{self.source_name}"
+
+    saved = dict(quantized_policies._POLICY_CLASSES)
+    try:
+        tk.dtype_policies.register_quantized_policy("gptq", GPTQLike)
+        assert isinstance(tk.dtype_policies.get("gptq/4/128_from_float32"), GPTQLike)
+    finally:
+        quantized_policies._POLICY_CLASSES.clear()
+        quantized_policies._POLICY_CLASSES.update(saved)
+    with pytest.raises(ValueError, match="not implemented"):
+        tk.dtype_policies.get("gptq/4/128_from_float32")
+
+
+def test_layer_dtype_policy_is_a_policy_object():
+    layer = tk.layers.Dense(2, dtype="mixed_bfloat16")
+    assert isinstance(layer.dtype_policy, tk.dtype_policies.DTypePolicy)
+    assert layer.dtype_policy.name == "mixed_bfloat16" and layer.dtype_policy.compute_dtype == "bfloat16"
+    quantized = tk.layers.Dense(2, dtype=tk.dtype_policies.get("int4/32_from_float32"))
+    assert isinstance(quantized.dtype_policy, tk.dtype_policies.Int4DTypePolicy)
+    assert quantized.quantization_mode == "int4"

@@ -97,16 +97,10 @@ NOT_YET_BUILT = {
         "AWQDTypePolicy",
         "DTypePolicyMap",
         "GPTQDTypePolicy",
-        "Int4DTypePolicy",
-        "QuantizedFloat8DTypePolicy",
     },
     "quantizers": {
         "AWQConfig",
-        "Float8QuantizationConfig",
         "GPTQConfig",
-        "Int4QuantizationConfig",
-        "Int8QuantizationConfig",
-        "QuantizationConfig",
     },
     "utils": {
         "model_to_dot",

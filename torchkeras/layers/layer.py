@@ -95,7 +95,7 @@ class Layer(torch.nn.Module):
 
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
-    _quantization_mode: str | None = None  # "int8" once `quantize` ran (or a quantized `dtype`)
+    _quantized_policy: Any = None  # a QuantizedDTypePolicy once `quantize` ran (or a quantized `dtype`)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -141,8 +141,8 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        dtype, self._quantization_mode = dtype_policies.split_quantized(dtype)
-        if self._quantization_mode is not None and type(self).quantize is Layer.quantize:
+        dtype, self._quantized_policy = dtype_policies.split_quantized(dtype)
+        if self._quantized_policy is not None and type(self).quantize is Layer.quantize:
             raise self._not_quantizable()
         self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
@@ -335,20 +335,22 @@ class Layer(torch.nn.Module):
         return policy.removeprefix("mixed_") if policy.startswith("mixed_") else policy
 
     @property
-    def dtype_policy(self) -> str:
-        """The policy's name; a quantized layer's is `"{mode}_from_{source}"` (`"int8_from_float32"`)."""
-        if self._quantization_mode is not None:
-            return f"{self._quantization_mode}_from_{self._dtype_policy}"
-        return self._dtype_policy
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy`; a quantized layer's is a `QuantizedDTypePolicy` named
+        `"{mode}_from_{source}"` (`"int8_from_float32"`)."""
+        if self._quantized_policy is not None:
+            return self._quantized_policy
+        return dtype_policies.DTypePolicy(self._dtype_policy)
 
     @property
     def quantization_mode(self) -> str | None:
-        """The quantization mode of this layer (`"int8"`), `None` if not quantized."""
-        return self._quantization_mode
+        """The quantization mode of this layer (`"int8"`, `"int4"`, `"float8"`), `None` if not quantized."""
+        return None if self._quantized_policy is None else self._quantized_policy.quantization_mode
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
-        """Quantizes the layer's weights (`"int8"`); implemented by `Dense`, `EinsumDense` and
-        `Embedding`. Raises `NotImplementedError` for other layers."""
+        """Quantizes the layer's weights (`"int8"`, `"int4"`, `"float8"`, or a `config`);
+        implemented by `Dense`, `EinsumDense` and `Embedding`. Raises `NotImplementedError` for
+        other layers."""
         raise self._not_quantizable()
 
     def _not_quantizable(self) -> NotImplementedError:
@@ -699,9 +701,8 @@ class Layer(torch.nn.Module):
                 "registered_name": None,
             },
         }
-        if self._quantization_mode is not None:
-            policy = dtype_policies.QuantizedDTypePolicy(self._quantization_mode, self._dtype_policy)
-            config_dict["dtype"] = dtype_policies.serialize(policy)
+        if self._quantized_policy is not None:
+            config_dict["dtype"] = dtype_policies.serialize(self._quantized_policy)
         if self.activity_regularizer is not None:
             config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:
@@ -772,6 +773,8 @@ def _policy_name(dtype: Any) -> str:
     """The dtype-policy name of a layer's `dtype` argument (name, torch dtype or Keras dict)."""
     if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
         dtype = dtype.get("config", {}).get("name", dtype.get("name"))
+    if isinstance(dtype, dtype_policies.DTypePolicy):
+        dtype = dtype.name
     if dtype is None:
         return mixed_precision.global_policy().name
     if isinstance(dtype, str) and dtype.startswith("mixed_"):

@@ -157,8 +157,8 @@ class Model(Trainer, Layer):
         `Embedding`); the others are skipped with a warning. The model must be built.
 
         Args:
-            mode: `"int8"` (Keras's int4, float8, GPTQ and AWQ modes are not implemented).
-            config: a `QuantizationConfig`; not supported, must be `None`.
+            mode: `"int8"`, `"int4"` or `"float8"`; optional when `config` is given.
+            config: a `keras.quantizers.QuantizationConfig` (e.g. `Int4QuantizationConfig(block_size=64)`).
             filters: only quantize layers whose name matches this regex (or one of a list of
                 regexes), or for which this callable returns True.
         """

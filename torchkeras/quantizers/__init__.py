@@ -1,11 +1,19 @@
-"""`keras.quantizers`: quantization functions, the `Quantizer` classes and `get` / `serialize` /
-`deserialize`."""
+"""`keras.quantizers`: quantization functions, the `Quantizer` classes, the quantization configs
+and `get` / `serialize` / `deserialize`."""
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
+from torchkeras.quantizers.quantization_config import (
+    CONFIG_OBJECTS,
+    Float8QuantizationConfig,
+    Int4QuantizationConfig,
+    Int8QuantizationConfig,
+    QuantizationConfig,
+)
 from torchkeras.quantizers.quantizers import (
     AbsMaxQuantizer,
     Quantizer,
@@ -22,6 +30,10 @@ from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 
 __all__ = [
     "AbsMaxQuantizer",
+    "Float8QuantizationConfig",
+    "Int4QuantizationConfig",
+    "Int8QuantizationConfig",
+    "QuantizationConfig",
     "Quantizer",
     "abs_max_quantize",
     "abs_max_quantize_grouped_with_zero_point",
@@ -41,7 +53,8 @@ ALL_OBJECTS_DICT: dict[str, type[Quantizer]] = class_names(_CLASSES)
 for _cls in _CLASSES:
     register_builtin(_cls)
 
-_TABLE = ObjectTable(ALL_OBJECTS_DICT, "keras.quantizers", "quantizer")
+# The quantization configs join through `register_quantization_config` (GPTQ and AWQ too).
+_TABLE = ObjectTable(ChainMap(ALL_OBJECTS_DICT, CONFIG_OBJECTS), "keras.quantizers", "quantizer")
 
 
 def serialize(quantizer: Quantizer | None) -> dict[str, Any] | None:

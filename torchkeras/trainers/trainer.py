@@ -168,7 +168,7 @@ class Trainer(Placement):
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile is True
         self._auto_scale_loss = auto_scale_loss
-        self._scale_gradients = auto_scale_loss and self.dtype_policy == "mixed_float16"
+        self._scale_gradients = auto_scale_loss and self.dtype_policy.name == "mixed_float16"
         self._step_functions = {}
         self._grad_scaler = None
         self.__dict__.pop("_step_metrics_cache", None)

@@ -7,9 +7,10 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
-from torchkeras.layers.core import int8_quantization
-from torchkeras.layers.core.unsupported import reject_lora_and_quantization
+from torchkeras.layers.core import quantization
+from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -31,9 +32,10 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: optional weight penalties.
         activity_regularizer: optional penalty on the output.
         kernel_constraint, bias_constraint: optional weight constraints.
-        lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
-            quantization configs are not supported, so they must be `None` (`quantize("int8")`
-            is: an int8 `kernel` with a per-unit `kernel_scale`, inputs quantized on the fly).
+        lora_rank, lora_alpha: accepted for Keras's configs; LoRA is not supported, so they
+            must be `None`.
+        quantization_config: the `QuantizationConfig` a quantized layer was made with (set by
+            `quantize`, read back from saved configs).
         **kwargs: base `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
     Input shape:
@@ -48,6 +50,8 @@ class Dense(Layer):
     y = layer(np.ones((2, 3)))  # shape (2, 4)
     ```
     """
+
+    _QUANTIZATION_MODES = ("int8",)
 
     def __init__(
         self,
@@ -67,7 +71,8 @@ class Dense(Layer):
         **kwargs: Any,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        reject_lora_and_quantization(self, lora_rank, quantization_config)
+        reject_lora(self, lora_rank)
+        self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
         self.units = check_positive_int(units, "units", f"Dense '{self.name}'")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -87,7 +92,7 @@ class Dense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         if self.quantization_mode == "int8":
-            int8_quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
+            self._int8_build(input_dim, self.quantization_config)
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -114,8 +119,14 @@ class Dense(Layer):
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
         if self.quantization_mode == "int8":
-            outputs = int8_quantization.int8_contract(
-                inputs, kernel, self.kernel_scale, torch.matmul, -1, dtype=self.compute_dtype
+            outputs = quantization.int8_contract(
+                inputs,
+                kernel,
+                self.kernel_scale,
+                torch.matmul,
+                -1,
+                dtype=self.compute_dtype,
+                inputs_quantizer=self.inputs_quantizer,
             )
             return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
         if bias is not None and inputs.dim() == 2:
@@ -125,17 +136,25 @@ class Dense(Layer):
         return self.activation(outputs)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
-        """Quantizes the kernel to int8 with a per-unit scale (Keras's `"int8"` mode).
+        """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
+        `kernel_scale` and quantizes the inputs on the fly.
 
         Args:
-            mode: `"int8"`.
+            mode: `"int8"`; optional when `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
-            config: not supported; must be `None`.
+            config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
-        if type_check and type(self) is not Dense:
-            raise self._not_quantizable()
-        int8_quantization.check_quantize_args(self, mode, config)
-        int8_quantization.quantize_weight(self, "kernel", axis=0)
+        config = quantization.check_quantize_args(
+            self, Dense, self._QUANTIZATION_MODES, mode, type_check, config
+        )
+        self.quantization_config = config
+        weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        quantization.quantize_weight(self, "kernel", axis=0, weight_quantizer=weight_quantizer)
+
+    def _int8_build(self, input_dim: int, config: QuantizationConfig | None) -> None:
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
 
     def _saved_variables(self) -> dict[str, torch.Tensor]:
         """Keras's file order: `kernel`, `bias`, then `kernel_scale` when quantized."""
@@ -161,5 +180,5 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize(self.quantization_config),
         }

@@ -11,8 +11,10 @@ import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.initializers.random_initializers import VarianceScaling
-from torchkeras.layers.core import int8_quantization
+from torchkeras.layers.core import quantization
+from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -162,6 +164,8 @@ class EinsumDense(Layer):
     ```
     """
 
+    _QUANTIZATION_MODES = ("int8",)
+
     def __init__(
         self,
         equation: str,
@@ -183,8 +187,7 @@ class EinsumDense(Layer):
         owner = f"EinsumDense '{self.name}'"
         if not isinstance(equation, str):
             raise invalid("equation", "must be a string such as 'ab,bc->ac'", equation, owner)
-        if lora_rank is not None or quantization_config is not None:
-            raise ValueError(f"{owner}: LoRA and quantization are not supported by torchkeras.")
+        reject_lora(self, lora_rank)
         self.equation = equation
         if isinstance(output_shape, int) and not isinstance(output_shape, bool):
             output_shape = (output_shape,)
@@ -204,7 +207,7 @@ class EinsumDense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.lora_rank = None
         self.lora_alpha = None
-        self.quantization_config = None
+        self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
 
     def build(self, input_shape: tuple) -> None:
         owner = f"EinsumDense '{self.name}'"
@@ -219,7 +222,10 @@ class EinsumDense(Layer):
         if self.quantization_mode == "int8":
             _, kernel_spec, output_spec = self._explicit_specs()
             scale_shape = _broadcast_shape(shapes.kernel_shape, kernel_spec, output_spec)
-            int8_quantization.add_int8_weight(self, "kernel", shapes.kernel_shape, scale_shape)
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
+                self.quantization_config, AbsMaxQuantizer()
+            )
+            quantization.add_int8_weight(self, "kernel", shapes.kernel_shape, scale_shape)
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -261,14 +267,15 @@ class EinsumDense(Layer):
         if self.quantization_mode == "int8":
             input_spec, _, output_spec = self._explicit_specs()
             reduced = tuple(i for i, label in enumerate(input_spec) if label not in output_spec)
-            outputs = int8_quantization.int8_contract(
+            outputs = quantization.int8_contract(
                 inputs,
                 self.kernel,
                 self.kernel_scale,
                 functools.partial(torch.einsum, self.equation),
                 reduced,
-                lambda x_scale, k_scale: _to_output_layout(x_scale, input_spec, output_spec) * k_scale,
+                functools.partial(_output_scale, input_spec=input_spec, output_spec=output_spec),
                 dtype=self.compute_dtype,
+                inputs_quantizer=self.inputs_quantizer,
             )
         else:
             outputs = torch.einsum(self.equation, inputs, self.kernel)
@@ -283,17 +290,20 @@ class EinsumDense(Layer):
         over their contracted axes.
 
         Args:
-            mode: `"int8"`.
+            mode: `"int8"`; optional when `config` is given.
             type_check: refuse subclasses of `EinsumDense`.
-            config: not supported; must be `None`.
+            config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
-        if type_check and type(self) is not EinsumDense:
-            raise self._not_quantizable()
-        int8_quantization.check_quantize_args(self, mode, config)
+        config = quantization.check_quantize_args(
+            self, EinsumDense, self._QUANTIZATION_MODES, mode, type_check, config
+        )
+        self.quantization_config = config
         _, kernel_spec, output_spec = self._explicit_specs()
         reduced = tuple(i for i, label in enumerate(kernel_spec) if label not in output_spec)
         arrange = functools.partial(_to_output_layout, spec=kernel_spec, output_spec=output_spec)
-        int8_quantization.quantize_weight(self, "kernel", reduced, arrange)
+        weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer())
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        quantization.quantize_weight(self, "kernel", reduced, arrange, weight_quantizer)
 
     def _explicit_specs(self) -> tuple[str, str, str]:
         """(input, kernel, output) axis letters, with the ellipsis spelled out for the built rank."""
@@ -334,7 +344,7 @@ class EinsumDense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize(self.quantization_config),
         }
 
 
@@ -352,3 +362,12 @@ def _to_output_layout(scale: torch.Tensor, spec: str, output_spec: str) -> torch
     ordered = "".join(label for label in output_spec if label in spec)
     moved = torch.einsum(f"{kept}->{ordered}", scale.squeeze(reduced) if reduced else scale)
     return moved.reshape(_broadcast_shape(tuple(scale.shape), spec, output_spec))
+
+
+def _output_scale(
+    inputs_scale: torch.Tensor | None, kernel_scale: torch.Tensor, input_spec: str, output_spec: str
+) -> torch.Tensor:
+    """The int8 output's divisor: the kernel scale, times the inputs' when they were quantized."""
+    if inputs_scale is None:
+        return kernel_scale
+    return _to_output_layout(inputs_scale, input_spec, output_spec) * kernel_scale

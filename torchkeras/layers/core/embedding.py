@@ -8,9 +8,10 @@ import torch
 
 from torchkeras import config as _config
 from torchkeras import constraints, initializers, regularizers
-from torchkeras.layers.core import int8_quantization
-from torchkeras.layers.core.unsupported import reject_lora_and_quantization
+from torchkeras.layers.core import quantization
+from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -30,8 +31,9 @@ class Embedding(Layer):
         mask_zero: whether index 0 is padding to be masked; the mask then follows the output
             to layers that support masking (RNNs, attention, pooling, losses).
         weights: optional initial `[embeddings]` array.
-        lora_rank, lora_alpha, quantization_config: accepted for Keras's configs; LoRA and
-            quantization are not supported, so they must be `None`.
+        lora_rank, lora_alpha: accepted for Keras's configs; LoRA is not supported, so they
+            must be `None`.
+        quantization_config: the `QuantizationConfig` a quantized layer was made with.
 
     Input shape:
         `(batch_size, ...)` integer indices.
@@ -39,6 +41,8 @@ class Embedding(Layer):
     Output shape:
         `(batch_size, ..., output_dim)`.
     """
+
+    _QUANTIZATION_MODES = ("int8",)
 
     def __init__(
         self,
@@ -57,7 +61,8 @@ class Embedding(Layer):
         input_length = kwargs.pop("input_length", None)  # accepted and ignored, as in Keras 3
         del input_length
         super().__init__(weights=weights, **kwargs)
-        reject_lora_and_quantization(self, lora_rank, quantization_config)
+        reject_lora(self, lora_rank)
+        self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
         owner = f"Embedding '{self.name}'"
         self.input_dim = check_positive_int(input_dim, "input_dim", owner)
         self.output_dim = check_positive_int(output_dim, "output_dim", owner)
@@ -70,7 +75,7 @@ class Embedding(Layer):
     def build(self, input_shape: Any = None) -> None:
         if self.quantization_mode == "int8":
             shape = (self.input_dim, self.output_dim)
-            int8_quantization.add_int8_weight(self, "embeddings", shape, (self.input_dim,))
+            quantization.add_int8_weight(self, "embeddings", shape, (self.input_dim,))
             return
         self.embeddings = self.add_weight(
             name="embeddings",
@@ -93,14 +98,16 @@ class Embedding(Layer):
         """Quantizes the embeddings to int8 with a per-row scale (Keras's `"int8"` mode).
 
         Args:
-            mode: `"int8"`.
+            mode: `"int8"`; optional when `config` is given.
             type_check: refuse subclasses of `Embedding`.
-            config: not supported; must be `None`.
+            config: a `QuantizationConfig` (its weight quantizer replaces the default).
         """
-        if type_check and type(self) is not Embedding:
-            raise self._not_quantizable()
-        int8_quantization.check_quantize_args(self, mode, config)
-        int8_quantization.quantize_weight(self, "embeddings", axis=-1)
+        config = quantization.check_quantize_args(
+            self, Embedding, self._QUANTIZATION_MODES, mode, type_check, config
+        )
+        self.quantization_config = config
+        weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
+        quantization.quantize_weight(self, "embeddings", axis=-1, weight_quantizer=weight_quantizer)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if not self.mask_zero:
@@ -119,5 +126,5 @@ class Embedding(Layer):
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": None,
+            "quantization_config": serialize(self.quantization_config),
         }
