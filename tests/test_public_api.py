@@ -94,13 +94,7 @@ NOT_YET_BUILT = {
         "wrappers",
     },
     "dtype_policies": {
-        "AWQDTypePolicy",
         "DTypePolicyMap",
-        "GPTQDTypePolicy",
-    },
-    "quantizers": {
-        "AWQConfig",
-        "GPTQConfig",
     },
     "utils": {
         "model_to_dot",

@@ -1,7 +1,8 @@
 """`keras.dtype_policies`: the dtype-policy classes and `get` / `serialize` / `deserialize`.
 
 Float and mixed policies (`DTypePolicy`, `FloatDTypePolicy`), the quantized policies
-(`QuantizedDTypePolicy`, `QuantizedFloat8DTypePolicy`, `Int4DTypePolicy`). A new quantized policy
+(`QuantizedDTypePolicy`, `QuantizedFloat8DTypePolicy`, `Int4DTypePolicy`, `GPTQDTypePolicy`,
+`AWQDTypePolicy`). A new quantized policy
 class registers its mode with `register_quantized_policy` and its class name with
 `register_policy_class`.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from torchkeras.dtype_policies.calibrated_policies import AWQDTypePolicy, GPTQDTypePolicy
 from torchkeras.dtype_policies.dtype_policy import DTypePolicy, FloatDTypePolicy
 from torchkeras.dtype_policies.quantized_policies import (
     QUANTIZATION_MODES,
@@ -24,8 +26,10 @@ from torchkeras.mixed_precision import global_policy
 
 __all__ = [
     "QUANTIZATION_MODES",
+    "AWQDTypePolicy",
     "DTypePolicy",
     "FloatDTypePolicy",
+    "GPTQDTypePolicy",
     "Int4DTypePolicy",
     "QuantizedDTypePolicy",
     "QuantizedFloat8DTypePolicy",
@@ -52,6 +56,8 @@ for _cls in (
     QuantizedDTypePolicy,
     QuantizedFloat8DTypePolicy,
     Int4DTypePolicy,
+    GPTQDTypePolicy,
+    AWQDTypePolicy,
 ):
     register_policy_class(_cls)
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
-from torchkeras.layers.core import quantization
+from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
@@ -51,7 +51,7 @@ class Dense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8",)
+    _QUANTIZATION_MODES = ("int8", "gptq", "awq")
 
     def __init__(
         self,
@@ -93,6 +93,10 @@ class Dense(Layer):
             )
         if self.quantization_mode == "int8":
             self._int8_build(input_dim, self.quantization_config)
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            calibrated_quantization.add_calibrated_weights(
+                self, (input_dim, self.units), self.quantization_mode, self.quantization_config
+            )
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -112,7 +116,11 @@ class Dense(Layer):
             )
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        kernel, bias = self.kernel, self.bias
+        if self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
+        else:
+            kernel = self.kernel
+        bias = self.bias
         if inputs.shape[-1] != kernel.shape[0]:
             raise ValueError(
                 f"Dense '{self.name}': expected inputs with last dimension {kernel.shape[0]}. "
@@ -137,16 +145,20 @@ class Dense(Layer):
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
         """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
-        `kernel_scale` and quantizes the inputs on the fly.
+        `kernel_scale` and quantizes the inputs on the fly; `"gptq"` / `"awq"` (with a
+        `GPTQConfig` / `AWQConfig`) add the grouped integer weights that `Model.quantize`'s
+        calibration fills (`calibrated_quantization.py`).
 
         Args:
-            mode: `"int8"`; optional when `config` is given.
+            mode: `"int8"`, `"gptq"` or `"awq"`; optional when `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
         config = quantization.check_quantize_args(
             self, Dense, self._QUANTIZATION_MODES, mode, type_check, config
         )
+        if config.mode in calibrated_quantization.CALIBRATED_MODES:
+            return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
         weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
@@ -161,6 +173,8 @@ class Dense(Layer):
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            variables = calibrated_quantization.calibrated_variables(self)
         else:
             variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
         return {str(i): v for i, v in enumerate(variables)}

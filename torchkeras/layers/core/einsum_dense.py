@@ -11,7 +11,7 @@ import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.initializers.random_initializers import VarianceScaling
-from torchkeras.layers.core import quantization
+from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
@@ -164,7 +164,7 @@ class EinsumDense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8",)
+    _QUANTIZATION_MODES = ("int8", "gptq", "awq")
 
     def __init__(
         self,
@@ -180,6 +180,7 @@ class EinsumDense(Layer):
         bias_constraint: Any = None,
         lora_rank: int | None = None,
         lora_alpha: float | None = None,
+        gptq_unpacked_column_size: int | None = None,
         quantization_config: Any = None,
         **kwargs: Any,
     ):
@@ -208,6 +209,7 @@ class EinsumDense(Layer):
         self.lora_rank = None
         self.lora_alpha = None
         self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size  # set again by a GPTQ build
 
     def build(self, input_shape: tuple) -> None:
         owner = f"EinsumDense '{self.name}'"
@@ -226,6 +228,10 @@ class EinsumDense(Layer):
                 self.quantization_config, AbsMaxQuantizer()
             )
             quantization.add_int8_weight(self, "kernel", shapes.kernel_shape, scale_shape)
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            calibrated_quantization.add_calibrated_weights(
+                self, shapes.kernel_shape, self.quantization_mode, self.quantization_config
+            )
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -277,6 +283,9 @@ class EinsumDense(Layer):
                 dtype=self.compute_dtype,
                 inputs_quantizer=self.inputs_quantizer,
             )
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
+            outputs = torch.einsum(self.equation, inputs, kernel)
         else:
             outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
@@ -287,16 +296,19 @@ class EinsumDense(Layer):
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
         """Quantizes the kernel to int8 (Keras's `"int8"` mode): one scale per output position of
         the kernel, stored broadcastable against the output; the inputs are quantized on the fly
-        over their contracted axes.
+        over their contracted axes. `"gptq"` / `"awq"` (with a `GPTQConfig` / `AWQConfig`) add
+        the grouped integer weights `Model.quantize`'s calibration fills.
 
         Args:
-            mode: `"int8"`; optional when `config` is given.
+            mode: `"int8"`, `"gptq"` or `"awq"`; optional when `config` is given.
             type_check: refuse subclasses of `EinsumDense`.
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
         config = quantization.check_quantize_args(
             self, EinsumDense, self._QUANTIZATION_MODES, mode, type_check, config
         )
+        if config.mode in calibrated_quantization.CALIBRATED_MODES:
+            return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
         _, kernel_spec, output_spec = self._explicit_specs()
         reduced = tuple(i for i, label in enumerate(kernel_spec) if label not in output_spec)
@@ -322,6 +334,8 @@ class EinsumDense(Layer):
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            variables = calibrated_quantization.calibrated_variables(self)
         else:
             variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
         return {str(i): v for i, v in enumerate(variables)}
@@ -345,7 +359,11 @@ class EinsumDense(Layer):
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": serialize(self.quantization_config),
-        }
+        } | (
+            {"gptq_unpacked_column_size": self.gptq_unpacked_column_size}
+            if self.gptq_unpacked_column_size
+            else {}
+        )
 
 
 def _broadcast_shape(shape: tuple, spec: str, output_spec: str) -> tuple:
