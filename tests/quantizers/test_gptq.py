@@ -14,8 +14,17 @@ import numpy as np
 import pytest
 import torch
 
+from tests.quantizers.tiny_lm import (
+    Tokenizer,
+    calibrated_layers,
+    dataset,
+    keras_with_working_hooks,
+    twin_models,
+)
 from torchkeras.quantizers import gptq as gptq_lib
 from torchkeras.quantizers import zero_point
+
+__all__ = ["keras_with_working_hooks"]  # a fixture
 
 
 def _np(x):
@@ -265,103 +274,6 @@ def test_layer_quantization_matches_keras(keras, options):
 # ---------------------------------------------------------------------------- model.quantize
 
 
-def _lm_classes(k):
-    """A tiny language model written once for `k` = keras or torchkeras: an embedding, two
-    blocks (an MLP, a 3D query projection and an attention-output projection) and a head."""
-
-    class Block(k.layers.Layer):
-        def __init__(self, dim, **kwargs):
-            super().__init__(**kwargs)
-            self.up = k.layers.Dense(2 * dim, activation="relu")
-            self.down = k.layers.Dense(dim)
-            self.query = k.layers.EinsumDense("btd,dhk->bthk", (None, 2, dim // 4))
-            self.attention_output = k.layers.EinsumDense("bthk,hkd->btd", (None, dim))
-
-        def call(self, x):
-            return x + self.down(self.up(x)) + self.attention_output(self.query(x))
-
-    class TinyLM(k.Model):
-        def __init__(self, vocabulary=24, dim=16, **kwargs):
-            super().__init__(**kwargs)
-            self.embedding = k.layers.Embedding(vocabulary, dim)
-            self.blocks = [Block(dim), Block(dim)]
-            self.head = k.layers.Dense(vocabulary)
-
-        def call(self, tokens):
-            x = self.embedding(tokens)
-            for block in self.blocks:
-                x = block(x)
-            return self.head(x)
-
-        def get_quantization_layer_structure(self, mode):
-            return {"pre_block_layers": [self.embedding], "sequential_blocks": self.blocks}
-
-    return TinyLM
-
-
-def _calibrated_layers(model):
-    return [layer for block in model.blocks for layer in (block.up, block.down, block.query, block.attention_output)]
-
-
-class _Tokenizer:
-    def tokenize(self, text):
-        return np.array([ord(c) % 24 for c in text], dtype="int32")
-
-
-@pytest.fixture
-def keras_with_working_hooks(keras, monkeypatch):
-    """Keras with its calibration hooks on the path a quantized layer runs (`_gptq_call` /
-    `_awq_call`; Keras 3.15 patches `call`, never run, so its statistics stay empty) and with
-    torchkeras's calibration windows (Keras's strided offset changes from process to process)."""
-    import contextlib
-
-    from keras.src.quantizers import awq_core, gptq_core
-
-    from torchkeras.quantizers.calibration import get_dataloader
-
-    def streaming(method, update):
-        @contextlib.contextmanager
-        def stream(layers_map, objects):
-            for name, layer in layers_map.items():
-                original = getattr(layer, method)
-
-                def hook(inputs, *args, _name=name, _original=original, **kwargs):
-                    getattr(objects[_name], update)(keras.ops.reshape(inputs, (-1, objects[_name].rows)))
-                    return _original(inputs, *args, **kwargs)
-
-                setattr(layer, method, hook)
-            try:
-                yield
-            finally:
-                for layer in layers_map.values():
-                    delattr(layer, method)
-
-        return stream
-
-    monkeypatch.setattr(gptq_core, "stream_hessians", streaming("_gptq_call", "update_hessian_with_batch"))
-    monkeypatch.setattr(awq_core, "stream_activations", streaming("_awq_call", "update_activation_magnitudes"))
-    monkeypatch.setattr(gptq_core, "get_dataloader", get_dataloader)
-    monkeypatch.setattr(awq_core, "get_dataloader", get_dataloader)
-    return keras
-
-
-def _twin_models(keras):
-    import torchkeras
-
-    keras.utils.set_random_seed(1)
-    ref = _lm_classes(keras)()
-    ours = _lm_classes(torchkeras)()
-    tokens = np.random.default_rng(14).integers(0, 24, size=(2, 10)).astype("int32")
-    ref(tokens)
-    ours(tokens)
-    ours.set_weights([_np(w) for w in ref.get_weights()])
-    return ref, ours, tokens
-
-
-def _dataset():
-    return [np.random.default_rng(15).integers(0, 24, size=300).astype("int32")]
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -376,13 +288,13 @@ def test_model_quantize_matches_keras(keras_with_working_hooks, options):
     import torchkeras
 
     keras = keras_with_working_hooks
-    ref, ours, tokens = _twin_models(keras)
+    ref, ours, tokens = twin_models(keras)
     settings = {"num_samples": 6, "sequence_length": 10, **options}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras warns for the embedding it cannot quantize
-        ref.quantize("gptq", config=keras.quantizers.GPTQConfig(_dataset(), _Tokenizer(), **settings))
-    ours.quantize("gptq", config=torchkeras.quantizers.GPTQConfig(_dataset(), _Tokenizer(), **settings))
-    for mine, theirs in zip(_calibrated_layers(ours), _calibrated_layers(ref)):
+        ref.quantize("gptq", config=keras.quantizers.GPTQConfig(dataset(), Tokenizer(), **settings))
+    ours.quantize("gptq", config=torchkeras.quantizers.GPTQConfig(dataset(), Tokenizer(), **settings))
+    for mine, theirs in zip(calibrated_layers(ours), calibrated_layers(ref)):
         assert mine.dtype_policy.name == theirs.dtype_policy.name
         assert theirs.is_gptq_calibrated
         np.testing.assert_allclose(_np(mine.kernel_scale), _np(theirs.kernel_scale), rtol=1e-4)
