@@ -303,3 +303,210 @@ def test_model_quantize_matches_keras(keras_with_working_hooks, options):
         assert levels.shape == their_levels.shape and levels.dtype == their_levels.dtype
         np.testing.assert_array_equal(levels, their_levels)
     np.testing.assert_allclose(_np(ours(tokens)), _np(ref(tokens)), rtol=1e-5, atol=1e-5)
+
+
+def _quantized_lm(config_options=None, seed=2):
+    import torchkeras
+
+    torchkeras.utils.set_random_seed(seed)
+    model = torchkeras_lm()
+    tokens = np.random.default_rng(16).integers(0, 24, size=(2, 10)).astype("int32")
+    before = _np(model(tokens))
+    options = {"num_samples": 6, "sequence_length": 10, "group_size": 8, **(config_options or {})}
+    config = torchkeras.quantizers.GPTQConfig(dataset(), Tokenizer(), **options)
+    return model, tokens, before, config
+
+
+def torchkeras_lm():
+    import torchkeras
+
+    from tests.quantizers.tiny_lm import lm_class
+
+    return lm_class(torchkeras)()
+
+
+def test_quantized_model_layout_policies_and_outputs():
+    import torchkeras
+
+    model, tokens, before, config = _quantized_lm()
+    model.quantize("gptq", config=config)
+    up = model.blocks[0].up
+    assert up.dtype_policy == torchkeras.dtype_policies.GPTQDTypePolicy("gptq/4/8", "float32")
+    assert [w.path.split("/")[-1] for w in up.weights] == [
+        "bias",
+        "kernel",
+        "kernel_scale",
+        "kernel_zero",
+        "g_idx",
+    ]
+    assert (
+        up.quantized_kernel.shape == (16, 16) and up.quantized_kernel.dtype == torch.uint8
+    )  # 32 units packed
+    assert up.kernel_scale.shape == (32, 2) and up.kernel_zero.dtype == torch.uint8
+    np.testing.assert_array_equal(_np(up.g_idx), np.arange(16) // 8)
+    query = model.blocks[0].query  # (16, 2, 4): a query projection, 16 rows by 8 columns
+    assert query.quantized_kernel.shape == (4, 16) and query.kernel_scale.shape == (8, 2)
+    assert query.get_config()["gptq_unpacked_column_size"] == 8
+    output = model.blocks[0].attention_output  # (2, 4, 16): 8 rows by 16 columns
+    assert output.quantized_kernel.shape == (8, 8) and output.kernel_scale.shape == (16, 1)
+    # layers outside the blocks stay float (Keras marks them gptq and never calibrates them)
+    assert model.head.quantization_mode is None and model.embedding.quantization_mode is None
+    after = _np(model(tokens))
+    assert np.max(np.abs(after - before)) < 0.1 * np.max(np.abs(before))
+
+
+def test_calibration_uses_the_layer_inputs():
+    """GPTQ with the calibration's Hessian beats round-to-nearest on the calibration inputs."""
+    from torchkeras.quantizers import gptq as gptq_lib
+
+    model, tokens, _, config = _quantized_lm({"group_size": -1, "weight_bits": 3})
+    layer = model.blocks[0].up
+    kernel = layer.kernel.detach().clone()
+    inputs = []
+    handle = layer.register_forward_pre_hook(lambda module, args: inputs.append(args[0].detach()))
+    model.quantize("gptq", config=config)
+    handle.remove()
+    x = torch.cat([i.reshape(-1, 16) for i in inputs[:6]])
+    gptq_error = torch.linalg.norm(x @ layer_kernel(layer) - x @ kernel)
+    rtn = gptq_lib.GPTQ(kernel, config)  # a zero Hessian: what Keras 3.15 computes
+    quantized, scale, zero, g_idx = rtn.quantize()
+    rtn_kernel = zero_point.dequantize_with_sz_map(quantized, scale, zero, g_idx).T
+    rtn_error = torch.linalg.norm(x @ rtn_kernel - x @ kernel)
+    assert gptq_error < 0.9 * rtn_error
+
+
+def layer_kernel(layer):
+    from torchkeras.layers.core.calibrated_quantization import calibrated_kernel
+
+    return calibrated_kernel(layer)
+
+
+@pytest.mark.parametrize("extension", ["weights.h5", "weights.safetensors"])
+def test_weights_round_trip(tmp_path, extension):
+    import torchkeras
+
+    from tests.quantizers.tiny_lm import lm_class
+
+    model, tokens, _, config = _quantized_lm({"weight_bits": 8, "activation_order": True})
+    model.quantize("gptq", config=config)
+    path = str(tmp_path / f"model.{extension}")
+    model.save_weights(path)
+    loaded = lm_class(torchkeras)()
+    loaded(tokens)
+    loaded.quantize("gptq", config=config)  # the layers in the mode; the file fills them
+    loaded.load_weights(path)
+    np.testing.assert_allclose(_np(loaded(tokens)), _np(model(tokens)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(_np(loaded.blocks[1].up.kernel_zero), _np(model.blocks[1].up.kernel_zero))
+
+
+def _functional_lm(k, group_size=8):
+    inputs = k.Input((10,), dtype="int32")
+    embedding = k.layers.Embedding(24, 16)
+    up, down = k.layers.Dense(32, activation="relu"), k.layers.Dense(16)
+    query = k.layers.EinsumDense("btd,dhk->bthk", (None, 2, 4))
+    x = embedding(inputs)
+    model = k.Model(inputs, [down(up(x)), query(x)])
+    model.get_quantization_layer_structure = lambda mode: {
+        "pre_block_layers": [embedding],
+        "sequential_blocks": [up, down, query],
+    }
+    return model
+
+
+def test_keras_file_round_trip_and_keras_loads_it(keras, tmp_path):
+    """A `.keras` file of a GPTQ model: torchkeras reads it back, and so does Keras, which computes
+    the same outputs (Keras 3.15 cannot read its own GPTQ files: it leaves `kernel_zero` out)."""
+    import torchkeras
+
+    torchkeras.utils.set_random_seed(3)
+    model = _functional_lm(torchkeras)
+    config = torchkeras.quantizers.GPTQConfig(
+        dataset(), None, num_samples=4, sequence_length=10, group_size=8
+    )
+    model.quantize("gptq", config=config)
+    tokens = np.random.default_rng(17).integers(0, 24, size=(2, 10)).astype("int32")
+    expected = [_np(y) for y in model(tokens)]
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = torchkeras.models.load_model(path)
+    for mine, theirs in zip(loaded(tokens), expected):
+        np.testing.assert_allclose(_np(mine), theirs, rtol=1e-6, atol=1e-6)
+    assert loaded.layers[2].dtype_policy.name == "gptq/4/8_from_float32"
+    assert loaded.layers[2].quantization_config.group_size == 8
+    reference = keras.models.load_model(path)
+    for mine, theirs in zip(reference(tokens), expected):
+        np.testing.assert_allclose(_np(mine), theirs, rtol=1e-5, atol=1e-6)
+    assert reference.layers[2].is_gptq_calibrated
+
+
+def test_quantize_errors_leave_the_model_unchanged():
+    import torchkeras
+
+    model, _, _, config = _quantized_lm()
+    with pytest.raises(ValueError, match="GPTQConfig"):
+        model.quantize("gptq")
+    bare = torchkeras.quantizers.GPTQConfig(dataset(), None, num_samples=2, sequence_length=10)
+    plain = torchkeras.Sequential([torchkeras.Input((4,)), torchkeras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="quantization structure"):
+        plain.quantize("gptq", config=bare)
+    assert plain.layers[0].quantization_mode is None
+    no_data = torchkeras.quantizers.GPTQConfig(None, None)
+    with pytest.raises(ValueError, match="dataset"):
+        model.quantize("gptq", config=no_data)
+    with pytest.raises(ValueError, match="Contradictory"):
+        model.quantize("awq", config=config)
+    assert all(layer.quantization_mode is None for layer in calibrated_layers(model))
+
+
+def test_filters_pick_the_layers():
+    model, tokens, _, config = _quantized_lm()
+    model.quantize("gptq", config=config, filters="einsum")
+    modes = {type(layer).__name__: layer.quantization_mode for layer in calibrated_layers(model)}
+    assert modes == {"Dense": None, "EinsumDense": "gptq"}
+    assert model(tokens).shape == (2, 10, 24)
+
+
+def test_config_arguments_and_round_trip(keras):
+    import torchkeras
+
+    config = torchkeras.quantizers.GPTQConfig(
+        [np.arange(5)], None, weight_bits=3, group_size=-1, symmetric=True, activation_order=True
+    )
+    assert config.mode == "gptq" and config.dtype_policy_string() == "gptq/3/-1"
+    reference = keras.quantizers.GPTQConfig(
+        None, None, weight_bits=3, group_size=-1, symmetric=True, activation_order=True
+    )
+    assert config.get_config() == reference.get_config()
+    restored = torchkeras.quantizers.deserialize(torchkeras.quantizers.serialize(config))
+    assert isinstance(restored, torchkeras.quantizers.GPTQConfig) and restored.dataset is None
+    assert restored.get_config() == config.get_config()
+    for bad, match in [
+        ({"weight_bits": 5}, "weight_bits"),
+        ({"num_samples": 0}, "num_samples"),
+        ({"sequence_length": -1}, "sequence_length"),
+        ({"hessian_damping": 1.5}, "hessian_damping"),
+        ({"group_size": 0}, "group_size"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            torchkeras.quantizers.GPTQConfig(None, None, **bad)
+
+
+def test_dtype_policy_matches_keras(keras):
+    import torchkeras
+
+    policy = torchkeras.dtype_policies.get("gptq/8/-1_from_mixed_bfloat16")
+    reference = keras.dtype_policies.get("gptq/8/-1_from_mixed_bfloat16")
+    assert isinstance(policy, torchkeras.dtype_policies.GPTQDTypePolicy)
+    assert (policy.name, policy.quantization_mode, policy.weight_bits, policy.group_size) == (
+        reference.name,
+        reference.quantization_mode,
+        reference.weight_bits,
+        reference.group_size,
+    )
+    assert (policy.compute_dtype, policy.variable_dtype) == ("bfloat16", "float32")
+    assert torchkeras.dtype_policies.serialize(policy) == keras.dtype_policies.serialize(reference)
+    assert torchkeras.dtype_policies.deserialize(keras.dtype_policies.serialize(reference)) == policy
+    for bad, match in [("gptq/4", "format"), ("gptq/x/8", "integers"), ("gptq/5/8", "weight_bits"),
+                       ("gptq/4/0", "group_size")]:  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            torchkeras.dtype_policies.GPTQDTypePolicy(bad, "float32")
