@@ -14,13 +14,16 @@ import numpy as np
 import pytest
 import torch
 
+import torchkeras
 from tests.quantizers.tiny_lm import (
     Tokenizer,
     calibrated_layers,
     dataset,
     keras_with_working_hooks,
+    lm_class,
     twin_models,
 )
+from torchkeras.layers.core.calibrated_quantization import calibrated_kernel
 from torchkeras.quantizers import gptq as gptq_lib
 from torchkeras.quantizers import zero_point
 
@@ -285,8 +288,6 @@ def test_layer_quantization_matches_keras(keras, options):
 def test_model_quantize_matches_keras(keras_with_working_hooks, options):
     import warnings
 
-    import torchkeras
-
     keras = keras_with_working_hooks
     ref, ours, tokens = twin_models(keras)
     settings = {"num_samples": 6, "sequence_length": 10, **options}
@@ -306,10 +307,8 @@ def test_model_quantize_matches_keras(keras_with_working_hooks, options):
 
 
 def _quantized_lm(config_options=None, seed=2):
-    import torchkeras
-
     torchkeras.utils.set_random_seed(seed)
-    model = torchkeras_lm()
+    model = lm_class(torchkeras)()
     tokens = np.random.default_rng(16).integers(0, 24, size=(2, 10)).astype("int32")
     before = _np(model(tokens))
     options = {"num_samples": 6, "sequence_length": 10, "group_size": 8, **(config_options or {})}
@@ -317,17 +316,7 @@ def _quantized_lm(config_options=None, seed=2):
     return model, tokens, before, config
 
 
-def torchkeras_lm():
-    import torchkeras
-
-    from tests.quantizers.tiny_lm import lm_class
-
-    return lm_class(torchkeras)()
-
-
 def test_quantized_model_layout_policies_and_outputs():
-    import torchkeras
-
     model, tokens, before, config = _quantized_lm()
     model.quantize("gptq", config=config)
     up = model.blocks[0].up
@@ -357,8 +346,6 @@ def test_quantized_model_layout_policies_and_outputs():
 
 def test_calibration_uses_the_layer_inputs():
     """GPTQ with the calibration's Hessian beats round-to-nearest on the calibration inputs."""
-    from torchkeras.quantizers import gptq as gptq_lib
-
     model, tokens, _, config = _quantized_lm({"group_size": -1, "weight_bits": 3})
     layer = model.blocks[0].up
     kernel = layer.kernel.detach().clone()
@@ -367,7 +354,7 @@ def test_calibration_uses_the_layer_inputs():
     model.quantize("gptq", config=config)
     handle.remove()
     x = torch.cat([i.reshape(-1, 16) for i in inputs[:6]])
-    gptq_error = torch.linalg.norm(x @ layer_kernel(layer) - x @ kernel)
+    gptq_error = torch.linalg.norm(x @ calibrated_kernel(layer) - x @ kernel)
     rtn = gptq_lib.GPTQ(kernel, config)  # a zero Hessian: what Keras 3.15 computes
     quantized, scale, zero, g_idx = rtn.quantize()
     rtn_kernel = zero_point.dequantize_with_sz_map(quantized, scale, zero, g_idx).T
@@ -375,18 +362,8 @@ def test_calibration_uses_the_layer_inputs():
     assert gptq_error < 0.9 * rtn_error
 
 
-def layer_kernel(layer):
-    from torchkeras.layers.core.calibrated_quantization import calibrated_kernel
-
-    return calibrated_kernel(layer)
-
-
 @pytest.mark.parametrize("extension", ["weights.h5", "weights.safetensors"])
 def test_weights_round_trip(tmp_path, extension):
-    import torchkeras
-
-    from tests.quantizers.tiny_lm import lm_class
-
     model, tokens, _, config = _quantized_lm({"weight_bits": 8, "activation_order": True})
     model.quantize("gptq", config=config)
     path = str(tmp_path / f"model.{extension}")
@@ -416,8 +393,6 @@ def _functional_lm(k, group_size=8):
 def test_keras_file_round_trip_and_keras_loads_it(keras, tmp_path):
     """A `.keras` file of a GPTQ model: torchkeras reads it back, and so does Keras, which computes
     the same outputs (Keras 3.15 cannot read its own GPTQ files: it leaves `kernel_zero` out)."""
-    import torchkeras
-
     torchkeras.utils.set_random_seed(3)
     model = _functional_lm(torchkeras)
     config = torchkeras.quantizers.GPTQConfig(
@@ -440,8 +415,6 @@ def test_keras_file_round_trip_and_keras_loads_it(keras, tmp_path):
 
 
 def test_quantize_errors_leave_the_model_unchanged():
-    import torchkeras
-
     model, _, _, config = _quantized_lm()
     with pytest.raises(ValueError, match="GPTQConfig"):
         model.quantize("gptq")
@@ -467,8 +440,6 @@ def test_filters_pick_the_layers():
 
 
 def test_config_arguments_and_round_trip(keras):
-    import torchkeras
-
     config = torchkeras.quantizers.GPTQConfig(
         [np.arange(5)], None, weight_bits=3, group_size=-1, symmetric=True, activation_order=True
     )
@@ -492,8 +463,6 @@ def test_config_arguments_and_round_trip(keras):
 
 
 def test_dtype_policy_matches_keras(keras):
-    import torchkeras
-
     policy = torchkeras.dtype_policies.get("gptq/8/-1_from_mixed_bfloat16")
     reference = keras.dtype_policies.get("gptq/8/-1_from_mixed_bfloat16")
     assert isinstance(policy, torchkeras.dtype_policies.GPTQDTypePolicy)
