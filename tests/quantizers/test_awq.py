@@ -10,8 +10,19 @@ import numpy as np
 import pytest
 import torch
 
+import torchkeras
+from tests.quantizers.tiny_lm import (
+    Tokenizer,
+    calibrated_layers,
+    dataset,
+    keras_with_working_hooks,
+    lm_class,
+    twin_models,
+)
 from torchkeras.quantizers import awq as awq_lib
 from torchkeras.quantizers import zero_point
+
+__all__ = ["keras_with_working_hooks"]  # a fixture
 
 
 def _np(x):
@@ -97,3 +108,75 @@ def test_activation_magnitudes_match_keras(keras):
     assert ours.num_samples == 13
     with pytest.raises(ValueError, match="empty"):
         ours.update_activation_magnitudes(torch.ones(0, 8))
+
+
+# ---------------------------------------------------------------------------- model.quantize
+
+
+@pytest.mark.parametrize("group_size", [8, -1])
+def test_model_quantize_matches_keras(keras_with_working_hooks, group_size):
+    import warnings
+
+    keras = keras_with_working_hooks
+    ref, ours, tokens = twin_models(keras)
+    settings = {"num_samples": 6, "sequence_length": 10, "group_size": group_size, "num_grid_points": 8}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns for the embedding it cannot quantize
+        ref.quantize("awq", config=keras.quantizers.AWQConfig(dataset(), Tokenizer(), **settings))
+    ours.quantize("awq", config=torchkeras.quantizers.AWQConfig(dataset(), Tokenizer(), **settings))
+    for mine, theirs in zip(calibrated_layers(ours), calibrated_layers(ref)):
+        assert mine.dtype_policy.name == theirs.dtype_policy.name == f"awq/4/{group_size}_from_float32"
+        assert theirs.is_awq_calibrated
+        np.testing.assert_allclose(_np(mine.awq_scales), _np(theirs.awq_scales), rtol=1e-5)
+        np.testing.assert_allclose(_np(mine.kernel_scale), _np(theirs.kernel_scale), rtol=1e-5)
+        np.testing.assert_array_equal(_np(mine.kernel_zero), _np(theirs.kernel_zero))
+        np.testing.assert_array_equal(_np(mine.quantized_kernel), _np(theirs.quantized_kernel))
+        np.testing.assert_array_equal(_np(mine.g_idx), _np(theirs.g_idx))
+    # the calibration saw real activations: the scales are not all 1 (Keras 3.15's result)
+    assert not np.allclose(_np(ours.blocks[0].up.awq_scales), 1.0)
+    np.testing.assert_allclose(_np(ours(tokens)), _np(ref(tokens)), rtol=1e-5, atol=1e-5)
+
+
+def test_quantized_layout_and_weights_round_trip(tmp_path):
+    torchkeras.utils.set_random_seed(4)
+    model = lm_class(torchkeras)()
+    tokens = np.random.default_rng(18).integers(0, 24, size=(2, 10)).astype("int32")
+    before = _np(model(tokens))
+    config = torchkeras.quantizers.AWQConfig(dataset(), None, num_samples=4, sequence_length=10, group_size=8)
+    model.quantize("awq", config=config)
+    down = model.blocks[0].down  # kernel (32, 16)
+    assert [w.path.split("/")[-1] for w in down.weights] == [
+        "bias", "kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx",
+    ]  # fmt: skip
+    assert down.quantized_kernel.shape == (8, 32) and down.kernel_scale.shape == (16, 4)
+    assert down.awq_scales.shape == (32,)
+    assert model.blocks[0].query.get_config().get("gptq_unpacked_column_size") is None
+    after = _np(model(tokens))
+    assert np.max(np.abs(after - before)) < 0.1 * np.max(np.abs(before))
+    path = str(tmp_path / "model.weights.h5")
+    model.save_weights(path)
+    loaded = lm_class(torchkeras)()
+    loaded(tokens)
+    loaded.quantize("awq", config=config)
+    loaded.load_weights(path)
+    np.testing.assert_allclose(_np(loaded(tokens)), after, rtol=1e-6, atol=1e-6)
+
+
+def test_config_and_policy_match_keras(keras):
+    config = torchkeras.quantizers.AWQConfig(None, None, group_size=-1, num_grid_points=4)
+    reference = keras.quantizers.AWQConfig(None, None, group_size=-1, num_grid_points=4)
+    assert config.mode == "awq" and config.get_config() == reference.get_config()
+    assert config.dtype_policy_string() == reference.dtype_policy_string() == "awq/4/-1"
+    restored = torchkeras.quantizers.deserialize(torchkeras.quantizers.serialize(config))
+    assert isinstance(restored, torchkeras.quantizers.AWQConfig) and restored.num_grid_points == 4
+    for bad, match in [({"weight_bits": 8}, "4-bit"), ({"num_grid_points": 0}, "num_grid_points"),
+                       ({"group_size": -2}, "group_size"), ({"num_samples": 0}, "num_samples")]:  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            torchkeras.quantizers.AWQConfig(None, None, **bad)
+    policy = torchkeras.dtype_policies.get("awq/4/128_from_float32")
+    reference_policy = keras.dtype_policies.get("awq/4/128_from_float32")
+    assert isinstance(policy, torchkeras.dtype_policies.AWQDTypePolicy)
+    assert torchkeras.dtype_policies.serialize(policy) == keras.dtype_policies.serialize(reference_policy)
+    assert (policy.weight_bits, policy.group_size) == (4, 128)
+    with pytest.raises(ValueError, match="4-bit"):
+        torchkeras.dtype_policies.AWQDTypePolicy("awq/8/128", "float32")
