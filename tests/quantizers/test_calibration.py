@@ -48,5 +48,7 @@ def test_bad_datasets_raise():
         get_dataloader(None, 4, "not a list of texts")
     with pytest.raises(ValueError, match="empty"):
         get_dataloader(None, 4, [])
+    with pytest.raises(ValueError, match="tokenizer"):
+        get_dataloader(None, 4, ["some text"], 2)
     with pytest.raises(ValueError, match="strategy"):
         get_dataloader(None, 4, [np.arange(10)], 2, strategy="shuffled")

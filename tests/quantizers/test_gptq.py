@@ -479,3 +479,40 @@ def test_dtype_policy_matches_keras(keras):
                        ("gptq/4/0", "group_size")]:  # fmt: skip
         with pytest.raises(ValueError, match=match):
             torchkeras.dtype_policies.GPTQDTypePolicy(bad, "float32")
+
+
+def test_layer_rebuilt_from_its_config_takes_the_weights():
+    """A GPTQ layer's config (policy and `quantization_config`) rebuilds a layer of the same
+    variables, calibrated from the start: the weights copy straight in."""
+    model, tokens, _, config = _quantized_lm({"weight_bits": 3, "group_size": 4})
+    model.quantize("gptq", config=config)
+    rng = np.random.default_rng(19)
+    for layer, shape in (
+        (model.blocks[0].up, (2, 10, 16)),
+        (model.blocks[0].attention_output, (2, 10, 2, 4)),
+    ):
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.dtype_policy == layer.dtype_policy
+        x = torch.tensor(rng.normal(size=shape).astype("float32"))
+        clone(x)
+        assert [tuple(w.shape) for w in clone.weights] == [tuple(w.shape) for w in layer.weights]
+        clone.set_weights(layer.get_weights())
+        np.testing.assert_allclose(_np(clone(x)), _np(layer(x)), rtol=1e-6)
+
+
+def test_keras_files_without_kernel_zero_are_refused(keras_with_working_hooks, tmp_path):
+    """Keras 3.15 writes GPTQ layers without `kernel_zero` (and cannot read them back); the zero
+    points are lost, so torchkeras refuses such a file rather than guess them."""
+    import warnings
+
+    keras = keras_with_working_hooks
+    ref, ours, _ = twin_models(keras)
+    settings = {"num_samples": 2, "sequence_length": 10, "group_size": 8}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.quantize("gptq", config=keras.quantizers.GPTQConfig(dataset(), Tokenizer(), **settings))
+    path = str(tmp_path / "keras.weights.h5")
+    ref.save_weights(path)
+    ours.quantize("gptq", config=torchkeras.quantizers.GPTQConfig(dataset(), Tokenizer(), **settings))
+    with pytest.raises(ValueError, match="has 5 weights, the file has 4"):
+        ours.load_weights(path)

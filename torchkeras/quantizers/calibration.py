@@ -52,7 +52,8 @@ def get_dataloader(
 
     Raises:
         TypeError: when `dataset` is not an iterable (or is a string).
-        ValueError: when it is empty or `strategy` is unknown.
+        ValueError: when it is empty, holds strings but `tokenizer` cannot tokenize, or
+            `strategy` is unknown.
     """
     if not hasattr(dataset, "__iter__") or isinstance(dataset, (str, bytes)):
         raise TypeError(
@@ -65,6 +66,11 @@ def get_dataloader(
     pieces = []
     for i, document in enumerate(documents):
         if isinstance(document, str):
+            if not hasattr(tokenizer, "tokenize"):
+                raise ValueError(
+                    "A dataset of strings needs a `tokenizer` with a `tokenize(text)` method. "
+                    f"Received: tokenizer={tokenizer!r}"
+                )
             pieces.append(_to_numpy(tokenizer.tokenize(document)))
             if eos_id is not None and i < len(documents) - 1:
                 pieces.append(np.array([eos_id]))
