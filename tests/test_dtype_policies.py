@@ -1,6 +1,7 @@
 """`keras.dtype_policies`: get / serialize / deserialize give Keras's answers for float policies."""
 
 import pytest
+import torch
 
 import torchkeras as tk
 
@@ -30,7 +31,7 @@ def test_get_other_identifiers():
     with pytest.raises(ValueError, match="Cannot interpret `dtype`"):
         tk.dtype_policies.get(3)
     with pytest.raises(ValueError, match="Unknown dtype policy class"):
-        tk.dtype_policies.deserialize({"class_name": "DTypePolicyMap", "config": {}})
+        tk.dtype_policies.deserialize({"class_name": "NoSuchPolicy", "config": {}})
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,69 @@ def test_layer_dtype_policy_is_a_policy_object():
     quantized = tk.layers.Dense(2, dtype=tk.dtype_policies.get("int4/32_from_float32"))
     assert isinstance(quantized.dtype_policy, tk.dtype_policies.Int4DTypePolicy)
     assert quantized.quantization_mode == "int4"
+
+
+def _sample_maps(module):
+    plain = module.dtype_policies.DTypePolicyMap()
+    plain["dense"] = module.dtype_policies.get("int8_from_float32")
+    plain["enc/.*"] = "bfloat16"
+    with_default = module.dtype_policies.DTypePolicyMap(
+        default_policy="mixed_bfloat16", policy_map={"a": module.dtype_policies.DTypePolicy("float16")}
+    )
+    return plain, with_default
+
+
+def test_dtype_policy_map_matches_keras(keras):
+    for ours, theirs in zip(_sample_maps(tk), _sample_maps(keras)):
+        assert tk.dtype_policies.serialize(ours) == keras.dtype_policies.serialize(theirs)
+        back = tk.dtype_policies.deserialize(keras.dtype_policies.serialize(_sample_maps(keras)[0]))
+        assert isinstance(back, tk.dtype_policies.DTypePolicyMap) and set(back) == {"dense", "enc/.*"}
+        assert back["dense"].quantization_mode == "int8" and back["enc/attention"].name == "float32"
+        theirs_back = keras.dtype_policies.deserialize(tk.dtype_policies.serialize(ours))
+        assert sorted(theirs_back) == sorted(ours)
+    _, with_default = _sample_maps(tk)
+    assert with_default.name == "map_mixed_bfloat16" and with_default.compute_dtype == "bfloat16"
+    assert with_default["a"].name == "float16" and with_default["b"].name == "mixed_bfloat16"
+
+
+def test_dtype_policy_map_lookup_and_errors():
+    policy_map = tk.dtype_policies.DTypePolicyMap(default_policy="float32")
+    policy_map["encoder/layer_0/dense"] = "bfloat16"
+    policy_map["encoder/.*"] = "float16"
+    assert policy_map["encoder/layer_0/dense"].name == "bfloat16"
+    assert policy_map["encoder/attention/query"].name == "float16"
+    assert policy_map["decoder"].name == "float32" and len(policy_map) == 2
+    policy_map["encoder/attention/.*"] = "bfloat16"
+    with pytest.raises(ValueError, match="matches multiple"):
+        policy_map["encoder/attention/query"]
+    with pytest.raises(ValueError, match="already exist"):
+        policy_map["encoder/.*"] = "float32"
+    with pytest.raises(ValueError, match="Cannot interpret"):
+        policy_map["x"] = 3
+    with pytest.raises(ValueError, match="cannot be a `DTypePolicyMap`"):
+        tk.dtype_policies.DTypePolicyMap(default_policy=policy_map)
+    with pytest.raises(TypeError, match="must be a dict"):
+        tk.dtype_policies.DTypePolicyMap(policy_map=[("a", "float32")])
+    del policy_map["encoder/attention/.*"]
+    assert "encoder/attention/.*" not in policy_map
+
+
+def test_layer_with_dtype_policy_map(keras, tmp_path):
+    policy_map = tk.dtype_policies.DTypePolicyMap(default_policy="float32")
+    policy_map["q"] = "int8_from_float32"
+    layer = tk.layers.Dense(3, dtype=policy_map, name="q")
+    other = tk.layers.Dense(3, dtype=policy_map, name="other")
+    assert layer.dtype_policy is policy_map and layer.quantization_mode == "int8"
+    assert other.quantization_mode is None
+    layer.build((None, 4))
+    assert layer.kernel.dtype == torch.int8
+    config = layer.get_config()
+    assert config["dtype"]["class_name"] == "DTypePolicyMap"
+    clone = tk.layers.Dense.from_config(config)
+    assert clone.quantization_mode == "int8"
+    # quantizing a layer records its policy in the map, as Keras's setter does
+    other.build((None, 4))
+    other.quantize("int4")
+    assert policy_map["other"].name == "int4/128_from_float32"
+    ref = keras.layers.Dense.from_config(config)
+    assert ref.dtype_policy["q"].quantization_mode == "int8"

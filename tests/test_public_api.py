@@ -93,9 +93,6 @@ NOT_YET_BUILT = {
     "": {
         "wrappers",
     },
-    "dtype_policies": {
-        "DTypePolicyMap",
-    },
     "utils": {
         "model_to_dot",
         "plot_model",

@@ -2,7 +2,7 @@
 
 Float and mixed policies (`DTypePolicy`, `FloatDTypePolicy`), the quantized policies
 (`QuantizedDTypePolicy`, `QuantizedFloat8DTypePolicy`, `Int4DTypePolicy`, `GPTQDTypePolicy`,
-`AWQDTypePolicy`). A new quantized policy
+`AWQDTypePolicy`) and `DTypePolicyMap` (layer path -> policy). A new quantized policy
 class registers its mode with `register_quantized_policy` and its class name with
 `register_policy_class`.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from torchkeras.dtype_policies.calibrated_policies import AWQDTypePolicy, GPTQDTypePolicy
 from torchkeras.dtype_policies.dtype_policy import DTypePolicy, FloatDTypePolicy
+from torchkeras.dtype_policies.dtype_policy_map import DTypePolicyMap
 from torchkeras.dtype_policies.quantized_policies import (
     QUANTIZATION_MODES,
     Int4DTypePolicy,
@@ -28,6 +29,7 @@ __all__ = [
     "QUANTIZATION_MODES",
     "AWQDTypePolicy",
     "DTypePolicy",
+    "DTypePolicyMap",
     "FloatDTypePolicy",
     "GPTQDTypePolicy",
     "Int4DTypePolicy",
@@ -58,18 +60,22 @@ for _cls in (
     Int4DTypePolicy,
     GPTQDTypePolicy,
     AWQDTypePolicy,
+    DTypePolicyMap,
 ):
     register_policy_class(_cls)
 
 
-def split_quantized(dtype: Any) -> tuple[Any, QuantizedDTypePolicy | None]:
+def split_quantized(dtype: Any, path: str | None = None) -> tuple[Any, QuantizedDTypePolicy | None]:
     """`(source dtype, quantized policy)` of a layer's `dtype` argument: a quantized policy (an
     instance, Keras's config dict or a name such as `"int8_from_float32"`) gives its source name
-    and itself; anything else comes back unchanged with `None`."""
-    if isinstance(dtype, Mapping) and dtype.get("class_name") != "DTypePolicy":
+    and itself; a `DTypePolicyMap` gives what its policy for `path` gives; anything else comes
+    back unchanged with `None`."""
+    if isinstance(dtype, dict) and dtype.get("class_name") != "DTypePolicy":
         dtype = deserialize(dtype)
     elif isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES):
         dtype = get(dtype)
+    if isinstance(dtype, DTypePolicyMap):
+        dtype = dtype.default_policy if path is None else dtype[path]
     if isinstance(dtype, QuantizedDTypePolicy):
         return dtype.source_name, dtype
     return dtype, None

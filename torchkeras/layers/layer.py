@@ -96,6 +96,7 @@ class Layer(torch.nn.Module):
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
     _quantized_policy: Any = None  # a QuantizedDTypePolicy once `quantize` ran (or a quantized `dtype`)
+    _dtype_policy_map: Any = None  # the DTypePolicyMap given as `dtype`, which this layer's path looks up
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
@@ -141,7 +142,11 @@ class Layer(torch.nn.Module):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise invalid("name", "must be a string without '/'", name, type(self).__name__)
         self.name = name or naming.unique_name(type(self).__name__)
-        dtype, self._quantized_policy = dtype_policies.split_quantized(dtype)
+        if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+            dtype = dtype_policies.deserialize(dtype)
+        if isinstance(dtype, dtype_policies.DTypePolicyMap):
+            self._dtype_policy_map = dtype
+        dtype, self._quantized_policy = dtype_policies.split_quantized(dtype, self.path)
         if self._quantized_policy is not None and type(self).quantize is Layer.quantize:
             raise self._not_quantizable()
         self._set_policy(_policy_name(dtype))
@@ -194,6 +199,8 @@ class Layer(torch.nn.Module):
             trainable: trainable weights become parameters, the others buffers.
             regularizer: optional penalty added to `losses`.
             constraint: optional projection applied after each optimizer update.
+            overwrite_with_gradient: the optimizer sets the weight to its gradient instead of
+                updating it (float8 training's scales).
             name: the weight's name (e.g. `"kernel"`).
             layout: optional storage layout (see `torchkeras.layers.variable.Permuted`).
         """
@@ -216,6 +223,7 @@ class Layer(torch.nn.Module):
             layout=layout,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
+            overwrite_with_gradient=overwrite_with_gradient,
         )
         key = free_key(self, name)
         if trainable:
@@ -337,7 +345,10 @@ class Layer(torch.nn.Module):
     @property
     def dtype_policy(self) -> dtype_policies.DTypePolicy:
         """The layer's `DTypePolicy`; a quantized layer's is a `QuantizedDTypePolicy` named
-        `"{mode}_from_{source}"` (`"int8_from_float32"`)."""
+        `"{mode}_from_{source}"` (`"int8_from_float32"`); a layer given a `DTypePolicyMap` as
+        `dtype` returns the map (its own policy is `map[layer.path]`), as Keras does."""
+        if self._dtype_policy_map is not None:
+            return self._dtype_policy_map
         if self._quantized_policy is not None:
             return self._quantized_policy
         return dtype_policies.DTypePolicy(self._dtype_policy)
@@ -703,6 +714,8 @@ class Layer(torch.nn.Module):
         }
         if self._quantized_policy is not None:
             config_dict["dtype"] = dtype_policies.serialize(self._quantized_policy)
+        if self._dtype_policy_map is not None:
+            config_dict["dtype"] = dtype_policies.serialize(self._dtype_policy_map)
         if self.activity_regularizer is not None:
             config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:

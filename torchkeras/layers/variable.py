@@ -63,6 +63,8 @@ class Variable(torch.nn.Parameter):
             Keras's layout (see `Permuted`).
         regularizer: optional callable penalty, collected into the owning layer's `losses`.
         constraint: optional callable projecting the value after each optimizer update.
+        overwrite_with_gradient: the optimizer replaces the value by its gradient instead of
+            updating it (float8 scales and amax histories).
 
     Example:
     ```python
@@ -86,6 +88,7 @@ class Variable(torch.nn.Parameter):
         path: str | None = None,
         regularizer: Callable | None = None,
         constraint: Callable | None = None,
+        overwrite_with_gradient: bool = False,
     ) -> Variable:
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(f"Argument `name` must be a string without '/'. Received: name={name!r}")
@@ -100,6 +103,7 @@ class Variable(torch.nn.Parameter):
         variable.synchronization = synchronization
         variable.regularizer = regularizer
         variable.constraint = constraint
+        variable.overwrite_with_gradient = overwrite_with_gradient
         return variable
 
     def __deepcopy__(self, memo: dict) -> Variable:

@@ -516,6 +516,13 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         if self._pending is not None:
             self._restore_pending()
         self._sync_iterations()
+        if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+            grads, variables, indices = self._overwrite_with_gradients(grads, variables, indices)
+            if not variables:
+                self._iterations.add_(1)
+                self._step_host += 1
+                self._iterations_version = self._iterations._version
+                return
         if self.loss_scale_factor is not None:
             grads = list(torch._foreach_div(grads, self.loss_scale_factor))
         learning_rate = self._current_learning_rate()
@@ -544,6 +551,31 @@ class Optimizer(OptimizerState, torch.optim.Optimizer):
         self._iterations.add_(1)
         self._step_host += 1
         self._iterations_version = self._iterations._version
+
+    def _overwrite_with_gradients(
+        self, grads: list[Tensor], variables: list[Tensor], indices: list[int] | None
+    ) -> tuple[list[Tensor], list[Tensor], list[int]]:
+        """Sets each `overwrite_with_gradient` variable (float8 scales, amax histories) to its
+        gradient, the running maximum over the accumulation window under gradient accumulation,
+        and returns the other pairs, as Keras does."""
+        full = list(range(len(variables))) if indices is None else list(indices)
+        steps = self.gradient_accumulation_steps
+        update_now = not steps or (self._step_host + 1) % steps == 0
+        kept: list[int] = []
+        for position, (grad, variable) in enumerate(zip(grads, variables)):
+            if not getattr(variable, "overwrite_with_gradient", False):
+                kept.append(position)
+                continue
+            if steps:
+                accumulator = self._slot_list("gradient_accumulator", [full[position]])[0]
+                grad = torch.maximum(grad, accumulator)
+                if update_now:
+                    accumulator.zero_()
+                else:
+                    accumulator.copy_(grad)
+                    continue
+            variable.copy_(grad)
+        return [grads[i] for i in kept], [variables[i] for i in kept], [full[i] for i in kept]
 
     def _update(
         self,

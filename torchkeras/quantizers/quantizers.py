@@ -21,6 +21,7 @@ __all__ = [
     "abs_max_quantize_grouped_with_zero_point",
     "compute_float8_amax_history",
     "compute_float8_scale",
+    "dequantize_with_sz_map",
     "fake_quant_with_min_max_vars",
     "pack_int4",
     "quantize_and_dequantize",
@@ -402,3 +403,15 @@ def unpack_int4(packed: Any, orig_len: int, axis: int = 0, dtype: str = "int8") 
     target = to_torch_dtype(dtype)
     unpacked = torch.stack([low.to(target), high.to(target)], dim=1).reshape(-1, *moved.shape[1:])
     return torch.movedim(unpacked[:orig_len], 0, axis)
+
+
+def dequantize_with_sz_map(
+    weights_matrix: Any, scale: Any, zero: Any, g_idx: Any, group_axis: int = -1
+) -> torch.Tensor:
+    """`(weights - zero[g]) * scale[g]`, where each position `i` along the grouped axis belongs to
+    group `g = g_idx[i]` and `scale` / `zero` hold one row per group along `group_axis`."""
+    groups = convert_to_tensor(g_idx).to(torch.int64)
+    scale = convert_to_tensor(scale)
+    scales = torch.index_select(scale, group_axis, groups)
+    zeros = torch.index_select(convert_to_tensor(zero), group_axis, groups).to(scale.dtype)
+    return (convert_to_tensor(weights_matrix).to(scale.dtype) - zeros) * scales

@@ -7,10 +7,12 @@ from typing import Any
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import config as _config
 from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
+from torchkeras.quantizers.quantization_config import get_block_size_for_layer
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -51,7 +53,14 @@ class Dense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "gptq", "awq")
+    _QUANTIZATION_MODES = ("int8", "int4", "float8", "gptq", "awq")
+    # Keras's file order of each mode's variables (absent ones are skipped; GPTQ and AWQ in
+    # `calibrated_quantization.calibrated_variables`).
+    _SAVED_VARIABLES = {
+        "int8": ("kernel", "bias", "kernel_scale"),
+        "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *quantization.FLOAT8_VARIABLES),
+    }
 
     def __init__(
         self,
@@ -91,8 +100,12 @@ class Dense(Layer):
                 f"Dense '{self.name}': the last dimension of the inputs must be defined. "
                 f"Received: input_shape={tuple(input_shape)}"
             )
+        if self.quantization_mode == "float8":
+            quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
             self._int8_build(input_dim, self.quantization_config)
+        elif self.quantization_mode == "int4":
+            self._int4_build(input_dim, self.quantization_config)
         elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             calibrated_quantization.add_calibrated_weights(
                 self, (input_dim, self.units), self.quantization_mode, self.quantization_config
@@ -115,7 +128,7 @@ class Dense(Layer):
                 constraint=self.bias_constraint,
             )
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+    def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
         if self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
         else:
@@ -137,6 +150,14 @@ class Dense(Layer):
                 inputs_quantizer=self.inputs_quantizer,
             )
             return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
+        if self.quantization_mode == "int4":
+            outputs = self._int4_call(inputs)
+            return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
+        if self.quantization_mode == "float8":
+            outputs = quantization.float8_contract(self, inputs, torch.matmul, training)
+            if bias is not None:
+                outputs = outputs + quantization.float8_bias(bias, self.compute_dtype)
+            return self.activation(outputs)
         if bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
         else:
@@ -145,12 +166,16 @@ class Dense(Layer):
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
         """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
-        `kernel_scale` and quantizes the inputs on the fly; `"gptq"` / `"awq"` (with a
-        `GPTQConfig` / `AWQConfig`) add the grouped integer weights that `Model.quantize`'s
-        calibration fills (`calibrated_quantization.py`).
+        `kernel_scale` and quantizes the inputs on the fly; `"int4"` packs two int4 values per
+        byte, `(input_dim, ceil(units / 2))`, with a per-unit scale, or with a scale and zero
+        point per block of `block_size` input rows (`Int4QuantizationConfig`, 128 by default);
+        `"gptq"` / `"awq"` (with a `GPTQConfig` / `AWQConfig`) add the grouped integer weights
+        that `Model.quantize`'s calibration fills (`calibrated_quantization.py`).
 
         Args:
-            mode: `"int8"`, `"gptq"` or `"awq"`; optional when `config` is given.
+            mode: `"int8"`, `"int4"`, `"float8"` (float8 training: the float kernel is kept,
+                inputs and kernel pass through float8 at delayed scales), `"gptq"` or `"awq"`;
+                optional when `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
@@ -160,6 +185,18 @@ class Dense(Layer):
         if config.mode in calibrated_quantization.CALIBRATED_MODES:
             return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
+        if config.mode == "float8":
+            quantization.add_float8_variables(self)
+            quantization.set_quantized_policy(self, "float8")
+            return
+        if config.mode == "int4":
+            block_size = get_block_size_for_layer(self, config)
+            default = AbsMaxQuantizer(axis=0, value_range=(-8, 7))
+            weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, default)
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+            quantization.quantize_int4(self, self.kernel.detach(), block_size, weight_quantizer)
+            quantization.set_quantized_policy(self, f"int4/{-1 if block_size is None else block_size}")
+            return
         weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
         quantization.quantize_weight(self, "kernel", axis=0, weight_quantizer=weight_quantizer)
@@ -168,15 +205,35 @@ class Dense(Layer):
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
         quantization.add_int8_weight(self, "kernel", (input_dim, self.units), (self.units,))
 
+    def _int4_build(self, input_dim: int, config: QuantizationConfig | None) -> None:
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        block_size = get_block_size_for_layer(self, config)
+        quantization.add_int4_weights(self, input_dim, self.units, block_size)
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        dtype = _config.torch_dtype(self.compute_dtype)
+        if self._int4_block_size is None:
+            return quantization.int8_contract(
+                inputs,
+                quantization.unpack_int4_kernel(self),
+                self.kernel_scale,
+                torch.matmul,
+                -1,
+                dtype=self.compute_dtype,
+                inputs_quantizer=self.inputs_quantizer,
+            )
+        return torch.matmul(inputs.to(dtype), quantization.dequantize_int4(self, dtype))
+
     def _saved_variables(self) -> dict[str, torch.Tensor]:
-        """Keras's file order: `kernel`, `bias`, then `kernel_scale` when quantized."""
+        """Keras's file order: `kernel`, `bias`, then the mode's scales (`_SAVED_VARIABLES`)."""
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
         elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             variables = calibrated_quantization.calibrated_variables(self)
         else:
-            variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
+            names = self._SAVED_VARIABLES[self.quantization_mode]
+            variables = [getattr(self, n) for n in names if getattr(self, n, None) is not None]
         return {str(i): v for i, v in enumerate(variables)}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

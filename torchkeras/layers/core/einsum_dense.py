@@ -10,11 +10,13 @@ from typing import Any, NamedTuple
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import config as _config
 from torchkeras.initializers.random_initializers import VarianceScaling
 from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
+from torchkeras.quantizers.quantization_config import get_block_size_for_layer
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import invalid
 
@@ -164,7 +166,14 @@ class EinsumDense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "gptq", "awq")
+    _QUANTIZATION_MODES = ("int8", "int4", "float8", "gptq", "awq")
+    # Keras's file order of each mode's variables (absent ones are skipped; GPTQ and AWQ in
+    # `calibrated_quantization.calibrated_variables`).
+    _SAVED_VARIABLES = {
+        "int8": ("kernel", "bias", "kernel_scale"),
+        "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *quantization.FLOAT8_VARIABLES),
+    }
 
     def __init__(
         self,
@@ -221,6 +230,8 @@ class EinsumDense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
+        if self.quantization_mode == "float8":
+            quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
             _, kernel_spec, output_spec = self._explicit_specs()
             scale_shape = _broadcast_shape(shapes.kernel_shape, kernel_spec, output_spec)
@@ -228,6 +239,14 @@ class EinsumDense(Layer):
                 self.quantization_config, AbsMaxQuantizer()
             )
             quantization.add_int8_weight(self, "kernel", shapes.kernel_shape, scale_shape)
+        elif self.quantization_mode == "int4":
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
+                self.quantization_config, None
+            )
+            rows, columns = self._int4_matrix_shape(shapes.kernel_shape)
+            block_size = get_block_size_for_layer(self, self.quantization_config)
+            quantization.add_int4_weights(self, rows, columns, block_size)
+            self._kernel_shape = tuple(shapes.kernel_shape)
         elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             calibrated_quantization.add_calibrated_weights(
                 self, shapes.kernel_shape, self.quantization_mode, self.quantization_config
@@ -264,7 +283,7 @@ class EinsumDense(Layer):
         }
         return type(initializer).from_config(config)
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+    def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
         if inputs.ndim != self._input_rank:
             raise ValueError(
                 f"EinsumDense '{self.name}': expected inputs of rank {self._input_rank}. "
@@ -283,6 +302,14 @@ class EinsumDense(Layer):
                 dtype=self.compute_dtype,
                 inputs_quantizer=self.inputs_quantizer,
             )
+        elif self.quantization_mode == "int4":
+            outputs = self._int4_call(inputs)
+        elif self.quantization_mode == "float8":
+            contract = functools.partial(torch.einsum, self.equation)
+            outputs = quantization.float8_contract(self, inputs, contract, training)
+            if self.bias is not None:
+                return self.activation(outputs + quantization.float8_bias(self.bias, self.compute_dtype))
+            return self.activation(outputs)
         elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
             outputs = torch.einsum(self.equation, inputs, kernel)
@@ -310,12 +337,61 @@ class EinsumDense(Layer):
         if config.mode in calibrated_quantization.CALIBRATED_MODES:
             return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
+        if config.mode == "float8":
+            quantization.add_float8_variables(self)
+            quantization.set_quantized_policy(self, "float8")
+            return
+        if config.mode == "int4":
+            self._quantize_int4(config)
+            return
         _, kernel_spec, output_spec = self._explicit_specs()
         reduced = tuple(i for i, label in enumerate(kernel_spec) if label not in output_spec)
         arrange = functools.partial(_to_output_layout, spec=kernel_spec, output_spec=output_spec)
         weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer())
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
         quantization.quantize_weight(self, "kernel", reduced, arrange, weight_quantizer)
+
+    def _int4_matrix_shape(self, kernel_shape: tuple) -> tuple[int, int]:
+        """Keras's 2D view of the kernel: (contracted sizes' product, the others' product)."""
+        _, kernel_spec, output_spec = self._explicit_specs()
+        rows = columns = 1
+        for label, size in zip(kernel_spec, kernel_shape):
+            if label in output_spec:
+                columns *= size
+            else:
+                rows *= size
+        return rows, columns
+
+    def _quantize_int4(self, config: QuantizationConfig) -> None:
+        """Keras's int4 of an einsum kernel: reshaped (not transposed) to its 2D view, quantized
+        per column or per block of rows, packed along the columns."""
+        kernel_shape = tuple(self.kernel.shape)
+        block_size = get_block_size_for_layer(self, config)
+        default = AbsMaxQuantizer(axis=0, value_range=(-8, 7))
+        weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, default)
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        flat = self.kernel.detach().reshape(self._int4_matrix_shape(kernel_shape))
+        quantization.quantize_int4(self, flat, block_size, weight_quantizer)
+        self._kernel_shape = kernel_shape
+        quantization.set_quantized_policy(self, f"int4/{-1 if block_size is None else block_size}")
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        dtype = _config.torch_dtype(self.compute_dtype)
+        kernel = quantization.dequantize_int4(self, dtype).reshape(self._kernel_shape)
+        if self.inputs_quantizer is None:
+            return torch.einsum(self.equation, inputs.to(dtype), kernel)
+        input_spec, _, output_spec = self._explicit_specs()
+        reduced = tuple(i for i, label in enumerate(input_spec) if label not in output_spec)
+        return quantization.int8_contract(
+            inputs,
+            kernel,
+            torch.ones((), dtype=dtype, device=kernel.device),
+            functools.partial(torch.einsum, self.equation),
+            reduced,
+            functools.partial(_output_scale, input_spec=input_spec, output_spec=output_spec),
+            dtype=self.compute_dtype,
+            inputs_quantizer=self.inputs_quantizer,
+        )
 
     def _explicit_specs(self) -> tuple[str, str, str]:
         """(input, kernel, output) axis letters, with the ellipsis spelled out for the built rank."""
@@ -337,7 +413,8 @@ class EinsumDense(Layer):
         elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
             variables = calibrated_quantization.calibrated_variables(self)
         else:
-            variables = [v for v in (self.kernel, self.bias, self.kernel_scale) if v is not None]
+            names = self._SAVED_VARIABLES[self.quantization_mode]
+            variables = [getattr(self, n) for n in names if getattr(self, n, None) is not None]
         return {str(i): v for i, v in enumerate(variables)}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

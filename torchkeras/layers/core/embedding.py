@@ -11,7 +11,16 @@ from torchkeras import constraints, initializers, regularizers
 from torchkeras.layers.core import quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
-from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
+from torchkeras.quantizers import (
+    AbsMaxQuantizer,
+    QuantizationConfig,
+    abs_max_quantize_grouped_with_zero_point,
+    pack_int4,
+    serialize,
+    unpack_int4,
+)
+from torchkeras.quantizers.quantization_config import get_block_size_for_layer
+from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 from torchkeras.utils.registry import register_builtin
 from torchkeras.utils.validation import check_positive_int
 
@@ -42,7 +51,7 @@ class Embedding(Layer):
         `(batch_size, ..., output_dim)`.
     """
 
-    _QUANTIZATION_MODES = ("int8",)
+    _QUANTIZATION_MODES = ("int8", "int4")
 
     def __init__(
         self,
@@ -77,6 +86,9 @@ class Embedding(Layer):
             shape = (self.input_dim, self.output_dim)
             quantization.add_int8_weight(self, "embeddings", shape, (self.input_dim,))
             return
+        if self.quantization_mode == "int4":
+            self._int4_build(get_block_size_for_layer(self, self.quantization_config))
+            return
         self.embeddings = self.add_weight(
             name="embeddings",
             shape=(self.input_dim, self.output_dim),
@@ -92,13 +104,17 @@ class Embedding(Layer):
             dtype = _config.torch_dtype(self.compute_dtype)
             rows = torch.nn.functional.embedding(inputs, self.embeddings).to(dtype)
             return rows / self.embeddings_scale[inputs].unsqueeze(-1).to(dtype)
+        if self.quantization_mode == "int4":
+            return self._int4_call(inputs)
         return torch.nn.functional.embedding(inputs, self.embeddings)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
-        """Quantizes the embeddings to int8 with a per-row scale (Keras's `"int8"` mode).
+        """Quantizes the embeddings (Keras's modes): `"int8"` with a per-row scale; `"int4"` two
+        values per byte, `(input_dim, ceil(output_dim / 2))`, with a per-row scale or a scale and
+        zero point per block of `block_size` columns (`Int4QuantizationConfig`, 128 by default).
 
         Args:
-            mode: `"int8"`; optional when `config` is given.
+            mode: `"int8"` or `"int4"`; optional when `config` is given.
             type_check: refuse subclasses of `Embedding`.
             config: a `QuantizationConfig` (its weight quantizer replaces the default).
         """
@@ -106,8 +122,72 @@ class Embedding(Layer):
             self, Embedding, self._QUANTIZATION_MODES, mode, type_check, config
         )
         self.quantization_config = config
+        if config.mode == "int4":
+            self._quantize_int4(config)
+            return
         weight_quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
         quantization.quantize_weight(self, "embeddings", axis=-1, weight_quantizer=weight_quantizer)
+
+    def _int4_build(self, block_size: int | None) -> None:
+        grouped = block_size is not None and block_size > 0
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=(self.input_dim, (self.output_dim + 1) // 2),
+            initializer="zeros",
+            dtype="int8",
+            trainable=False,
+        )
+        scale_shape = (self.input_dim, -(-self.output_dim // block_size)) if grouped else (self.input_dim,)
+        self.embeddings_scale = self.add_weight(
+            name="embeddings_scale", shape=scale_shape, initializer="ones", trainable=False
+        )
+        self._int4_block_size = block_size if grouped else None
+        if not grouped:
+            return
+        self.embeddings_zero = self.add_weight(
+            name="embeddings_zero", shape=scale_shape, initializer="zeros", dtype="int8", trainable=False
+        )
+        self.g_idx = self.add_weight(
+            name="g_idx", shape=(self.output_dim,), initializer="zeros", dtype="float32", trainable=False
+        )
+        columns_block = torch.div(
+            torch.arange(self.output_dim, dtype=torch.float32), block_size, rounding_mode="floor"
+        )
+        with torch.no_grad():
+            self.g_idx.copy_(columns_block)
+
+    def _quantize_int4(self, config: QuantizationConfig) -> None:
+        """Keras's int4 embeddings: abs-max per row, or asymmetric per block of columns."""
+        block_size = get_block_size_for_layer(self, config)
+        embeddings = self.embeddings.detach()
+        if block_size is not None and block_size > 0:
+            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+                embeddings.T, block_size, to_numpy=True
+            )
+            values, scale, zero = values.T, scale.T, zero.T
+        else:
+            default = AbsMaxQuantizer(axis=-1, value_range=(-8, 7))
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config, default)
+            values, scale = quantizer(embeddings, axis=-1, to_numpy=True)
+            scale = scale.squeeze(-1)
+        packed, _, _ = pack_int4(values.cpu().contiguous(), axis=-1)
+        del self.embeddings
+        self._int4_build(block_size)
+        with torch.no_grad():
+            self.embeddings.copy_(packed.to(embeddings.device))
+            self.embeddings_scale.copy_(scale.to(embeddings.device))
+            if block_size is not None and block_size > 0:
+                self.embeddings_zero.copy_(zero.to(embeddings.device))
+        quantization.set_quantized_policy(self, f"int4/{-1 if block_size is None else block_size}")
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        dtype = _config.torch_dtype(self.compute_dtype)
+        rows = unpack_int4(self.embeddings[inputs], self.output_dim, axis=-1).to(dtype)
+        scale = self.embeddings_scale[inputs]
+        if self._int4_block_size is None:
+            return rows / scale.unsqueeze(-1).to(dtype)
+        zero = self.embeddings_zero[inputs]
+        return dequantize_with_sz_map(rows, scale, zero, self.g_idx, group_axis=-1).to(dtype)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if not self.mask_zero:

@@ -16,16 +16,35 @@ import torch
 
 from torchkeras import config as _config
 from torchkeras import dtype_policies
-from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, deserialize
+from torchkeras.quantizers import (
+    AbsMaxQuantizer,
+    QuantizationConfig,
+    abs_max_quantize_grouped_with_zero_point,
+    compute_float8_amax_history,
+    compute_float8_scale,
+    deserialize,
+    pack_int4,
+    quantize_and_dequantize,
+    unpack_int4,
+)
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
+from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
+    "FLOAT8_VARIABLES",
+    "add_float8_variables",
+    "add_int4_weights",
     "add_int8_weight",
+    "dequantize_int4",
+    "float8_bias",
+    "float8_contract",
     "check_quantize_args",
     "int8_contract",
     "quantization_config_argument",
+    "quantize_int4",
     "quantize_weight",
     "set_quantized_policy",
+    "unpack_int4_kernel",
 ]
 
 
@@ -86,8 +105,15 @@ def check_quantize_args(
 
 
 def set_quantized_policy(layer: Any, policy_mode: str) -> None:
-    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4)."""
-    layer._quantized_policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    """Gives `layer` the policy `"{policy_mode}_from_<its policy>"` (`"int4/128"` for int4), also
+    in the `DTypePolicyMap` it was given."""
+    policy = dtype_policies.get(f"{policy_mode}_from_{layer._dtype_policy}")
+    layer._quantized_policy = policy
+    policy_map = layer._dtype_policy_map
+    if policy_map is not None:  # Keras's setter: the map's entry for this layer is replaced
+        if layer.path in policy_map:
+            del policy_map[layer.path]
+        policy_map[layer.path] = policy
 
 
 def add_int8_weight(layer: Any, name: str, shape: tuple, scale_shape: tuple) -> None:
@@ -126,6 +152,73 @@ def quantize_weight(
         getattr(layer, name).copy_(quantized.to(value.device))
         getattr(layer, f"{name}_scale").copy_(scale.to(value.device))
     set_quantized_policy(layer, "int8")
+
+
+def add_int4_weights(layer: Any, rows: int, columns: int, block_size: int | None) -> None:
+    """Adds Keras's int4 weights of a `(rows, columns)` kernel to `layer`: `kernel`, two values per
+    int8 byte along the columns `(rows, ceil(columns / 2))`; `kernel_scale`, one per column
+    (`block_size` None or -1) or per block of rows and column `(ceil(rows / block_size), columns)`,
+    with then an int8 `kernel_zero` of that shape and `g_idx`, each row's block (float32)."""
+    grouped = block_size is not None and block_size > 0
+    layer.kernel = layer.add_weight(
+        name="kernel", shape=(rows, (columns + 1) // 2), initializer="zeros", dtype="int8", trainable=False
+    )
+    scale_shape = (-(-rows // block_size), columns) if grouped else (columns,)
+    layer.kernel_scale = layer.add_weight(
+        name="kernel_scale", shape=scale_shape, initializer="ones", trainable=False
+    )
+    layer._int4_block_size = block_size if grouped else None
+    layer._int4_columns = columns
+    if not grouped:
+        return
+    layer.kernel_zero = layer.add_weight(
+        name="kernel_zero", shape=scale_shape, initializer="zeros", dtype="int8", trainable=False
+    )
+    layer.g_idx = layer.add_weight(
+        name="g_idx", shape=(rows,), initializer="zeros", dtype="float32", trainable=False
+    )
+    with torch.no_grad():
+        layer.g_idx.copy_(
+            torch.div(torch.arange(rows, dtype=torch.float32), block_size, rounding_mode="floor")
+        )
+
+
+def quantize_int4(
+    layer: Any, flat_kernel: torch.Tensor, block_size: int | None, weight_quantizer: Any
+) -> None:
+    """Replaces `layer.kernel` by the int4 weights of `flat_kernel` `(rows, columns)`: abs-max per
+    column (by `weight_quantizer`), or asymmetric per block of `block_size` rows."""
+    rows, columns = flat_kernel.shape
+    grouped = block_size is not None and block_size > 0
+    device = flat_kernel.device
+    if grouped:
+        values, scale, zero = abs_max_quantize_grouped_with_zero_point(flat_kernel, block_size, to_numpy=True)
+    else:
+        values, scale = weight_quantizer(flat_kernel, axis=0, to_numpy=True)
+        scale = scale.squeeze(0)
+    packed, _, _ = pack_int4(values.cpu(), axis=-1)
+    delattr(layer, "kernel")
+    add_int4_weights(layer, rows, columns, block_size)
+    with torch.no_grad():
+        layer.kernel.copy_(packed.to(device))
+        layer.kernel_scale.copy_(scale.to(device))
+        if grouped:
+            layer.kernel_zero.copy_(zero.to(device))
+
+
+def dequantize_int4(layer: Any, dtype: torch.dtype) -> torch.Tensor:
+    """The float `(rows, columns)` kernel of an int4 layer, in `dtype` (its inputs' gradient too)."""
+    values = unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
+    if layer._int4_block_size is None:
+        return values.to(dtype) / layer.kernel_scale.to(dtype)
+    return dequantize_with_sz_map(
+        values, layer.kernel_scale, layer.kernel_zero, layer.g_idx, group_axis=0
+    ).to(dtype)
+
+
+def unpack_int4_kernel(layer: Any) -> torch.Tensor:
+    """The int4 values of `layer.kernel` as an int8 `(rows, columns)` tensor."""
+    return unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
 
 
 class _QuantizedContract(torch.autograd.Function):
@@ -199,3 +292,100 @@ def int8_contract(
         inputs_quantizer,
         dequantize or _divide,
     )
+
+
+# Keras's float8 variables, in its file order (after `kernel` and `bias`).
+FLOAT8_VARIABLES = (
+    "inputs_scale",
+    "inputs_amax_history",
+    "kernel_scale",
+    "kernel_amax_history",
+    "outputs_grad_scale",
+    "outputs_grad_amax_history",
+)
+_E4M3_MAX = float(torch.finfo(torch.float8_e4m3fn).max)
+_E5M2_MAX = float(torch.finfo(torch.float8_e5m2).max)
+
+
+def add_float8_variables(layer: Any) -> None:
+    """Adds Keras's float8 training state to `layer`: a float32 scale and a history of absolute
+    maxima for the inputs, the kernel and the outputs' gradient. The optimizer overwrites them
+    with their "gradients" (the next scale and history) instead of descending."""
+    length = getattr(layer.dtype_policy, "amax_history_length", 1024)
+    for name in FLOAT8_VARIABLES:
+        shape = (length,) if name.endswith("amax_history") else ()
+        variable = layer.add_weight(
+            name=name,
+            shape=shape,
+            initializer="zeros" if shape else "ones",
+            dtype="float32",
+            trainable=True,
+            autocast=False,
+            overwrite_with_gradient=True,
+        )
+        setattr(layer, name, variable)
+
+
+class _QuantizeDequantize(torch.autograd.Function):
+    """Forward: `x` through float8 e4m3 at `scale`. Backward: the gradient passes straight
+    through; in training, `scale` and `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, training, dtype):  # noqa: ANN001
+        ctx.updates = None
+        if training:
+            ctx.updates = (
+                compute_float8_scale(amax_history.max(), scale, _E4M3_MAX),
+                compute_float8_amax_history(x.detach(), amax_history),
+            )
+        return quantize_and_dequantize(x, scale, "float8_e4m3fn", dtype)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        new_scale, new_history = ctx.updates or (None, None)
+        return upstream, new_scale, new_history, None, None
+
+
+class _QuantizeDequantizeGradient(torch.autograd.Function):
+    """Forward: identity. Backward: the gradient through float8 e5m2 at `scale`; `scale` and
+    `amax_history` receive their next values."""
+
+    @staticmethod
+    def forward(ctx: Any, x, scale, amax_history, dtype):  # noqa: ANN001
+        ctx.save_for_backward(scale, amax_history)
+        ctx.dtype = dtype
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, upstream):  # noqa: ANN001
+        scale, amax_history = ctx.saved_tensors
+        new_scale = compute_float8_scale(amax_history.max(), scale, _E5M2_MAX)
+        gradient = quantize_and_dequantize(upstream, scale, "float8_e5m2", ctx.dtype)
+        return gradient, new_scale, compute_float8_amax_history(upstream, amax_history), None
+
+
+def float8_contract(
+    layer: Any,
+    inputs: torch.Tensor,
+    contract: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    training: bool,
+) -> torch.Tensor:
+    """Keras's float8 training step of `contract(inputs, layer.kernel)`: inputs and kernel pass
+    through float8 e4m3 and the outputs' gradient through e5m2, each at its delayed scale."""
+    dtype = layer.compute_dtype
+    training = bool(training)
+    inputs = _QuantizeDequantize.apply(inputs, layer.inputs_scale, layer.inputs_amax_history, training, dtype)
+    kernel = _QuantizeDequantize.apply(
+        layer.kernel, layer.kernel_scale, layer.kernel_amax_history, training, dtype
+    )
+    outputs = contract(inputs, kernel)
+    return _QuantizeDequantizeGradient.apply(
+        outputs, layer.outputs_grad_scale, layer.outputs_grad_amax_history, dtype
+    )
+
+
+def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
+    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32."""
+    if compute_dtype == "float32":
+        return bias.to(torch.bfloat16).to(bias.dtype)
+    return bias
