@@ -31,7 +31,10 @@ __all__ = ["keras_with_working_hooks"]  # a fixture
 
 
 def _np(x):
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        return (x.float() if x.dtype == torch.bfloat16 else x).numpy()
+    return np.asarray(x)
 
 
 @pytest.fixture
@@ -516,3 +519,16 @@ def test_keras_files_without_kernel_zero_are_refused(keras_with_working_hooks, t
     ours.quantize("gptq", config=torchkeras.quantizers.GPTQConfig(dataset(), Tokenizer(), **settings))
     with pytest.raises(ValueError, match="has 5 weights, the file has 4"):
         ours.load_weights(path)
+
+
+def test_mixed_precision_model():
+    torchkeras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model, tokens, before, config = _quantized_lm()
+        model.quantize("gptq", config=config)
+        outputs = model(tokens)
+    finally:
+        torchkeras.mixed_precision.set_global_policy("float32")
+    assert model.blocks[0].up.dtype_policy.name == "gptq/4/8_from_mixed_bfloat16"
+    assert model.blocks[0].up.kernel_scale.dtype == torch.float32 and outputs.dtype == torch.bfloat16
+    assert np.max(np.abs(_np(outputs) - before)) < 0.2 * np.max(np.abs(before))

@@ -265,7 +265,7 @@ def quantize_layerwise(config: Any, structure: dict[str, Any], filters: Any = No
     with torch.no_grad():
         inputs = []
         for window in windows[: config.num_samples]:
-            x = torch.as_tensor(window, dtype=torch.int32)
+            x = window  # a NumPy array: each layer moves it to its own device
             for layer in structure.get("pre_block_layers", []):
                 x = layer(x)
             inputs.append(x)
