@@ -432,6 +432,11 @@ def test_quantize_errors_leave_the_model_unchanged():
     with pytest.raises(ValueError, match="Contradictory"):
         model.quantize("awq", config=config)
     assert all(layer.quantization_mode is None for layer in calibrated_layers(model))
+    model.blocks[1].down.quantize("int8")
+    with pytest.raises(ValueError, match="already quantized"):
+        model.quantize("gptq", config=config)
+    others = [layer for layer in calibrated_layers(model) if layer is not model.blocks[1].down]
+    assert all(layer.quantization_mode is None for layer in others)
 
 
 def test_filters_pick_the_layers():

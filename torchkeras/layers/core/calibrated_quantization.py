@@ -19,11 +19,13 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 
+from torchkeras.layers.core.quantization import set_quantized_policy
 from torchkeras.quantizers import pack_int4, unpack_int4
 from torchkeras.quantizers.awq import AWQ
 from torchkeras.quantizers.calibration import get_dataloader
@@ -113,8 +115,6 @@ def current_kernel(layer: Any, dtype: torch.dtype) -> torch.Tensor:
 def prepare_layer(layer: Any, config: Any) -> None:
     """`layer.quantize("gptq" / "awq", config=...)`: adds the quantized variables (the float kernel
     stays until calibration) and the policy `config.dtype_policy_string()`."""
-    from torchkeras.layers.core.quantization import set_quantized_policy
-
     add_calibrated_weights(layer, tuple(layer.kernel.shape), config.mode, config)
     layer.quantization_config = config
     set_quantized_policy(layer, config.dtype_policy_string())
@@ -129,8 +129,14 @@ def calibrated_variables(layer: Any) -> list[torch.Tensor]:
     return [v for v in variables if v is not None]
 
 
-def _store(layer: Any, quantized: torch.Tensor, scale: torch.Tensor, zero: torch.Tensor, g_idx: torch.Tensor,
-           awq_scales: torch.Tensor | None = None) -> None:  # fmt: skip
+def _store(
+    layer: Any,
+    quantized: torch.Tensor,
+    scale: torch.Tensor,
+    zero: torch.Tensor,
+    g_idx: torch.Tensor,
+    awq_scales: torch.Tensor | None = None,
+) -> None:
     """Writes a calibration's results into `layer` and drops its float kernel."""
     if layer._weight_bits == 4:
         quantized = pack_int4(quantized, axis=0, dtype="uint8")[0]
@@ -166,7 +172,7 @@ def _leaves(block: Any) -> Iterator[Any]:
 
 def find_layers_in_block(block: Any, filters: Any = None) -> dict[str, Any]:
     """The `Dense` / `EinsumDense` layers of `block` (itself included) that GPTQ / AWQ quantize,
-    by path: the leaves that take the mode (`_CALIBRATED_MODES`) and pass `filters`."""
+    by path: the leaves whose class takes the modes (`_QUANTIZATION_MODES`) and that pass `filters`."""
     found = {}
     for layer in _leaves(block):
         modes = getattr(type(layer), "_QUANTIZATION_MODES", ())
@@ -271,8 +277,12 @@ def quantize_layerwise(config: Any, structure: dict[str, Any], filters: Any = No
             inputs.append(x)
         blocks = structure["sequential_blocks"]
         for index, block in enumerate(blocks):
-            layers = {name: layer for name, layer in find_layers_in_block(block, filters).items()
-                      if layer.quantization_mode == mode and not is_calibrated(layer)}  # fmt: skip
+            found = find_layers_in_block(block, filters).items()
+            layers = {
+                name: layer
+                for name, layer in found
+                if layer.quantization_mode == mode and not is_calibrated(layer)
+            }
             if layers:
                 observers = {name: _Observer(layer, mode, config) for name, layer in layers.items()}
                 with _stream_inputs(layers, observers):
@@ -302,5 +312,14 @@ def quantize_model(
     for block in structure["sequential_blocks"]:
         layers.update(find_layers_in_block(block, filters))
     for layer in layers.values():
-        layer.quantize(config.mode, type_check=type_check, config=config)
+        if not layer.built or layer.quantization_mode is not None:
+            state = (
+                "is not built yet" if not layer.built else f"is already quantized ({layer.dtype_policy.name})"
+            )
+            raise ValueError(f"Cannot quantize layer '{layer.name}' with {config.mode.upper()}: it {state}.")
+    for layer in layers.values():
+        try:
+            layer.quantize(config.mode, type_check=type_check, config=config)
+        except NotImplementedError as error:  # a subclass under `type_check`: skipped, as Keras does
+            warnings.warn(str(error), stacklevel=3)
     quantize_layerwise(config, structure, filters)
