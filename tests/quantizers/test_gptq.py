@@ -262,7 +262,7 @@ def test_layer_quantization_matches_keras(keras, options):
     for x in inputs:
         x[:, 3] = 0.0  # a dead input: its Hessian diagonal is replaced by 1
     ref = keras_gptq.GPTQ(layer, config)
-    ours = gptq_lib.GPTQ(kernel, config)
+    ours = gptq_lib.GPTQ(kernel, torchkeras.quantizers.GPTQConfig(None, None, **options))
     for x in inputs:
         ref.update_hessian_with_batch(x)
         ours.update_hessian_with_batch(x)
