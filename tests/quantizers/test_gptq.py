@@ -537,3 +537,36 @@ def test_mixed_precision_model():
     assert model.blocks[0].up.dtype_policy.name == "gptq/4/8_from_mixed_bfloat16"
     assert model.blocks[0].up.kernel_scale.dtype == torch.float32 and outputs.dtype == torch.bfloat16
     assert np.max(np.abs(_np(outputs) - before)) < 0.2 * np.max(np.abs(before))
+
+
+def test_attention_block():
+    """A block holding a `MultiHeadAttention`: its four EinsumDense projections are calibrated
+    (the attention calls them as sublayers) and it computes without its float kernels."""
+    torchkeras.utils.set_random_seed(5)
+
+    class AttentionBlock(torchkeras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = torchkeras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
+
+        def call(self, x):
+            return x + self.attention(x, x)
+
+    embedding, block = torchkeras.layers.Embedding(24, 16), AttentionBlock()
+    tokens = np.random.default_rng(20).integers(0, 24, size=(2, 10)).astype("int32")
+    model = torchkeras.Sequential([embedding, block])
+    before = _np(model(tokens))
+    model.get_quantization_layer_structure = lambda mode: {
+        "pre_block_layers": [embedding],
+        "sequential_blocks": [block],
+    }
+    config = torchkeras.quantizers.GPTQConfig(
+        dataset(), None, num_samples=4, sequence_length=10, group_size=8
+    )
+    model.quantize("gptq", config=config)
+    projections = [block.attention.query_dense, block.attention.key_dense, block.attention.value_dense,
+                   block.attention.output_dense]  # fmt: skip
+    assert all(layer.dtype_policy.name == "gptq/4/8_from_float32" for layer in projections)
+    assert all("kernel" not in dict(layer.named_parameters()) for layer in projections)
+    after = _np(model(tokens))
+    assert np.max(np.abs(after - before)) < 0.1 * np.max(np.abs(before))

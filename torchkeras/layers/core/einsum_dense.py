@@ -230,6 +230,7 @@ class EinsumDense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
+        self._kernel_shape = tuple(shapes.kernel_shape)  # whatever form the kernel is stored in
         if self.quantization_mode == "float8":
             quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
