@@ -1,5 +1,6 @@
 """`keras.dtype_policies`: get / serialize / deserialize give Keras's answers for float policies."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -168,3 +169,34 @@ def test_layer_with_dtype_policy_map(keras, tmp_path):
     assert policy_map["other"].name == "int4/128_from_float32"
     ref = keras.layers.Dense.from_config(config)
     assert ref.dtype_policy["q"].quantization_mode == "int8"
+
+
+def test_layer_dtype_policy_setter_matches_keras(keras):
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=3).astype("float32")]
+    x = rng.normal(size=(2, 4)).astype("float32")
+    outputs = []
+    for lib in (keras, tk):
+        layer = lib.layers.Dense(3)
+        layer.build((None, 4))
+        layer.set_weights(weights)
+        layer.dtype_policy = "int8_from_float32"  # a built layer is quantized
+        assert layer.quantization_mode == "int8" and layer.dtype_policy.name == "int8_from_float32"
+        outputs.append(np.asarray(layer(torch.tensor(x)).detach()))
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+    unbuilt = tk.layers.Dense(3)
+    unbuilt.dtype_policy = "int4/-1_from_float32"
+    unbuilt.build((None, 4))
+    assert unbuilt.kernel.shape == (4, 2) and unbuilt.kernel.dtype == torch.int8
+    with pytest.raises(ValueError, match="another mode"):
+        unbuilt.dtype_policy = "float32"
+    mixed = tk.layers.Dense(3)
+    mixed.dtype_policy = tk.dtype_policies.DTypePolicy("mixed_bfloat16")
+    assert mixed.compute_dtype == "bfloat16" and mixed.variable_dtype == "float32"
+
+
+def test_quantized_policy_of_a_mode_the_layer_lacks_is_refused():
+    with pytest.raises(NotImplementedError, match="does not support quantization mode 'float8'"):
+        tk.layers.Embedding(3, 4, dtype="float8_from_float32")
+    with pytest.raises(NotImplementedError, match="does not have a `quantize` method"):
+        tk.layers.Dropout(0.1, dtype="int8_from_float32")

@@ -102,3 +102,20 @@ def test_optimizer_overwrites_variables_with_their_gradient(steps):
     optimizer.apply([torch.tensor(2.0), torch.ones(2)], [scale, weight])
     assert float(scale.detach()) == (3.0 if steps else 2.0)  # the window's maximum when accumulating
     np.testing.assert_allclose(weight.detach().numpy(), [0.9, 0.9] if steps else [0.8, 0.8], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
+def test_quantized_dense_under_mixed_bfloat16_matches_keras(keras, mode):
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(16, 6)).astype("float32"), rng.normal(size=6).astype("float32")]
+    x = rng.normal(size=(3, 16)).astype("float32")
+    outputs = []
+    for lib in (keras, torchkeras):
+        layer = lib.layers.Dense(6, dtype="mixed_bfloat16")
+        layer.build((None, 16))
+        layer.set_weights(weights)
+        layer.quantize(mode)
+        y = layer(torch.tensor(x))
+        assert y.dtype == torch.bfloat16 and layer.dtype_policy.name.endswith("_from_mixed_bfloat16")
+        outputs.append(y.detach().float().numpy())
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=0.05, rtol=0.01)  # bfloat16 rounding

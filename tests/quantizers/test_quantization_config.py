@@ -92,3 +92,30 @@ def test_config_round_trips_through_layer_config():
     clone.set_weights(layer.get_weights())
     x = torch.randn(2, 4, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(clone(x), layer(x))
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4"])
+def test_einsum_dense_custom_quantizers_match_keras(keras, mode):
+    rng = np.random.default_rng(4)
+    weights = [rng.normal(size=(8, 3, 5)).astype("float32")]
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    outputs = []
+    for lib in (keras, __import__("torchkeras")):
+        q = lib.quantizers
+        if mode == "int8":
+            config = q.Int8QuantizationConfig(
+                weight_quantizer=q.AbsMaxQuantizer(axis=0),
+                activation_quantizer=q.AbsMaxQuantizer(value_range=(-100, 100)),
+            )
+        else:
+            config = q.Int4QuantizationConfig(
+                weight_quantizer=q.AbsMaxQuantizer(axis=0, value_range=(-8, 7)),
+                activation_quantizer=q.AbsMaxQuantizer(),
+                block_size=-1,
+            )
+        layer = lib.layers.EinsumDense("abc,cde->abde", (None, 3, 5))
+        layer.build((None, 4, 8))
+        layer.set_weights(weights)
+        layer.quantize(config=config)
+        outputs.append(np.asarray(layer(torch.tensor(x)).detach()))
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)

@@ -96,6 +96,7 @@ class Layer(torch.nn.Module):
     _accepts_text = False  # True for layers that read NumPy string arrays (lookups, hashing)
     input_spec: Any = None  # an `InputSpec` (or a list of them) checked on every call when set
     _quantized_policy: Any = None  # a QuantizedDTypePolicy once `quantize` ran (or a quantized `dtype`)
+    _QUANTIZATION_MODES: tuple[str, ...] = ()  # the modes a subclass's `quantize` implements
     _dtype_policy_map: Any = None  # the DTypePolicyMap given as `dtype`, which this layer's path looks up
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
@@ -147,8 +148,15 @@ class Layer(torch.nn.Module):
         if isinstance(dtype, dtype_policies.DTypePolicyMap):
             self._dtype_policy_map = dtype
         dtype, self._quantized_policy = dtype_policies.split_quantized(dtype, self.path)
-        if self._quantized_policy is not None and type(self).quantize is Layer.quantize:
-            raise self._not_quantizable()
+        if self._quantized_policy is not None:
+            if type(self).quantize is Layer.quantize:
+                raise self._not_quantizable()
+            modes = type(self)._QUANTIZATION_MODES
+            if self._quantized_policy.quantization_mode not in modes:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} does not support quantization mode "
+                    f"'{self._quantized_policy.quantization_mode}'. Supported modes: {modes}"
+                )
         self._set_policy(_policy_name(dtype))
         self._trainable = bool(trainable)
         self.autocast = autocast
@@ -352,6 +360,35 @@ class Layer(torch.nn.Module):
         if self._quantized_policy is not None:
             return self._quantized_policy
         return dtype_policies.DTypePolicy(self._dtype_policy)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        """Sets the policy (a policy, a name or Keras's dict). A quantized policy given to a built,
+        unquantized layer quantizes it (`quantize(policy.quantization_mode)`), as Keras does; an
+        unbuilt layer builds its quantized weights. A map's entry for this layer is replaced."""
+        policy = dtype_policies.get(value)
+        if isinstance(policy, dtype_policies.DTypePolicyMap):
+            raise ValueError(
+                f"Layer '{self.name}': set a `DTypePolicyMap` through `dtype=` when creating the layer."
+            )
+        mode = policy.quantization_mode
+        if self.quantization_mode is not None and mode != self.quantization_mode:
+            raise ValueError(
+                f"Layer '{self.name}' is quantized with dtype_policy='{self._quantized_policy.name}'; its "
+                f"policy cannot become one of another mode. Received: dtype_policy={policy.name!r}"
+            )
+        if mode is not None and self.built and self.quantization_mode is None:
+            self.quantize(mode)
+            return
+        if self._dtype_policy_map is not None:
+            if self.path in self._dtype_policy_map:
+                del self._dtype_policy_map[self.path]
+            self._dtype_policy_map[self.path] = policy
+        if mode is None:
+            self._set_policy(policy.name)
+        else:
+            self._quantized_policy = policy
+            self._set_policy(policy.source_name)
 
     @property
     def quantization_mode(self) -> str | None:

@@ -300,12 +300,15 @@ def validate_and_resolve_config(mode: str | None, config: Any) -> QuantizationCo
 
 def get_block_size_for_layer(layer: Any, config: QuantizationConfig | None) -> int | None:
     """The int4 block size of `layer`: from an `Int4QuantizationConfig`, else from its
-    `Int4DTypePolicy`; `None` (one scale per output channel) otherwise, as older files are."""
-    from torchkeras.dtype_policies import Int4DTypePolicy
+    `Int4DTypePolicy` (or its entry in a `DTypePolicyMap`); `None` (one scale per output
+    channel) otherwise, as older files are."""
+    from torchkeras.dtype_policies import DTypePolicyMap, Int4DTypePolicy
 
     if isinstance(config, Int4QuantizationConfig):
         return None if config.block_size == -1 else config.block_size
     policy = layer.dtype_policy
+    if isinstance(policy, DTypePolicyMap):
+        policy = policy[layer.path]
     if isinstance(policy, Int4DTypePolicy):
         return None if policy.block_size == -1 else policy.block_size
     return None

@@ -394,15 +394,16 @@ def unpack_int4(packed: Any, orig_len: int, axis: int = 0, dtype: str = "int8") 
     if standardize_dtype(packed.dtype) not in ("int8", "uint8"):
         raise TypeError(f"Expected int8 or uint8 tensor for unpacking, got {packed.dtype}")
     packed = convert_to_tensor(packed)
-    moved = torch.movedim(packed, axis, 0)
-    low = moved & 0x0F
-    high = (moved >> 4) & 0x0F
+    axis = axis % packed.dim()
+    low = packed & 0x0F
+    high = (packed >> 4) & 0x0F
     if dtype == "int8":
         low = (low ^ 8) - 8
         high = (high ^ 8) - 8
     target = to_torch_dtype(dtype)
-    unpacked = torch.stack([low.to(target), high.to(target)], dim=1).reshape(-1, *moved.shape[1:])
-    return torch.movedim(unpacked[:orig_len], 0, axis)
+    # Interleaved in place along `axis` (no transposes), so the result stays contiguous.
+    unpacked = torch.stack([low.to(target), high.to(target)], dim=axis + 1).flatten(axis, axis + 1)
+    return unpacked.narrow(axis, 0, orig_len)
 
 
 def dequantize_with_sz_map(

@@ -1,10 +1,19 @@
-"""Weight quantization shared by `Dense`, `EinsumDense` and `Embedding`.
+"""Weight quantization shared by `Dense`, `EinsumDense`, `Embedding` and `ReversibleEmbedding`.
 
 `check_quantize_args` is the one gate every `quantize(mode, type_check, config)` goes through: it
 resolves the `QuantizationConfig` (Keras's `validate_and_resolve_config`) and refuses, before
-anything changes, a layer that cannot be quantized now. The int8 helpers follow: a quantized
-layer keeps its weight as an int8 tensor under the same name (`kernel`, `embeddings`) beside a
-float scale (`kernel_scale`, `embeddings_scale`): `weight ≈ int8_weight / scale`.
+anything changes, a layer that cannot be quantized now. Then the helpers of each mode, in Keras's
+layouts:
+
+- int8: the weight as an int8 tensor under its own name (`kernel`, `embeddings`) beside a float
+  scale (`kernel_scale`): `weight ≈ int8_weight / scale`; inputs quantized on the fly.
+- int4: two values per int8 byte, per-channel scales or blocks with `kernel_zero` and `g_idx`.
+- float8: the float kernel kept, with scales and amax histories the optimizer overwrites.
+
+A new mode plugs in by registering its config (`register_quantization_config`) and policy class
+(`register_quantized_policy`, `dtype_policies.register_policy_class`), then in each layer: its
+name in `_QUANTIZATION_MODES`, its file order in `_SAVED_VARIABLES`, a branch in `build`, `call`
+and `quantize`, and `set_quantized_policy(layer, "<policy mode>")` at the end of `quantize`.
 """
 
 from __future__ import annotations
@@ -28,7 +37,6 @@ from torchkeras.quantizers import (
     unpack_int4,
 )
 from torchkeras.quantizers.quantization_config import validate_and_resolve_config
-from torchkeras.quantizers.quantizers import dequantize_with_sz_map
 
 __all__ = [
     "FLOAT8_VARIABLES",
@@ -211,9 +219,15 @@ def dequantize_int4(layer: Any, dtype: torch.dtype) -> torch.Tensor:
     values = unpack_int4(layer.kernel, layer._int4_columns, axis=-1)
     if layer._int4_block_size is None:
         return values.to(dtype) / layer.kernel_scale.to(dtype)
-    return dequantize_with_sz_map(
-        values, layer.kernel_scale, layer.kernel_zero, layer.g_idx, group_axis=0
-    ).to(dtype)
+    # `g_idx` of int4 is always whole blocks of rows (`row // block_size`), so Keras's
+    # `dequantize_with_sz_map(values, scale, zero, g_idx)` is a blocked broadcast here.
+    scale, zero = layer.kernel_scale, layer.kernel_zero
+    rows, columns = values.shape
+    groups = scale.shape[0]
+    padding = groups * layer._int4_block_size - rows
+    blocks = torch.nn.functional.pad(values.to(scale.dtype), (0, 0, 0, padding)).view(groups, -1, columns)
+    kernel = (blocks - zero.to(scale.dtype)[:, None]) * scale[:, None]
+    return kernel.view(-1, columns)[:rows].to(dtype)
 
 
 def unpack_int4_kernel(layer: Any) -> torch.Tensor:
@@ -385,7 +399,8 @@ def float8_contract(
 
 
 def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
-    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32."""
+    """The bias as Keras's float8 layers add it: rounded through bfloat16 under float32, else
+    cast to the compute dtype."""
     if compute_dtype == "float32":
         return bias.to(torch.bfloat16).to(bias.dtype)
-    return bias
+    return bias.to(_config.torch_dtype(compute_dtype))
