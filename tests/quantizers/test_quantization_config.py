@@ -119,3 +119,37 @@ def test_einsum_dense_custom_quantizers_match_keras(keras, mode):
         layer.quantize(config=config)
         outputs.append(np.asarray(layer(torch.tensor(x)).detach()))
     np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+
+
+def test_register_quantization_config_plugs_in_a_mode():
+    from torchkeras.quantizers import quantization_config as qc
+    from torchkeras.utils import registry
+
+    class FakeGPTQConfig(quantizers.QuantizationConfig):
+        @property
+        def mode(self):
+            return "gptq"
+
+        def get_config(self):
+            return {}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls()
+
+    with pytest.raises(ValueError, match="not implemented"):
+        validate_and_resolve_config("gptq", None)
+    saved_modes, saved_objects = dict(qc._MODES), dict(qc.CONFIG_OBJECTS)
+    try:
+        qc.register_quantization_config("gptq", FakeGPTQConfig, requires_config=True)
+        with pytest.raises(ValueError, match="For GPTQ, you must pass a `FakeGPTQConfig`"):
+            validate_and_resolve_config("gptq", None)
+        config = FakeGPTQConfig()
+        assert validate_and_resolve_config("gptq", config) is config
+        assert isinstance(quantizers.deserialize(quantizers.serialize(config)), FakeGPTQConfig)
+    finally:
+        qc._MODES.clear()
+        qc._MODES.update(saved_modes)
+        qc.CONFIG_OBJECTS.clear()
+        qc.CONFIG_OBJECTS.update(saved_objects)
+        registry._BUILTINS.pop("FakeGPTQConfig", None)
