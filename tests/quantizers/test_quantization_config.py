@@ -137,8 +137,8 @@ def test_register_quantization_config_plugs_in_a_mode():
         def from_config(cls, config):
             return cls()
 
-    with pytest.raises(ValueError, match="not implemented"):
-        validate_and_resolve_config("gptq", None)
+    with pytest.raises(ValueError, match="For GPTQ, you must pass a `GPTQConfig`"):
+        validate_and_resolve_config("gptq", None)  # the real one, registered by gptq_config.py
     saved_modes, saved_objects = dict(qc._MODES), dict(qc.CONFIG_OBJECTS)
     try:
         qc.register_quantization_config("gptq", FakeGPTQConfig, requires_config=True)
@@ -153,3 +153,6 @@ def test_register_quantization_config_plugs_in_a_mode():
         qc.CONFIG_OBJECTS.clear()
         qc.CONFIG_OBJECTS.update(saved_objects)
         registry._BUILTINS.pop("FakeGPTQConfig", None)
+    assert isinstance(
+        validate_and_resolve_config("gptq", quantizers.GPTQConfig(None, None)), quantizers.GPTQConfig
+    )

@@ -1,8 +1,8 @@
 """`keras.dtype_policies`: the dtype-policy classes and `get` / `serialize` / `deserialize`.
 
 Float and mixed policies (`DTypePolicy`, `FloatDTypePolicy`), the quantized policies
-(`QuantizedDTypePolicy`, `QuantizedFloat8DTypePolicy`, `Int4DTypePolicy`) and `DTypePolicyMap`
-(layer path -> policy). A new quantized policy
+(`QuantizedDTypePolicy`, `QuantizedFloat8DTypePolicy`, `Int4DTypePolicy`, `GPTQDTypePolicy`,
+`AWQDTypePolicy`) and `DTypePolicyMap` (layer path -> policy). A new quantized policy
 class registers its mode with `register_quantized_policy` and its class name with
 `register_policy_class`.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from torchkeras.dtype_policies.calibrated_policies import AWQDTypePolicy, GPTQDTypePolicy
 from torchkeras.dtype_policies.dtype_policy import DTypePolicy, FloatDTypePolicy
 from torchkeras.dtype_policies.dtype_policy_map import DTypePolicyMap
 from torchkeras.dtype_policies.quantized_policies import (
@@ -26,9 +27,11 @@ from torchkeras.mixed_precision import global_policy
 
 __all__ = [
     "QUANTIZATION_MODES",
+    "AWQDTypePolicy",
     "DTypePolicy",
     "DTypePolicyMap",
     "FloatDTypePolicy",
+    "GPTQDTypePolicy",
     "Int4DTypePolicy",
     "QuantizedDTypePolicy",
     "QuantizedFloat8DTypePolicy",
@@ -55,6 +58,8 @@ for _cls in (
     QuantizedDTypePolicy,
     QuantizedFloat8DTypePolicy,
     Int4DTypePolicy,
+    GPTQDTypePolicy,
+    AWQDTypePolicy,
     DTypePolicyMap,
 ):
     register_policy_class(_cls)

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.core import calibrated_quantization
 from torchkeras.layers.keras_tensor import KerasTensor, any_symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.symbolic import compute_output_spec, stateless
@@ -150,14 +151,29 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         return Layer.get_config(self)
 
+    def get_quantization_layer_structure(self, mode: str | None = None) -> dict | None:
+        """The blocks GPTQ / AWQ calibrate one after the other; override it in a model class.
+
+        Returns:
+            `{"pre_block_layers": [...], "sequential_blocks": [...]}`: the layers the token ids
+            go through first (e.g. the embedding), then the blocks in order; or `None` (the
+            default) when the model does not say.
+        """
+        del mode
+        return None
+
     def quantize(
         self, mode: str | None = None, config: Any = None, filters: Any = None, **kwargs: Any
     ) -> None:
         """Quantizes the weights of every layer that supports it (`Dense`, `EinsumDense`,
         `Embedding`); the others are skipped with a warning. The model must be built.
 
+        `"gptq"` and `"awq"` calibrate: they need a `GPTQConfig` / `AWQConfig` with a dataset and
+        the model's blocks (`get_quantization_layer_structure`), and quantize the `Dense` /
+        `EinsumDense` layers of those blocks, one block after the other.
+
         Args:
-            mode: `"int8"`, `"int4"` or `"float8"`; optional when `config` is given.
+            mode: `"int8"`, `"int4"`, `"float8"`, `"gptq"` or `"awq"`; optional when `config` is given.
             config: a `keras.quantizers.QuantizationConfig` (e.g. `Int4QuantizationConfig(block_size=64)`).
             filters: only quantize layers whose name matches this regex (or one of a list of
                 regexes), or for which this callable returns True.
@@ -170,6 +186,11 @@ class Model(Trainer, Layer):
                 "The `filters` argument must be a regex string, a list of regex strings, or a "
                 f"callable. Received: {type(filters)}"
             )
+        if mode in calibrated_quantization.CALIBRATED_MODES or (
+            mode is None and getattr(config, "mode", None) in calibrated_quantization.CALIBRATED_MODES
+        ):
+            calibrated_quantization.quantize_model(self, mode, config, filters, type_check)
+            return
         for layer in self.modules():
             if not isinstance(layer, Layer) or layer.layers or not _matches(layer, filters):
                 continue

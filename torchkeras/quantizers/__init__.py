@@ -7,6 +7,8 @@ from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
+from torchkeras.quantizers.awq_config import AWQConfig
+from torchkeras.quantizers.gptq_config import GPTQConfig
 from torchkeras.quantizers.quantization_config import (
     CONFIG_OBJECTS,
     Float8QuantizationConfig,
@@ -29,8 +31,10 @@ from torchkeras.quantizers.quantizers import (
 from torchkeras.utils.registry import ObjectTable, class_names, register_builtin
 
 __all__ = [
+    "AWQConfig",
     "AbsMaxQuantizer",
     "Float8QuantizationConfig",
+    "GPTQConfig",
     "Int4QuantizationConfig",
     "Int8QuantizationConfig",
     "QuantizationConfig",

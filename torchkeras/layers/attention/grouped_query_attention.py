@@ -135,10 +135,10 @@ class GroupedQueryAttention(BaseMultiHeadAttention):
 
     def _check_inputs(self, query, value, key) -> None:
         self._check_shapes(tuple(query.shape), tuple(value.shape), tuple(key.shape))
-        if query.shape[-1] != self.feature_dim or key.shape[-1] != self._key_dense.kernel.shape[0]:
+        if query.shape[-1] != self.feature_dim or key.shape[-1] != self._key_dense._kernel_shape[0]:
             raise ValueError(
                 f"{self._owner}: `query` and `key` must keep the last dimensions the layer was built with "
-                f"({self.feature_dim}, {self._key_dense.kernel.shape[0]}). "
+                f"({self.feature_dim}, {self._key_dense._kernel_shape[0]}). "
                 f"Received: query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}"
             )
 

@@ -170,10 +170,10 @@ class MultiHeadAttention(BaseMultiHeadAttention):
             ("value", value, self._value_dense),
             ("key", key, self._key_dense),
         ):
-            if tensor.shape[-1] != dense.kernel.shape[0]:
+            if tensor.shape[-1] != dense._kernel_shape[0]:
                 raise invalid(
                     argument,
-                    f"must have last dimension {dense.kernel.shape[0]}, as when the layer was built",
+                    f"must have last dimension {dense._kernel_shape[0]}, as when the layer was built",
                     f"shape {tuple(tensor.shape)}",
                     self._owner,
                 )

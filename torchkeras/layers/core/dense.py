@@ -8,7 +8,7 @@ import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import config as _config
-from torchkeras.layers.core import quantization
+from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
@@ -53,8 +53,9 @@ class Dense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "int4", "float8")
-    # Keras's file order of each mode's variables (absent ones are skipped).
+    _QUANTIZATION_MODES = ("int8", "int4", "float8", "gptq", "awq")
+    # Keras's file order of each mode's variables (absent ones are skipped; GPTQ and AWQ in
+    # `calibrated_quantization.calibrated_variables`).
     _SAVED_VARIABLES = {
         "int8": ("kernel", "bias", "kernel_scale"),
         "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
@@ -105,6 +106,10 @@ class Dense(Layer):
             self._int8_build(input_dim, self.quantization_config)
         elif self.quantization_mode == "int4":
             self._int4_build(input_dim, self.quantization_config)
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            calibrated_quantization.add_calibrated_weights(
+                self, (input_dim, self.units), self.quantization_mode, self.quantization_config
+            )
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -124,7 +129,11 @@ class Dense(Layer):
             )
 
     def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
-        kernel, bias = self.kernel, self.bias
+        if self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
+        else:
+            kernel = self.kernel
+        bias = self.bias
         if inputs.shape[-1] != kernel.shape[0]:
             raise ValueError(
                 f"Dense '{self.name}': expected inputs with last dimension {kernel.shape[0]}. "
@@ -159,18 +168,22 @@ class Dense(Layer):
         """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
         `kernel_scale` and quantizes the inputs on the fly; `"int4"` packs two int4 values per
         byte, `(input_dim, ceil(units / 2))`, with a per-unit scale, or with a scale and zero
-        point per block of `block_size` input rows (`Int4QuantizationConfig`, 128 by default).
+        point per block of `block_size` input rows (`Int4QuantizationConfig`, 128 by default);
+        `"gptq"` / `"awq"` (with a `GPTQConfig` / `AWQConfig`) add the grouped integer weights
+        that `Model.quantize`'s calibration fills (`calibrated_quantization.py`).
 
         Args:
-            mode: `"int8"`, `"int4"` or `"float8"` (float8 training: the float kernel is kept,
-                inputs and kernel pass through float8 at delayed scales); optional when
-                `config` is given.
+            mode: `"int8"`, `"int4"`, `"float8"` (float8 training: the float kernel is kept,
+                inputs and kernel pass through float8 at delayed scales), `"gptq"` or `"awq"`;
+                optional when `config` is given.
             type_check: refuse subclasses of `Dense` (their `call` may not read the int8 kernel).
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
         config = quantization.check_quantize_args(
             self, Dense, self._QUANTIZATION_MODES, mode, type_check, config
         )
+        if config.mode in calibrated_quantization.CALIBRATED_MODES:
+            return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
         if config.mode == "float8":
             quantization.add_float8_variables(self)
@@ -216,6 +229,8 @@ class Dense(Layer):
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            variables = calibrated_quantization.calibrated_variables(self)
         else:
             names = self._SAVED_VARIABLES[self.quantization_mode]
             variables = [getattr(self, n) for n in names if getattr(self, n, None) is not None]

@@ -12,7 +12,7 @@ import torch
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import config as _config
 from torchkeras.initializers.random_initializers import VarianceScaling
-from torchkeras.layers.core import quantization
+from torchkeras.layers.core import calibrated_quantization, quantization
 from torchkeras.layers.core.unsupported import reject_lora
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import AbsMaxQuantizer, QuantizationConfig, serialize
@@ -166,8 +166,9 @@ class EinsumDense(Layer):
     ```
     """
 
-    _QUANTIZATION_MODES = ("int8", "int4", "float8")
-    # Keras's file order of each mode's variables (absent ones are skipped).
+    _QUANTIZATION_MODES = ("int8", "int4", "float8", "gptq", "awq")
+    # Keras's file order of each mode's variables (absent ones are skipped; GPTQ and AWQ in
+    # `calibrated_quantization.calibrated_variables`).
     _SAVED_VARIABLES = {
         "int8": ("kernel", "bias", "kernel_scale"),
         "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
@@ -188,6 +189,7 @@ class EinsumDense(Layer):
         bias_constraint: Any = None,
         lora_rank: int | None = None,
         lora_alpha: float | None = None,
+        gptq_unpacked_column_size: int | None = None,
         quantization_config: Any = None,
         **kwargs: Any,
     ):
@@ -216,6 +218,7 @@ class EinsumDense(Layer):
         self.lora_rank = None
         self.lora_alpha = None
         self.quantization_config = quantization.quantization_config_argument(self, quantization_config)
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size  # set again by a GPTQ build
 
     def build(self, input_shape: tuple) -> None:
         owner = f"EinsumDense '{self.name}'"
@@ -227,6 +230,7 @@ class EinsumDense(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._input_rank = len(input_shape)
+        self._kernel_shape = tuple(shapes.kernel_shape)  # whatever form the kernel is stored in
         if self.quantization_mode == "float8":
             quantization.add_float8_variables(self)
         if self.quantization_mode == "int8":
@@ -244,6 +248,10 @@ class EinsumDense(Layer):
             block_size = get_block_size_for_layer(self, self.quantization_config)
             quantization.add_int4_weights(self, rows, columns, block_size)
             self._kernel_shape = tuple(shapes.kernel_shape)
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            calibrated_quantization.add_calibrated_weights(
+                self, shapes.kernel_shape, self.quantization_mode, self.quantization_config
+            )
         else:
             self.kernel = self.add_weight(
                 name="kernel",
@@ -303,6 +311,9 @@ class EinsumDense(Layer):
             if self.bias is not None:
                 return self.activation(outputs + quantization.float8_bias(self.bias, self.compute_dtype))
             return self.activation(outputs)
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
+            outputs = torch.einsum(self.equation, inputs, kernel)
         else:
             outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
@@ -313,16 +324,19 @@ class EinsumDense(Layer):
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
         """Quantizes the kernel to int8 (Keras's `"int8"` mode): one scale per output position of
         the kernel, stored broadcastable against the output; the inputs are quantized on the fly
-        over their contracted axes.
+        over their contracted axes. `"gptq"` / `"awq"` (with a `GPTQConfig` / `AWQConfig`) add
+        the grouped integer weights `Model.quantize`'s calibration fills.
 
         Args:
-            mode: `"int8"`; optional when `config` is given.
+            mode: `"int8"`, `"gptq"` or `"awq"`; optional when `config` is given.
             type_check: refuse subclasses of `EinsumDense`.
             config: a `QuantizationConfig` (its quantizers replace the defaults).
         """
         config = quantization.check_quantize_args(
             self, EinsumDense, self._QUANTIZATION_MODES, mode, type_check, config
         )
+        if config.mode in calibrated_quantization.CALIBRATED_MODES:
+            return calibrated_quantization.prepare_layer(self, config)
         self.quantization_config = config
         if config.mode == "float8":
             quantization.add_float8_variables(self)
@@ -397,6 +411,8 @@ class EinsumDense(Layer):
         if self.quantization_mode is None:
             trainable, non_trainable = self._own_variables()
             variables = trainable + non_trainable
+        elif self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+            variables = calibrated_quantization.calibrated_variables(self)
         else:
             names = self._SAVED_VARIABLES[self.quantization_mode]
             variables = [getattr(self, n) for n in names if getattr(self, n, None) is not None]
@@ -421,7 +437,11 @@ class EinsumDense(Layer):
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": serialize(self.quantization_config),
-        }
+        } | (
+            {"gptq_unpacked_column_size": self.gptq_unpacked_column_size}
+            if self.gptq_unpacked_column_size
+            else {}
+        )
 
 
 def _broadcast_shape(shape: tuple, spec: str, output_spec: str) -> tuple:
