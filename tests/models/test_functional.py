@@ -283,3 +283,22 @@ def test_a_frozen_base_donates_while_a_head_trains():
     finally:
         torch.relu_ = original
     assert len(calls) == 1  # layer "g" of the frozen base
+
+
+@pytest.mark.parametrize("copy_with", ["pickle", "deepcopy"])
+def test_pickled_or_deep_copied_model_replays_its_graph(copy_with):
+    """The replay's release and donation plans follow the copied graph (they held the original
+    tensors' ids, so a copy failed with a KeyError)."""
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(0)
+    inputs = tk.Input((4,))
+    a = tk.layers.Dense(4)(inputs)
+    b = tk.layers.Activation("relu")(tk.layers.Dense(4)(a))
+    outputs = tk.layers.Dense(2)(tk.layers.Add()([a, b]))
+    model = tk.Model(inputs, outputs)
+    x = rng.normal(size=(3, 4)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    copied = pickle.loads(pickle.dumps(model)) if copy_with == "pickle" else copy.deepcopy(model)
+    np.testing.assert_allclose(copied.predict(x, verbose=0), expected, rtol=1e-6)

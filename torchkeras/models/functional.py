@@ -46,24 +46,29 @@ def _topological_nodes(outputs: list[KerasTensor]) -> list[Node]:
     return ordered
 
 
-def _last_readers(nodes: list[Node], outputs: list[KerasTensor]) -> list[list[int]]:
-    """For each node, the tensors (by id) that no later node reads and that are not outputs."""
-    last_reader: dict[int, int] = {}
+def _last_readers(nodes: list[Node], outputs: list[KerasTensor]) -> list[list[KerasTensor]]:
+    """For each node, the tensors that no later node reads and that are not outputs.
+
+    The plans hold the `KerasTensor`s themselves, not their ids: a pickled or deep-copied model
+    has new ones, and `call` keys its values by the ids of the tensors it holds now."""
+    last_reader: dict[int, tuple[KerasTensor, int]] = {}
     for index, node in enumerate(nodes):
         read = [node.args[0]] if node.single_input else flatten((node.args, node.kwargs))
         for tensor in read:
             if isinstance(tensor, KerasTensor):
-                last_reader[id(tensor)] = index
+                last_reader[id(tensor)] = (tensor, index)
     kept = {id(tensor) for tensor in outputs}
-    released: list[list[int]] = [[] for _ in nodes]
-    for key, index in last_reader.items():
+    released: list[list[KerasTensor]] = [[] for _ in nodes]
+    for key, (tensor, index) in last_reader.items():
         if key not in kept:
-            released[index].append(key)
+            released[index].append(tensor)
     return released
 
 
-def _donations(nodes: list[Node], released: list[list[int]]) -> list[tuple[list[int], list] | None]:
-    """For each node, the inputs (by id) its layer may write its output into
+def _donations(
+    nodes: list[Node], released: list[list[KerasTensor]]
+) -> list[tuple[list[KerasTensor], list] | None]:
+    """For each node, the inputs its layer may write its output into
     (`call_context.donated`; ReLU and Add use them; `_donated` checks each call), and the
     layers involved (producers and other readers); None when there are none.
 
@@ -80,29 +85,29 @@ def _donations(nodes: list[Node], released: list[list[int]]) -> list[tuple[list[
         for tensor in read:
             if isinstance(tensor, KerasTensor):
                 readers.setdefault(id(tensor), []).append(node)
-    donations: list[tuple[list[int], list] | None] = []
-    for node, keys in zip(nodes, released):
+    donations: list[tuple[list[KerasTensor], list] | None] = []
+    for node, tensors in zip(nodes, released):
         donated, layers = [], [node.layer]
-        for key in keys:
-            producer = producers.get(key)
-            others = [reader.layer for reader in readers[key] if reader is not node]
+        for tensor in tensors:
+            producer = producers.get(id(tensor))
+            others = [reader.layer for reader in readers[id(tensor)] if reader is not node]
             fresh = [producer, *others]
             if producer is not None and all(getattr(layer, "_fresh_outputs", False) for layer in fresh):
-                donated.append(key)
+                donated.append(tensor)
                 layers += fresh
         donations.append((donated, layers) if donated else None)
     return donations
 
 
-def _donated(donation: tuple[list[int], list], values: dict[int, Any], recording: bool) -> tuple:
+def _donated(donation: tuple[list[KerasTensor], list], values: dict[int, Any], recording: bool) -> tuple:
     """The tensors of a node's `donation` that its layer may overwrite in this call: none when a
     torch hook could see the write, or when gradients are recorded and one could involve them (a
     donated tensor needs a gradient, or a layer involved trains a weight and so keeps its inputs
     for the backward pass, as a frozen backbone's layers do not)."""
-    keys, layers = donation
+    specs, layers = donation
     if any(layer._forward_hooks or layer._forward_pre_hooks for layer in layers):
         return ()
-    tensors = tuple(values[key] for key in keys)
+    tensors = tuple(values[id(spec)] for spec in specs)
     if recording and (
         any(tensor.requires_grad for tensor in tensors)
         or any(weight.requires_grad for layer in layers for weight in layer.parameters())
@@ -183,8 +188,9 @@ class Functional(Model):
                     f"Received: inputs={self._input_tensors}"
                 )
         self._nodes = [node for node in nodes if not isinstance(node.layer, InputLayer)]
-        self._released_after = _last_readers(self._nodes, self._output_tensors)
-        self.__dict__["_donations"] = _donations(self._nodes, self._released_after)  # not tracked
+        released = _last_readers(self._nodes, self._output_tensors)
+        self.__dict__["_released_after"] = released  # plans of KerasTensors: not tracked
+        self.__dict__["_donations"] = _donations(self._nodes, released)
         order = _keras_operation_order(self._input_tensors, self._output_tensors)
         self.__dict__["_operation_order"] = order  # a plain list: not registered as submodules twice
         self._layers = torch.nn.ModuleList(op for op in order if not isinstance(op, TorchFunction))
@@ -280,8 +286,8 @@ class Functional(Model):
                 for spec, value in zip(flatten(node.outputs), flatten(outputs)):
                     if isinstance(spec, KerasTensor):
                         values[id(spec)] = value
-            for key in released:  # nothing reads it again: its memory can serve the next layers
-                del values[key]
+            for spec in released:  # nothing reads it again: its memory can serve the next layers
+                del values[id(spec)]
         outputs = pack_like(self._outputs_struct, [values[id(t)] for t in self._output_tensors])
         return _unpack_singleton(outputs)
 
