@@ -22,6 +22,7 @@ on CUDA, gloo on the CPU) unless the script already did, put each rank on its de
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 from collections.abc import Callable, Iterator
@@ -64,7 +65,16 @@ def initialize() -> bool:
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
         dist.init_process_group(backend=backend)
+        atexit.register(_destroy_process_group)
     return is_active()
+
+
+def _destroy_process_group() -> None:
+    """Tears down the group `initialize` made, before the interpreter exits: a gloo group left to
+    the C++ destructors at exit can abort the process ("terminate called without an active
+    exception"), which torchrun reports as a failed job."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def data_parallel(model: Any) -> bool:
