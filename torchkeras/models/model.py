@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import torch
 
 from torchkeras.layers.core import calibrated_quantization
+from torchkeras.layers.core.quantization import matches_filters
 from torchkeras.layers.keras_tensor import KerasTensor, any_symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.symbolic import compute_output_spec, stateless
@@ -192,7 +192,7 @@ class Model(Trainer, Layer):
             calibrated_quantization.quantize_model(self, mode, config, filters, type_check)
             return
         for layer in self.modules():
-            if not isinstance(layer, Layer) or layer.layers or not _matches(layer, filters):
+            if not isinstance(layer, Layer) or layer.layers or not matches_filters(layer, filters):
                 continue
             try:
                 layer.quantize(mode, type_check=type_check, config=config)
@@ -285,14 +285,3 @@ def _specs_for(input_shape: Any) -> Any:
     if isinstance(input_shape, dict):
         return {k: _specs_for(v) for k, v in input_shape.items()}
     return [_specs_for(s) for s in input_shape]
-
-
-def _matches(layer: Layer, filters: Any) -> bool:
-    """Keras's layer filter: a regex on the name, a list of them, or a predicate."""
-    if filters is None:
-        return True
-    if isinstance(filters, str):
-        return re.search(filters, layer.name) is not None
-    if isinstance(filters, (list, tuple)):
-        return any(re.search(pattern, layer.name) for pattern in filters)
-    return bool(filters(layer))

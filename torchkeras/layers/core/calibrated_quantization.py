@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 
-from torchkeras.layers.core.quantization import set_quantized_policy
+from torchkeras.layers.core.quantization import matches_filters, set_quantized_policy
 from torchkeras.quantizers import pack_int4, unpack_int4
 from torchkeras.quantizers.awq import AWQ
 from torchkeras.quantizers.calibration import get_dataloader
@@ -153,16 +152,6 @@ def _store(
 # ------------------------------------------------------------------------------ calibration
 
 
-def _matches(layer: Any, filters: Any) -> bool:
-    if filters is None:
-        return True
-    if isinstance(filters, str):
-        return re.search(filters, layer.name) is not None
-    if isinstance(filters, (list, tuple)):
-        return any(re.search(pattern, layer.name) for pattern in filters)
-    return bool(filters(layer))
-
-
 def _leaves(block: Any) -> Iterator[Any]:
     modules = block.modules() if isinstance(block, torch.nn.Module) else [block]
     for module in modules:
@@ -176,7 +165,7 @@ def find_layers_in_block(block: Any, filters: Any = None) -> dict[str, Any]:
     found = {}
     for layer in _leaves(block):
         modes = getattr(type(layer), "_QUANTIZATION_MODES", ())
-        if any(mode in modes for mode in CALIBRATED_MODES) and _matches(layer, filters):
+        if any(mode in modes for mode in CALIBRATED_MODES) and matches_filters(layer, filters):
             found[layer.path] = layer
     return found
 

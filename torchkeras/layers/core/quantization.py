@@ -18,6 +18,7 @@ and `quantize`, and `set_quantized_policy(layer, "<policy mode>")` at the end of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,6 +48,7 @@ __all__ = [
     "float8_bias",
     "float8_contract",
     "check_quantize_args",
+    "matches_filters",
     "int8_contract",
     "quantization_config_argument",
     "quantize_int4",
@@ -404,3 +406,14 @@ def float8_bias(bias: torch.Tensor, compute_dtype: str) -> torch.Tensor:
     if compute_dtype == "float32":
         return bias.to(torch.bfloat16).to(bias.dtype)
     return bias.to(_config.torch_dtype(compute_dtype))
+
+
+def matches_filters(layer: Any, filters: Any) -> bool:
+    """Keras's quantization layer filter: a regex on the name, a list of them, or a predicate."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return re.search(filters, layer.name) is not None
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    return bool(filters(layer))
