@@ -262,3 +262,37 @@ def test_falsy_model_is_still_set():
     model = EmptyModel()
     callbacks = CallbackList(add_history=True, model=model)
     assert callbacks.callbacks[0].model is model and model.history is callbacks.callbacks[0]
+
+
+def test_batch_hook_is_none_only_when_nobody_listens():
+    """`fit` / `evaluate` skip a batch hook nobody implements; a subclass of the list that
+    overrides the hook itself, or any callback implementing it, keeps it called every batch."""
+    import torchkeras as keras
+
+    class Seen(Callback):
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.batches.append(batch)
+
+    class CountingList(CallbackList):
+        ends = 0
+
+        def on_test_batch_end(self, batch, logs=None):
+            CountingList.ends += 1
+            super().on_test_batch_end(batch, logs)
+
+    assert CallbackList([]).batch_hook("on_test_batch_end") is None
+    assert CallbackList([Seen()]).batch_hook("on_test_batch_end") is not None
+    assert CallbackList([Seen()]).batch_hook("on_test_batch_begin") is None
+    assert CountingList([]).batch_hook("on_test_batch_end") is not None
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    x, y = np.zeros((10, 2), "float32"), np.zeros((10, 1), "float32")
+    seen = Seen()
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[seen])
+    assert seen.batches == [0, 1, 2]
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=CountingList([], model=model))
+    assert CountingList.ends == 3

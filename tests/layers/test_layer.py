@@ -201,6 +201,62 @@ def test_torch_compile_and_hooks_see_a_plain_module():
     torch.testing.assert_close(compiled(x), eager)
 
 
+def test_every_kind_of_module_hook_still_fires():
+    """A layer call skips `nn.Module.__call__`'s frames only when no hook needs them: hooks on
+    the layer (pre, post, with kwargs, full backward) and global module hooks, registered after
+    the layer already ran, all fire and may change inputs and outputs."""
+    layer = keras.layers.Dense(2, kernel_initializer="ones", bias_initializer="zeros")
+    x = torch.ones(1, 3)
+    layer(x)  # built, and called once on the fast path
+    handle = layer.register_forward_pre_hook(lambda module, args: (args[0] * 2,))
+    assert layer(x).tolist() == [[6.0, 6.0]]
+    handle.remove()
+    handle = layer.register_forward_hook(
+        lambda module, args, kwargs, out: out + kwargs["training"], with_kwargs=True
+    )
+    assert layer(x, training=True).tolist() == [[4.0, 4.0]]
+    handle.remove()
+    grads = []
+    handle = layer.register_full_backward_hook(lambda module, grad_in, grad_out: grads.append(grad_out[0]))
+    layer(x.requires_grad_()).sum().backward()
+    handle.remove()
+    assert grads and grads[0].tolist() == [[1.0, 1.0]]
+    seen = []
+    handle = torch.nn.modules.module.register_module_forward_hook(
+        lambda m, a, out: seen.append(type(m).__name__)
+    )
+    try:
+        keras.Sequential([keras.Input((3,)), layer])(torch.ones(1, 3))
+    finally:
+        handle.remove()
+    assert seen == ["Dense", "Sequential"]
+    assert layer(torch.ones(1, 3)).tolist() == [[3.0, 3.0]]  # hooks gone: the plain result again
+
+
+def test_module_compile_jit_trace_and_fx_go_through_the_module_call():
+    layer = keras.layers.Dense(2, activation="relu")
+    x = torch.randn(4, 3)
+    expected = layer(x)
+    traced = torch.jit.trace(layer, (x,))
+    torch.testing.assert_close(traced(x), expected)
+    calls = []
+    original = torch.nn.Module.__call__
+
+    def patched(module, *args, **kwargs):  # what a tracer that replaces Module.__call__ does
+        calls.append(type(module).__name__)
+        return original(module, *args, **kwargs)
+
+    torch.nn.Module.__call__ = patched
+    try:
+        torch.testing.assert_close(layer(x), expected)
+    finally:
+        torch.nn.Module.__call__ = original
+    assert calls == ["Dense"]
+    layer.compile()  # nn.Module.compile: calls run the compiled module
+    assert layer._compiled_call_impl is not None
+    torch.testing.assert_close(layer(x), expected)
+
+
 def test_masks_travel_on_tensors():
     embedding = keras.layers.Embedding(10, 3, mask_zero=True)
     out = embedding(torch.tensor([[1, 2, 0, 0]]))

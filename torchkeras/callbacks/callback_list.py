@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from torchkeras.callbacks.callback import Callback
@@ -113,6 +114,15 @@ class CallbackList(Callback):
     def _call_all(self, hook: str, *args: Any, logs: dict | None) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args, logs)
+
+    def batch_hook(self, hook: str) -> Callable[..., None] | None:
+        """This list's batch `hook` (e.g. `"on_test_batch_end"`), or `None` when no callback
+        implements it, so a loop skips the call on every batch (valid until the next
+        `on_*_begin`, which looks again)."""
+        method = getattr(self, hook)
+        if getattr(type(self), hook) is not getattr(CallbackList, hook) or self._listeners[hook]:
+            return method
+        return None
 
     def _call_batch(self, hook: str, batch: int, logs: dict | None) -> None:
         listeners = self._listeners[hook]

@@ -2,8 +2,9 @@
 
 Weights are created in `build(input_shape)` through `add_weight`, which registers trainable
 weights as parameters and non-trainable ones as buffers. The first call builds the layer from its
-input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`,
-so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
+input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`
+(straight to `forward` when no hook, tracer or `Module.compile` needs that path; see
+`_module_call`), so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
 `KerasTensor`s, a layer records a graph node instead of computing (`symbolic.record_call`).
 
 Three class hooks make a Keras subclass an ordinary module without asking anything of it:
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.modules import module as _torch_module
 
 from torchkeras import config, constraints, dtype_policies, initializers, mixed_precision, regularizers
 from torchkeras.layers import symbolic
@@ -182,6 +184,18 @@ class Layer(torch.nn.Module):
         elif wants_tracking(self, name, value):
             value = track(value)  # Keras tracks the layers of lists, tuples and dicts
         super().__setattr__(name, value)
+
+    def train(self, mode: bool = True) -> Layer:
+        """Sets the module's training mode, and its submodules' (as `torch.nn.Module.train`).
+
+        The flag is a plain attribute, set without the tracking `__setattr__` does: `evaluate`
+        and `predict` switch every module of the model on each call."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"`train()` expects a boolean `mode`. Received: mode={mode!r}")
+        self.__dict__["training"] = mode
+        for module in self.children():
+            module.train(mode)
+        return self
 
     # ------------------------------------------------------------------------------ weights
 
@@ -551,9 +565,10 @@ class Layer(torch.nn.Module):
             assert_input_compatibility(self.input_spec, first, self.name)
         accepts_training, accepts_mask, _ = type(self)._call_spec
         context = call_context
+        depth, outer_training = context.depth, context.training  # read once: a thread-local
         training = kwargs.get("training") if kwargs else None
         if training is None:
-            training = context.training if context.depth else self.training
+            training = outer_training if depth else self.training
             if accepts_training:
                 kwargs["training"] = training
         elif not accepts_training:
@@ -566,11 +581,10 @@ class Layer(torch.nn.Module):
                 _build_eagerly(self, args, kwargs)  # weights are made once, not traced
             else:
                 self._build_from_call(args, kwargs)
-        saved_training = context.training
-        if not context.depth and context.losses_added:
+        if not depth and context.losses_added:
             self._clear_losses()
-        context.depth += 1
-        context.training = bool(training)
+        context.depth = depth + 1
+        context.training = training if training.__class__ is bool else bool(training)
         try:
             if self._autocast_dtype is None and not context.policy_autocast:
                 outputs = _module_call(self, *args, **kwargs)  # full precision: the common case
@@ -582,8 +596,8 @@ class Layer(torch.nn.Module):
                     with precision:
                         outputs = _module_call(self, *args, **kwargs)
         finally:
-            context.depth -= 1
-            context.training = saved_training
+            context.depth = depth
+            context.training = outer_training
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         if type(self)._makes_masks or (previous_mask is not None and self.supports_masking):
@@ -887,4 +901,34 @@ def _build_eagerly(layer: Layer, args: tuple, kwargs: dict) -> None:
 Layer._call_spec = call_spec(Layer)
 Layer._makes_masks = False
 Layer._declares_output_shape = False
-_module_call = torch.nn.Module.__call__
+_TORCH_MODULE_CALL = torch.nn.Module.__call__
+# torch's global hook registries (registering mutates these dicts, never rebinds them).
+_GLOBAL_HOOKS = (
+    _torch_module._global_forward_pre_hooks,
+    _torch_module._global_forward_hooks,
+    _torch_module._global_backward_pre_hooks,
+    _torch_module._global_backward_hooks,
+)
+_FORWARD_PRE, _FORWARD, _BACKWARD_PRE, _BACKWARD = _GLOBAL_HOOKS
+
+
+def _module_call(layer: Layer, *args: Any, **kwargs: Any) -> Any:
+    """`torch.nn.Module.__call__(layer, ...)`, going straight to `forward` when nothing needs the
+    module call path: no hook on the layer or global, no `Module.compile`, no JIT tracing and no
+    tracer (e.g. `torch.fx`) that replaced `Module.__call__`. The check is the one torch makes,
+    without its two frames, which cost a small layer a fifth of its call."""
+    if (
+        layer._forward_pre_hooks
+        or layer._forward_hooks
+        or layer._backward_pre_hooks
+        or layer._backward_hooks
+        or layer._compiled_call_impl is not None
+        or _FORWARD_PRE
+        or _FORWARD
+        or _BACKWARD_PRE
+        or _BACKWARD
+        or torch.nn.Module.__call__ is not _TORCH_MODULE_CALL
+        or torch._C._get_tracing_state()
+    ):
+        return torch.nn.Module.__call__(layer, *args, **kwargs)  # as patched, when it is
+    return layer.forward(*args, **kwargs)

@@ -79,7 +79,7 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def _is_sparse(value: Any) -> bool:
-    return hasattr(value, "tocsr") and hasattr(value, "toarray")
+    return not isinstance(value, torch.Tensor) and hasattr(value, "tocsr") and hasattr(value, "toarray")
 
 
 def _is_array_like(value: Any) -> bool:
@@ -340,8 +340,8 @@ class ArrayData(DataSource):
     def _take(self, indices: torch.Tensor | slice) -> tuple:
         if self._flat_tensors:  # the common case, once per step: plain tensors, no nesting
             if isinstance(indices, slice):
-                return tuple(leaf[indices] for leaf in self._flat_tensors)
-            return tuple(leaf.index_select(0, indices) for leaf in self._flat_tensors)
+                return tuple([leaf[indices] for leaf in self._flat_tensors])
+            return tuple([leaf.index_select(0, indices) for leaf in self._flat_tensors])
 
         def take(leaf: Any) -> Any:
             if leaf is None:
@@ -566,6 +566,8 @@ def warn_out_of_data(epoch: int) -> None:
 
 
 def batch_size_of(x: Any) -> int:
+    if isinstance(x, torch.Tensor):
+        return x.shape[0] if x.ndim else 1
     for leaf in flatten(x):
         if isinstance(leaf, torch.Tensor):
             return leaf.shape[0] if leaf.ndim else 1

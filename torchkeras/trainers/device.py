@@ -11,6 +11,8 @@ from torchkeras.layers.layer import policy_autocast
 
 __all__ = ["Placement", "default_device"]
 
+_NO_AUTOCAST = contextlib.nullcontext()  # reusable: a step at full precision enters nothing
+
 
 def default_device() -> torch.device:
     """CUDA when available, then Apple's MPS, then the CPU."""
@@ -64,7 +66,7 @@ class Placement:
         policy was set, so nothing is looked up per step)."""
         dtype = self._autocast_dtype
         if dtype is None:
-            return contextlib.nullcontext()
+            return _NO_AUTOCAST
         return policy_autocast(device.type, dtype)
 
     def _scaler(self, device: torch.device) -> Any:

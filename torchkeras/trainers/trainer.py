@@ -208,7 +208,7 @@ class Trainer(Placement):
                 self._track_output_losses(per_output, x)
         else:
             total = returned_loss(y_pred)  # a model that returns its own loss
-        extra = self._extra_losses()
+        extra = self.losses if self._has_extra_losses() else None
         if extra:
             added = torch.stack([loss.to(extra[0].dtype).reshape(()) for loss in extra]).sum()
             total = added if total is None else total + added
@@ -218,9 +218,6 @@ class Trainer(Placement):
                 "a dict / dataclass with a `loss` entry from the model, or add losses with `add_loss()`."
             )
         return total
-
-    def _extra_losses(self) -> list[torch.Tensor]:
-        return self.losses if self._has_extra_losses() else []
 
     def _has_extra_losses(self) -> bool:
         """Whether a layer of this thread ever called `add_loss` or any weight has a regularizer
@@ -528,8 +525,8 @@ class Trainer(Placement):
         logs: Any = {}
         steps = 0
         last = (data.num_batches or 0) - 1
-        begin = getattr(callbacks, f"on_{mode}_batch_begin")
-        end = getattr(callbacks, f"on_{mode}_batch_end")
+        begin = callbacks.batch_hook(f"on_{mode}_batch_begin")
+        end = callbacks.batch_hook(f"on_{mode}_batch_end")
         ended = True
         labels_checked = self._labels_checked_at_once(data)
         for step, batch in enumerate(data):
@@ -538,18 +535,18 @@ class Trainer(Placement):
                 if step == skip - 1:
                     self._build_metrics_on(batch)
                 continue
-            if step % every == 0:
+            if begin is not None and step % every == 0:
                 begin(step)
             if not labels_checked:
                 batch = self._checked_labels(batch, step)
             logs = self._step_function(mode)(batch)
             steps += 1
             ended = (step + 1) % every == 0 or step == last
-            if ended:
+            if ended and end is not None:
                 end(step, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
             if mode == "train" and self.stop_training:
                 break
-        if not ended:  # a source shorter than announced (or of unknown length) ended mid-group
+        if not ended and end is not None:  # a source shorter than announced ended mid-group
             end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
         if self._compile_loss is not None:
             self._compile_loss.raise_for_bad_labels()  # labels kept on the device: one read per epoch
@@ -707,7 +704,8 @@ class Trainer(Placement):
     def _flatten_in_order(self, logs: dict[str, Any]) -> Any:
         # Keras's order: the loss, per-output losses, then (single output) the compiled metrics
         # as listed; anything else sorted by name.
-        names = [m.name for m in self.metrics if m is self._loss_tracker or m in self._output_loss_trackers]
+        trackers = [self._loss_tracker] if self._loss_tracker is not None else []
+        names = [tracker.name for tracker in trackers + self._output_loss_trackers]
         if self._compile_metrics is not None and len(self._compile_metrics.output_names) == 1:
             names += [m.name for m in self._compile_metrics.metrics]
         values = [logs[name] for name in names if name in logs]

@@ -129,7 +129,9 @@ class Dense(Layer):
             )
 
     def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
-        if self.quantization_mode in calibrated_quantization.CALIBRATED_MODES:
+        policy = self._quantized_policy  # `quantization_mode`, read once without a property call
+        mode = None if policy is None else policy.quantization_mode
+        if mode in calibrated_quantization.CALIBRATED_MODES:
             kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
         else:
             kernel = self.kernel
@@ -139,7 +141,19 @@ class Dense(Layer):
                 f"Dense '{self.name}': expected inputs with last dimension {kernel.shape[0]}. "
                 f"Received: inputs.shape={tuple(inputs.shape)}"
             )
-        if self.quantization_mode == "int8":
+        if mode is not None and mode not in calibrated_quantization.CALIBRATED_MODES:
+            return self.activation(self._quantized_matmul(inputs, kernel, bias, mode, training))
+        if bias is not None and inputs.dim() == 2:
+            outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
+        else:
+            outputs = torch.nn.functional.linear(inputs, kernel.T, bias)
+        return self.activation(outputs)
+
+    def _quantized_matmul(
+        self, inputs: torch.Tensor, kernel: torch.Tensor, bias: Any, mode: str, training: bool | None
+    ) -> torch.Tensor:
+        """`inputs @ kernel + bias` with the kernel quantized in `mode` (before the activation)."""
+        if mode == "int8":
             outputs = quantization.int8_contract(
                 inputs,
                 kernel,
@@ -149,20 +163,12 @@ class Dense(Layer):
                 dtype=self.compute_dtype,
                 inputs_quantizer=self.inputs_quantizer,
             )
-            return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
-        if self.quantization_mode == "int4":
+            return outputs if bias is None else outputs + bias.to(outputs.dtype)
+        if mode == "int4":
             outputs = self._int4_call(inputs)
-            return self.activation(outputs if bias is None else outputs + bias.to(outputs.dtype))
-        if self.quantization_mode == "float8":
-            outputs = quantization.float8_contract(self, inputs, torch.matmul, training)
-            if bias is not None:
-                outputs = outputs + quantization.float8_bias(bias, self.compute_dtype)
-            return self.activation(outputs)
-        if bias is not None and inputs.dim() == 2:
-            outputs = torch.addmm(bias, inputs, kernel)  # the kernel's (in, out) layout, no transpose
-        else:
-            outputs = torch.nn.functional.linear(inputs, kernel.T, bias)
-        return self.activation(outputs)
+            return outputs if bias is None else outputs + bias.to(outputs.dtype)
+        outputs = quantization.float8_contract(self, inputs, torch.matmul, training)  # "float8"
+        return outputs if bias is None else outputs + quantization.float8_bias(bias, self.compute_dtype)
 
     def quantize(self, mode: str | None = None, type_check: bool = True, config: Any = None) -> None:
         """Quantizes the kernel (Keras's modes): `"int8"` stores an int8 `kernel` with a per-unit
