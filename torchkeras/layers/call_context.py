@@ -23,9 +23,10 @@ class CallContext(threading.local):
     def __init__(self) -> None:
         self.depth = 0  # how many layer calls are on this thread's stack
         self.training: bool | None = None  # the training flag of the outermost call
-        # Whether a layer called `add_loss` in this thread (ever): only then does an outermost
-        # call clear the losses of its layers, and `fit` look for them.
-        self.losses_added = False
+        # How many times a layer called `add_loss` in this thread (0: never): only then does an
+        # outermost call clear the losses of its layers, and `fit` look for them; a change across
+        # a call tells that the call added losses.
+        self.losses_added = 0
         # Whether the autocast now active was entered for a mixed dtype policy (by a layer or
         # the trainer): a full-precision layer inside it then computes in its own dtype.
         self.policy_autocast = False

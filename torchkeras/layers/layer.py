@@ -468,7 +468,7 @@ class Layer(torch.nn.Module):
                 scope.add_loss(loss)
             return
         self._losses.append(loss)
-        call_context.losses_added = True
+        call_context.losses_added += 1
 
     def _clear_losses(self) -> None:
         """Forgets the losses added by this layer and its sublayers (at an outermost call, as Keras)."""

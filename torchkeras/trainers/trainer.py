@@ -44,6 +44,7 @@ from torchkeras.trainers.data import (
     warn_out_of_data,
 )
 from torchkeras.trainers.device import Placement
+from torchkeras.trainers.grouped_updates import GroupedTestSteps
 from torchkeras.trainers.model_outputs import labels_from_inputs, predictions, returned_loss
 from torchkeras.trainers.results import LossTracker, MetricResults, metrics_by_name
 from torchkeras.utils.nest import flatten, pack_like, to_numpy
@@ -220,10 +221,11 @@ class Trainer(Placement):
         return total
 
     def _has_extra_losses(self) -> bool:
-        """Whether a layer of this thread ever called `add_loss` or any weight has a regularizer
-        (the regularizer scan is cached until a weight is created anywhere)."""
-        if call_context.losses_added:
-            return True
+        """Whether a layer of this thread ever called `add_loss` or any weight has a regularizer."""
+        return bool(call_context.losses_added) or self._has_weight_regularizers()
+
+    def _has_weight_regularizers(self) -> bool:
+        """Whether any weight has a regularizer (the scan is cached until a weight is created)."""
         cached = self.__dict__.get("_regularized_cache")
         if cached is None or cached[0] != weight_count.created:
             found = any(getattr(w, "regularizer", None) is not None for w in self.weights)
@@ -365,13 +367,17 @@ class Trainer(Placement):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with self._autocast(data_device(x) or self.device):
             y_pred = self(x, training=False)
-            if (
-                self._compile_loss is not None
-                or self._has_extra_losses()
-                or returned_loss(y_pred) is not None
-            ):
+        return self._update_test_state(x, y, y_pred, sample_weight)
+
+    def _update_test_state(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any, size: int | None = None
+    ) -> dict[str, Any]:
+        """The loss tracker and metrics updated with the predictions of a batch (or of a group of
+        batches, `size` samples in all: see `grouped_updates.py`); returns the results."""
+        if self._compile_loss is not None or self._has_extra_losses() or returned_loss(y_pred) is not None:
+            with self._autocast(data_device(y_pred) or self.device):
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-                self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
+            self._loss_tracker.update_state(loss.detach(), sample_weight=size or batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -529,6 +535,7 @@ class Trainer(Placement):
         end = callbacks.batch_hook(f"on_{mode}_batch_end")
         ended = True
         labels_checked = self._labels_checked_at_once(data)
+        grouped = GroupedTestSteps.for_run(self, callbacks) if mode == "test" else None
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
@@ -539,13 +546,15 @@ class Trainer(Placement):
                 begin(step)
             if not labels_checked:
                 batch = self._checked_labels(batch, step)
-            logs = self._step_function(mode)(batch)
+            logs = self._step_function(mode)(batch) if grouped is None else grouped(batch)
             steps += 1
             ended = (step + 1) % every == 0 or step == last
             if ended and end is not None:
                 end(step, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
             if mode == "train" and self.stop_training:
                 break
+        if grouped is not None:
+            grouped.flush()
         if not ended and end is not None:  # a source shorter than announced ended mid-group
             end(steps - 1, logs if isinstance(logs, MutableMapping) else {"outputs": logs})
         if self._compile_loss is not None:
@@ -741,11 +750,15 @@ class Trainer(Placement):
         outputs = []
         try:
             callback_list.on_predict_begin()
+            begin = callback_list.batch_hook("on_predict_batch_begin")
+            end = callback_list.batch_hook("on_predict_batch_end")
             for step, batch in enumerate(data):
-                callback_list.on_predict_batch_begin(step)
+                if begin is not None:
+                    begin(step)
                 batch_outputs = self._step_function("predict")(batch)
                 outputs.append(batch_outputs)
-                callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+                if end is not None:
+                    end(step, {"outputs": batch_outputs})
         finally:
             self.train(was_training)
             torch.set_grad_enabled(grad_enabled)

@@ -125,6 +125,13 @@ class Progbar:
         self._first_step_end: float | None = None
         self._last_draw: float | None = None
         self._drawn_width = 0  # visible width of the live line on screen (0: none)
+        self._latest: Mapping | None = None  # the last dict of values shown as given, not read yet
+
+    def _take_latest(self) -> None:
+        """Reads the kept dict of values shown as given into the values to show."""
+        latest, self._latest = self._latest, None
+        for key, value in _pairs(latest):
+            self._values[key] = [value, 1]
 
     def update(self, current: int, values: Any = None, finalize: bool | None = None) -> None:
         """Moves the bar to step `current`.
@@ -132,11 +139,17 @@ class Progbar:
         Args:
             current: the index of the current step (steps done so far).
             values: `(name, value)` pairs (or a dict) for the last step; tensors are read only
-                when the line is drawn.
+                when the line is drawn, and with nothing to average (`stateless_metrics=()`) a
+                dict's values too (logs that compute their values when read cost nothing until then).
             finalize: whether this is the last update; by default `current >= target`.
         """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
+        if isinstance(values, Mapping) and self.stateless_metrics is not None and not self.stateless_metrics:
+            self._latest = values  # all shown as given: read when the line is drawn
+            values = None
+        elif values is not None:
+            self._take_latest()
         for key, value in _pairs(values):
             if self._averaged(key):
                 if finalize:
@@ -217,6 +230,7 @@ class Progbar:
 
     def _metrics_text(self) -> str:
         """`" - loss: 0.1234 - accuracy: 0.9000"`, reading every tensor value with one host sync."""
+        self._take_latest()
         if not self._values:
             return ""
         values = pythonify_logs({key: entry[0] for key, entry in self._values.items()})

@@ -1,0 +1,232 @@
+"""Test batches whose loss and metric updates run once per group, on the batches' concatenation.
+
+A test step is a forward pass followed by small bookkeeping ops: the loss, the loss tracker and
+each metric. On a small model those ops, and the Python around them, cost more than the forward
+pass. When nothing can tell the difference, `evaluate` runs each batch's forward pass as it
+comes, keeps its labels and predictions, and updates the loss tracker and the metrics once for a
+group of batches, on their concatenation. The results are the same numbers up to the order of
+float additions:
+- a built-in loss reduced with `"sum_over_batch_size"` is a mean over the batch's loss elements,
+  and the tracker weights it by the batch size, so the group's loss times the group size is the
+  sum of the batches' losses times their sizes;
+- every built-in metric is a streaming sum (of per-sample values, or of confusion counts), so one
+  update with the concatenation adds what the batches' updates add.
+
+`GroupedTestSteps.for_run` decides once per run whether groups may be used: the model's
+`test_step`, `compute_loss` and `compute_metrics` are `Trainer`'s own, steps are not compiled,
+every compiled loss and metric is a built-in of torchkeras (not a user function, whose value may
+depend on the batch), no layer adds losses, and no callback reads a batch's logs other than
+through the logs object (the progress bar). Each batch is checked again: one tensor output
+without a mask, labels (and sample weights) as tensors, no loss added by the call; a batch
+that does not join the group ends it and is updated on its own. The logs a grouped step
+returns update the group first when read, so the progress bar shows the same values as
+without groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import torch
+
+from torchkeras.callbacks.callback_list import CallbackList
+from torchkeras.callbacks.progbar_logger import ProgbarLogger
+from torchkeras.layers.call_context import call_context
+from torchkeras.trainers.data import data_device, unpack_x_y_sample_weight
+
+__all__ = ["GroupedTestSteps"]
+
+# A group is updated once it holds this many label and prediction elements (bounds the memory
+# the kept predictions take) or this many batches.
+MAX_GROUP_ELEMENTS = 1 << 20
+MAX_GROUP_BATCHES = 256
+
+_AVERAGING_REDUCTIONS = ("sum_over_batch_size", "mean")
+
+
+def _builtin(obj: Any, package: str) -> bool:
+    return type(obj).__module__.startswith(package)
+
+
+def _builtin_function(fn: Any) -> bool:
+    return fn is None or str(getattr(fn, "__module__", None)).startswith("torchkeras.")
+
+
+def _groupable_loss(loss: Any) -> bool:
+    """A built-in loss whose value on a concatenation is the size-weighted mean of its values on
+    the parts: averaged over the batch, no class ignored (which averages over the rest only)."""
+    return (
+        _builtin(loss, "torchkeras.losses")
+        and _builtin_function(getattr(loss, "fn", None))
+        and getattr(loss, "reduction", None) in _AVERAGING_REDUCTIONS
+        and getattr(loss, "_fn_kwargs", {}).get("ignore_class") is None
+        and getattr(loss, "ignore_class", None) is None
+    )
+
+
+def _groupable_metric(metric: Any) -> bool:
+    return _builtin(metric, "torchkeras.metrics") and _builtin_function(getattr(metric, "_fn", None))
+
+
+class GroupedTestSteps:
+    """Runs test steps, grouping the loss and metric updates of consecutive batches.
+
+    Call it with each batch as `test_step`; call `flush()` when the run ends (and before the
+    metrics are read other than through the returned logs).
+
+    Args:
+        model: the model being evaluated (its loss and metrics are built).
+    """
+
+    def __init__(self, model: Any):
+        self.model = model
+        self._labels: list[torch.Tensor] = []
+        self._predictions: list[torch.Tensor] = []
+        self._weights: list[torch.Tensor] = []
+        self._elements = 0
+        self._signature: tuple | None = None
+        self._groupable: bool | None = None  # whether the built loss and metrics allow groups
+
+    @classmethod
+    def for_run(cls, model: Any, callbacks: Any) -> GroupedTestSteps | None:
+        """A grouping runner for one evaluation run of `model`, or `None` when grouping could
+        change what the run computes or what a callback sees."""
+        from torchkeras.trainers.trainer import Trainer
+
+        kind = type(model)
+        if (
+            model._jit_compile
+            or kind.test_step is not Trainer.test_step
+            or kind.compute_loss is not Trainer.compute_loss
+            or kind.compute_metrics is not Trainer.compute_metrics
+            or model._has_weight_regularizers()
+            or model.prediction_key is not None
+            or (model._compile_loss is None and model._compile_metrics is None)
+        ):
+            return None
+        hooks = ("on_test_batch_begin", "on_test_batch_end")
+        if not isinstance(callbacks, CallbackList) or any(
+            getattr(type(callbacks), hook) is not getattr(CallbackList, hook) for hook in hooks
+        ):
+            return None
+        for hook in hooks:
+            for callback in callbacks._listeners[hook]:
+                # The progress bar reads the logs it is given, and only when it redraws.
+                if not isinstance(callback, ProgbarLogger) or getattr(type(callback), hook) is not getattr(
+                    ProgbarLogger, hook
+                ):
+                    return None
+        return cls(model)
+
+    def _built_groupable(self) -> bool | None:
+        """Whether the compiled loss and metrics allow groups; `None` until they are built (on
+        the first batch, which runs as an ordinary step)."""
+        if self._groupable is None:
+            loss, metrics = self.model._compile_loss, self.model._compile_metrics
+            if (loss is not None and not loss.built) or (metrics is not None and not metrics.built):
+                return None
+            self._groupable = (loss is None or all(_groupable_loss(item) for item in loss.losses)) and (
+                metrics is None or all(_groupable_metric(metric) for metric in metrics.metrics)
+            )
+        return self._groupable
+
+    def __call__(self, data: Any) -> Any:
+        model = self.model
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        if (
+            not self._built_groupable()
+            or not isinstance(y, torch.Tensor)
+            or not (sample_weight is None or isinstance(sample_weight, torch.Tensor))
+        ):
+            self.flush()
+            return model.test_step(data)
+        losses_added = call_context.losses_added
+        with model._autocast(data_device(x) or model.device):
+            y_pred = model(x, training=False)
+        if call_context.losses_added != losses_added:  # this call added losses: they count
+            self.flush()
+            return model._update_test_state(x, y, y_pred, sample_weight)
+        signature = self._signature_of(y, y_pred, sample_weight)
+        if signature is None:
+            self.flush()
+            return model._update_test_state(x, y, y_pred, sample_weight)
+        if signature != self._signature:
+            self.flush()
+            self._signature = signature
+        self._labels.append(y)
+        self._predictions.append(y_pred)
+        if sample_weight is not None:
+            self._weights.append(sample_weight)
+        self._elements += y.numel() + y_pred.numel()
+        if self._elements >= MAX_GROUP_ELEMENTS or len(self._labels) >= MAX_GROUP_BATCHES:
+            self.flush()
+        return _GroupLogs(self)
+
+    @staticmethod
+    def _signature_of(y: torch.Tensor, y_pred: Any, sample_weight: torch.Tensor | None) -> tuple | None:
+        """What batches of one group share (so they concatenate), or `None` for a batch that
+        cannot join a group: a non-tensor output, a mask, added losses, no samples."""
+        if (
+            not isinstance(y_pred, torch.Tensor)
+            or y_pred.ndim == 0
+            or y.ndim == 0
+            or y.shape[0] != y_pred.shape[0]
+            or y.shape[0] == 0
+            or getattr(y_pred, "_keras_mask", None) is not None
+        ):
+            return None
+        weights = None
+        if sample_weight is not None:
+            if sample_weight.ndim == 0 or sample_weight.shape[0] != y.shape[0]:
+                return None
+            weights = (sample_weight.dtype, sample_weight.device, sample_weight.shape[1:])
+        return (y.dtype, y.device, y.shape[1:], y_pred.dtype, y_pred.device, y_pred.shape[1:], weights)
+
+    def flush(self) -> None:
+        """Updates the loss tracker and the metrics with the kept batches, as one batch."""
+        if not self._labels:
+            return
+        labels, predictions, weights = self._labels, self._predictions, self._weights
+        self._labels, self._predictions, self._weights, self._elements = [], [], [], 0
+        y = labels[0] if len(labels) == 1 else torch.cat(labels)
+        y_pred = predictions[0] if len(predictions) == 1 else torch.cat(predictions)
+        sample_weight = None
+        if weights:
+            sample_weight = weights[0] if len(weights) == 1 else torch.cat(weights)
+        self.model._update_test_state(None, y, y_pred, sample_weight, size=y.shape[0])
+
+
+class _GroupLogs(MutableMapping):
+    """The logs of a grouped step: the model's metric results, taken when first read (after the
+    group so far is updated), as the logs of an ungrouped step would hold them."""
+
+    def __init__(self, steps: GroupedTestSteps):
+        self._steps: GroupedTestSteps | None = steps
+        self._view: MutableMapping | None = None
+
+    def _results(self) -> MutableMapping:
+        if self._view is None:
+            steps, self._steps = self._steps, None
+            steps.flush()
+            self._view = steps.model.get_metrics_result()
+        return self._view
+
+    def __getitem__(self, name: str) -> Any:
+        return self._results()[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._results()[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._results()[name]
+
+    def _names(self) -> MutableMapping:
+        """The results by name, for their names only (naming them computes nothing)."""
+        return self._view if self._view is not None else self._steps.model.get_metrics_result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
