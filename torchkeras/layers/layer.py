@@ -3,9 +3,9 @@
 Weights are created in `build(input_shape)` through `add_weight`, which registers trainable
 weights as parameters and non-trainable ones as buffers. The first call builds the layer from its
 input shapes (the one place lazy building happens), then goes through `torch.nn.Module.__call__`
-(straight to `forward` when no hook, tracer or `Module.compile` needs that path; see
-`_module_call`), so hooks, `state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic
-`KerasTensor`s, a layer records a graph node instead of computing (`symbolic.record_call`).
+(straight to `forward` when no hook, tracer or `Module.compile` needs that path), so hooks,
+`state_dict`, `torch.compile` and DDP see a plain module. Called on symbolic `KerasTensor`s, a
+layer records a graph node instead of computing (`symbolic.record_call`).
 
 Three class hooks make a Keras subclass an ordinary module without asking anything of it:
 - `__new__` runs `torch.nn.Module.__init__` before the subclass's `__init__`, so a subclass may
@@ -583,18 +583,38 @@ class Layer(torch.nn.Module):
                 self._build_from_call(args, kwargs)
         if not depth and context.losses_added:
             self._clear_losses()
+        # `nn.Module.__call__`'s path (hooks, `Module.compile`, JIT tracing, a tracer that replaced
+        # it, e.g. `torch.fx`) only when something needs it: its frames cost a small layer a fifth
+        # of its call. The check is the one torch makes before calling `forward` directly.
+        forward = (
+            torch.nn.Module.__call__.__get__(self)
+            if (
+                self._forward_pre_hooks
+                or self._forward_hooks
+                or self._backward_pre_hooks
+                or self._backward_hooks
+                or self._compiled_call_impl is not None
+                or _FORWARD_PRE
+                or _FORWARD
+                or _BACKWARD_PRE
+                or _BACKWARD
+                or torch.nn.Module.__call__ is not _TORCH_MODULE_CALL
+                or torch._C._get_tracing_state()
+            )
+            else self.forward
+        )
         context.depth = depth + 1
         context.training = training if training.__class__ is bool else bool(training)
         try:
             if self._autocast_dtype is None and not context.policy_autocast:
-                outputs = _module_call(self, *args, **kwargs)  # full precision: the common case
+                outputs = forward(*args, **kwargs)  # full precision: the common case
             else:
                 precision = self._precision(first)
                 if precision is None:
-                    outputs = _module_call(self, *args, **kwargs)
+                    outputs = forward(*args, **kwargs)
                 else:
                     with precision:
-                        outputs = _module_call(self, *args, **kwargs)
+                        outputs = forward(*args, **kwargs)
         finally:
             context.depth = depth
             context.training = outer_training
@@ -911,24 +931,3 @@ _GLOBAL_HOOKS = (
 )
 _FORWARD_PRE, _FORWARD, _BACKWARD_PRE, _BACKWARD = _GLOBAL_HOOKS
 
-
-def _module_call(layer: Layer, *args: Any, **kwargs: Any) -> Any:
-    """`torch.nn.Module.__call__(layer, ...)`, going straight to `forward` when nothing needs the
-    module call path: no hook on the layer or global, no `Module.compile`, no JIT tracing and no
-    tracer (e.g. `torch.fx`) that replaced `Module.__call__`. The check is the one torch makes,
-    without its two frames, which cost a small layer a fifth of its call."""
-    if (
-        layer._forward_pre_hooks
-        or layer._forward_hooks
-        or layer._backward_pre_hooks
-        or layer._backward_hooks
-        or layer._compiled_call_impl is not None
-        or _FORWARD_PRE
-        or _FORWARD
-        or _BACKWARD_PRE
-        or _BACKWARD
-        or torch.nn.Module.__call__ is not _TORCH_MODULE_CALL
-        or torch._C._get_tracing_state()
-    ):
-        return torch.nn.Module.__call__(layer, *args, **kwargs)  # as patched, when it is
-    return layer.forward(*args, **kwargs)
