@@ -930,4 +930,3 @@ _GLOBAL_HOOKS = (
     _torch_module._global_backward_hooks,
 )
 _FORWARD_PRE, _FORWARD, _BACKWARD_PRE, _BACKWARD = _GLOBAL_HOOKS
-
