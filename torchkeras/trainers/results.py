@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from torchkeras import metrics
+from torchkeras.metrics.metric import follows_inputs
 from torchkeras.trainers.compile_utils import CompileMetrics
 
 __all__ = ["LossTracker", "MetricResults", "metrics_by_name"]
@@ -31,6 +32,7 @@ class LossTracker(metrics.Mean):
         self._pending: list[torch.Tensor] = []
         self._pending_sizes: list[int] = []
 
+    @follows_inputs  # kept losses move the state when summed; `Mean` moves it otherwise
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         if (
             type(sample_weight) is int
