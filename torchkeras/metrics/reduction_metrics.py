@@ -258,11 +258,11 @@ class MeanMetricWrapper(Mean):
         if not pending:
             return
         self._pending_matches = []
-        matches = torch.cat([m.reshape(-1) for m in pending]) if len(pending) > 1 else pending[0]
+        matches = torch.cat(pending) if len(pending) > 1 else pending[0]
         if matches.device != self._device:
             self._follow(matches.device)
         self.total.add_(matches.sum(dtype=self._torch_dtype))
-        self._add_count(sum(m.shape[0] for m in pending))
+        self._add_count(matches.shape[0])
 
     def result(self) -> torch.Tensor:
         self._flush()
@@ -282,9 +282,9 @@ class MeanMetricWrapper(Mean):
         return super().to(device)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
-        """A shortcut for 0/1 metrics: a boolean tensor with one entry per sample (trailing axes
-        of size 1 allowed) on the state's device, whose count of `True` is exactly the sum `fn`
-        would give, or `None` to take the general path. Accuracy metrics implement it."""
+        """A shortcut for 0/1 metrics: a 1-D boolean tensor with one entry per sample, whose
+        count of `True` is exactly the sum `fn` would give, or `None` to take the general
+        path. Accuracy metrics implement it."""
         return None
 
     def get_config(self) -> dict[str, Any]:
