@@ -176,7 +176,7 @@ class BinaryAccuracy(_AccuracyWrapper):
         if y_true.shape != y_pred.shape or y_pred.numel() != y_pred.shape[0]:
             return None  # several values per sample are averaged first
         # `eq` promotes the booleans to `y_true`'s dtype, the cast `binary_accuracy` makes.
-        return torch.eq(y_true, y_pred > self._fn_kwargs["threshold"]).reshape(-1)  # from (batch, 1)
+        return torch.eq(y_true, y_pred > self._fn_kwargs["threshold"])
 
 
 class CategoricalAccuracy(_AccuracyWrapper):

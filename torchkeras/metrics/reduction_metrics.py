@@ -222,20 +222,20 @@ class MeanMetricWrapper(Mean):
         # Built-in functions never differentiate, so they may run on a detached `y_pred`.
         self._graph_free = str(getattr(fn, "__module__", None)).startswith("torchkeras.")
 
-    @follows_inputs  # the state moves where it is added to: `_flush`, `_accumulate`, below
+    @follows_inputs  # the state moves with the kept batches, or in `_accumulate`
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         mask = getattr(y_pred, "_keras_mask", None)  # `get_mask`, inlined: every step
         if mask is None and sample_weight is None:
             matches = self._batch_matches(y_true, y_pred)
             if matches is not None:
                 if torch.compiler.is_compiling():  # a compiled step adds in its graph
-                    if matches.device != self._device:
-                        self._follow(matches.device)
                     self.total.add_(matches.sum(dtype=self._torch_dtype))
                     self._add_count(matches.shape[0])
                     return
                 # Kept as they come, counted in one sum when the state is read: no op per step.
                 pending = self._pending_matches
+                if matches.device != self._device:  # moved now: compiled steps add there
+                    self._follow(matches.device)
                 pending.append(matches)
                 if len(pending) >= _MAX_PENDING:
                     self._flush()
@@ -282,9 +282,9 @@ class MeanMetricWrapper(Mean):
         return super().to(device)
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
-        """A shortcut for 0/1 metrics: a 1-D boolean tensor with one entry per sample, whose
-        count of `True` is exactly the sum `fn` would give, or `None` to take the general
-        path. Accuracy metrics implement it."""
+        """A shortcut for 0/1 metrics: a boolean tensor with one entry per sample (trailing axes
+        of size 1 allowed, the same rank for every batch), whose count of `True` is exactly the
+        sum `fn` would give, or `None` to take the general path. Accuracy metrics implement it."""
         return None
 
     def get_config(self) -> dict[str, Any]:

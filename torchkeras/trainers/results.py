@@ -32,7 +32,7 @@ class LossTracker(metrics.Mean):
         self._pending: list[torch.Tensor] = []
         self._pending_sizes: list[int] = []
 
-    @follows_inputs  # kept losses move the state when summed; `Mean` moves it otherwise
+    @follows_inputs  # the state moves with the kept losses, or in `Mean`'s update
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         if (
             type(sample_weight) is int
@@ -42,6 +42,8 @@ class LossTracker(metrics.Mean):
             and not values.requires_grad
             and not torch.compiler.is_compiling()
         ):
+            if values.device != self._device:  # moved now: compiled steps add there
+                self._follow(values.device)
             self._pending.append(values)
             self._pending_sizes.append(sample_weight)
             if len(self._pending) >= _MAX_PENDING:
@@ -71,6 +73,10 @@ class LossTracker(metrics.Mean):
     def reset_state(self) -> None:
         self._pending, self._pending_sizes = [], []
         super().reset_state()
+
+    def to(self, device: torch.device | str) -> LossTracker:
+        self._flush()  # the kept losses, where the state is now
+        return super().to(device)
 
     @property
     def variables(self) -> list[Any]:
