@@ -16,6 +16,11 @@ def test_loss_tracker_gives_the_batch_weighted_mean_of_the_kept_losses():
         mean.update_state(torch.tensor(loss), sample_weight=size)
         assert tracker.device == torch.device("cpu")  # moved at once: a compiled step cannot
     torch.testing.assert_close(tracker.result(), mean.result())
+    # A training loss is kept without its graph.
+    tracker.update_state(torch.tensor(2.0, requires_grad=True) * 1, sample_weight=4)
+    mean.update_state(torch.tensor(2.0), sample_weight=4)
+    assert tracker._pending[-1].grad_fn is None
+    torch.testing.assert_close(tracker.result(), mean.result())
     # Other values take `Mean`'s path, after the kept ones.
     tracker.update_state(torch.tensor([1.0, 3.0]))
     mean.update_state(torch.tensor([1.0, 3.0]))

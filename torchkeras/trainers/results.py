@@ -39,9 +39,10 @@ class LossTracker(metrics.Mean):
             and isinstance(values, torch.Tensor)
             and values.dim() == 0
             and values.dtype == self._torch_dtype
-            and not values.requires_grad
             and not torch.compiler.is_compiling()
         ):
+            if values.requires_grad:  # a training loss: kept without its graph
+                values = values.detach()
             if values.device != self._device:  # moved now: compiled steps add there
                 self._follow(values.device)
             self._pending.append(values)
