@@ -245,3 +245,15 @@ def test_sparse_categorical_crossentropy_plans_its_fused_path_again_when_configu
     assert copied._fuses(labels, logits) and torch.equal(copied(labels, logits), loss(labels, logits))
     restored = pickle.loads(pickle.dumps(loss))
     assert restored._fuses(labels, logits) and torch.equal(restored(labels, logits), loss(labels, logits))
+
+
+def test_sparse_categorical_crossentropy_subclass_with_its_own_call_is_not_fused():
+    class Doubled(losses.SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return 2 * super().call(y_true, y_pred)
+
+    logits = torch.randn(5, 3, generator=torch.Generator().manual_seed(4))
+    labels = torch.tensor([0, 2, 1, 2, 0])
+    loss = Doubled(from_logits=True)
+    assert not loss._fuses(labels, logits)
+    torch.testing.assert_close(loss(labels, logits), 2 * F.cross_entropy(logits, labels))
