@@ -179,3 +179,12 @@ def test_kept_matches_of_batches_of_several_sizes_count_once_when_read(name):
         general.update_state(y_true, y_pred, sample_weight=torch.ones(n))  # no shortcut
     assert _state_bits(fast) == _state_bits(general)
     assert torch.equal(fast.result(), general.result())
+
+
+def test_kept_matches_are_counted_before_the_state_moves():
+    metric, labels, scores = metrics.SparseCategoricalAccuracy(), torch.tensor([0, 1]), torch.eye(2)
+    metric.update_state(labels, scores)
+    metric._device = torch.device("meta")  # as if the state lived elsewhere: the next batch moves it
+    metric.update_state(labels, scores[[1, 0]])
+    assert metric.device == torch.device("cpu")
+    assert metric.result().item() == 0.5

@@ -30,6 +30,15 @@ def test_loss_tracker_gives_the_batch_weighted_mean_of_the_kept_losses():
     assert float(tracker.result()) == 0.0
 
 
+def test_loss_tracker_counts_the_kept_losses_before_its_state_moves():
+    tracker = LossTracker()
+    tracker.update_state(torch.tensor(1.0), sample_weight=2)
+    tracker._device = torch.device("meta")  # as if the state lived elsewhere: the next loss moves it
+    tracker.update_state(torch.tensor(4.0), sample_weight=2)
+    assert tracker.device == torch.device("cpu")
+    assert tracker.result().item() == 2.5
+
+
 def test_metric_results_reads_each_result_once_and_on_demand():
     calls = []
 

@@ -233,9 +233,9 @@ class MeanMetricWrapper(Mean):
                     self._add_count(matches.shape[0])
                     return
                 # Kept as they come, counted in one sum when the state is read: no op per step.
-                pending = self._pending_matches
-                if matches.device != self._device:  # moved now: compiled steps add there
+                if matches.device != self._device:  # moved now (kept ones first): compiled steps add there
                     self._follow(matches.device)
+                pending = self._pending_matches
                 pending.append(matches)
                 if len(pending) >= _MAX_PENDING:
                     self._flush()
