@@ -1,5 +1,7 @@
 """Cross-entropies, KL divergence, Poisson: parity with Keras, reference formulas, errors."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -205,3 +207,53 @@ def test_sparse_categorical_crossentropy_fused_path_is_skipped_for_masks_and_wei
     assert not loss._fuses(labels, masked)
     ignoring = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)
     assert not ignoring._fuses(labels, logits)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_categorical_crossentropy_fused_mean_is_the_sum_divided_by_the_batch(dtype, from_logits):
+    # The kernel averages where that is bit for bit the summed loss divided in the loss dtype;
+    # the other dtypes divide the sum themselves: either way the value of the summing path.
+    generator = torch.Generator().manual_seed(0)
+    torch_dtype = getattr(torch, dtype)
+    mean = losses.SparseCategoricalCrossentropy(from_logits=from_logits, dtype=dtype)
+    total = losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="sum", dtype=dtype)
+    for _ in range(40):
+        batch = int(torch.randint(1, 200, (), generator=generator))
+        classes = int(torch.randint(2, 20, (), generator=generator))
+        logits = torch.randn(batch, classes, generator=generator) * 5
+        y_pred = (logits if from_logits else torch.softmax(logits, -1)).to(torch_dtype)
+        labels = torch.randint(0, classes, (batch,), generator=generator)
+        assert mean._fuses(labels, y_pred) and total._fuses(labels, y_pred)
+        expected = total(labels, y_pred) / torch.tensor(batch, dtype=torch_dtype)
+        assert torch.equal(mean(labels, y_pred), expected)
+
+
+def test_sparse_categorical_crossentropy_plans_its_fused_path_again_when_configured_again():
+    logits = torch.randn(6, 3, generator=torch.Generator().manual_seed(2))
+    labels = torch.tensor([0, 2, 1, 2, 0, 1])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss.reduction = "sum"
+    torch.testing.assert_close(loss(labels, logits), F.cross_entropy(logits, labels, reduction="sum"))
+    loss.reduction = "none"
+    assert not loss._fuses(labels, logits)
+    torch.testing.assert_close(loss(labels, logits), F.cross_entropy(logits, labels, reduction="none"))
+    loss.reduction = "sum_over_batch_size"
+    assert loss._fuses(labels, logits)
+    torch.testing.assert_close(loss(labels, logits), F.cross_entropy(logits, labels))
+    copied = losses.deserialize(losses.serialize(loss))
+    assert copied._fuses(labels, logits) and torch.equal(copied(labels, logits), loss(labels, logits))
+    restored = pickle.loads(pickle.dumps(loss))
+    assert restored._fuses(labels, logits) and torch.equal(restored(labels, logits), loss(labels, logits))
+
+
+def test_sparse_categorical_crossentropy_subclass_with_its_own_call_is_not_fused():
+    class Doubled(losses.SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return 2 * super().call(y_true, y_pred)
+
+    logits = torch.randn(5, 3, generator=torch.Generator().manual_seed(4))
+    labels = torch.tensor([0, 2, 1, 2, 0])
+    loss = Doubled(from_logits=True)
+    assert not loss._fuses(labels, logits)
+    torch.testing.assert_close(loss(labels, logits), 2 * F.cross_entropy(logits, labels))

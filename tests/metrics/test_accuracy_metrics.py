@@ -161,3 +161,30 @@ def test_accuracy_counts_kept_matches_when_read():
     assert float(metric.result()) == 0.0
     metric.update_state(labels, scores)
     torch.testing.assert_close(metric.result(), expected)
+
+
+@pytest.mark.parametrize("name", ["BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy"])
+def test_kept_matches_of_batches_of_several_sizes_count_once_when_read(name):
+    generator = torch.Generator().manual_seed(3)
+    fast, general = getattr(metrics, name)(), getattr(metrics, name)()
+    for n in (8, 3, 8, 1):
+        labels = torch.randint(0, 4, (n,), generator=generator)
+        y_true = {
+            "BinaryAccuracy": (labels[:, None] > 1).float(),
+            "CategoricalAccuracy": torch.nn.functional.one_hot(labels, 4).float(),
+            "SparseCategoricalAccuracy": labels,
+        }[name]
+        y_pred = torch.rand(n, 1 if name == "BinaryAccuracy" else 4, generator=generator)
+        fast.update_state(y_true, y_pred)
+        general.update_state(y_true, y_pred, sample_weight=torch.ones(n))  # no shortcut
+    assert _state_bits(fast) == _state_bits(general)
+    assert torch.equal(fast.result(), general.result())
+
+
+def test_kept_matches_are_counted_before_the_state_moves():
+    metric, labels, scores = metrics.SparseCategoricalAccuracy(), torch.tensor([0, 1]), torch.eye(2)
+    metric.update_state(labels, scores)
+    metric._device = torch.device("meta")  # as if the state lived elsewhere: the next batch moves it
+    metric.update_state(labels, scores[[1, 0]])
+    assert metric.device == torch.device("cpu")
+    assert metric.result().item() == 0.5

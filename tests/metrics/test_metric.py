@@ -153,6 +153,44 @@ def test_state_follows_the_data_and_update_state_never_syncs():
     assert all(v.device.type == "cuda" for m in built for v in m.variables)
 
 
+def test_the_built_in_means_move_their_state_where_they_add_to_it():
+    # `Mean` and `MeanMetricWrapper` follow the data themselves, so `update_state` runs unwrapped;
+    # a subclass's own `update_state` is still wrapped to move the state first.
+    assert not hasattr(metrics.Mean.update_state, "__wrapped__")
+    assert not hasattr(metrics.MeanMetricWrapper.update_state, "__wrapped__")
+
+    class Doubled(metrics.Mean):
+        def update_state(self, values, sample_weight=None):
+            super().update_state(values * 2, sample_weight)
+
+    assert hasattr(Doubled.update_state, "__wrapped__")
+    cases = [
+        (metrics.Mean(), (torch.tensor([1.0, 2.0]),), 1.5),
+        (Doubled(), (torch.tensor([1.0, 2.0]),), 3.0),
+        (metrics.MeanSquaredError(), (torch.ones(2, 3), torch.zeros(2, 3)), 1.0),
+        (metrics.SparseCategoricalAccuracy(), (torch.tensor([0, 0]), torch.eye(2)), 0.5),
+    ]
+    for metric, args, expected in cases:
+        assert metric.device is None
+        metric.update_state(*args)  # moved at once: a compiled step cannot move it
+        assert metric.device == torch.device("cpu")
+        assert metric.result().item() == expected
+
+
+def test_assign_records_no_graph_even_on_a_variable_that_requires_grad():
+    variable = metrics.Mean().total
+    with torch.enable_grad():
+        variable.assign(torch.ones((), requires_grad=True) * 2)
+        variable.assign_add(3)
+        variable.assign_sub(1.5)
+    assert variable.item() == 3.5 and not variable.requires_grad and variable.grad_fn is None
+    variable.requires_grad_(True)  # an in-place update outside `no_grad` would raise
+    variable.assign(1.0)
+    variable.assign_add(2)
+    variable.assign_sub(0.5)
+    assert variable.item() == 2.5 and variable.grad_fn is None
+
+
 def test_errors():
     class Forgetful(Metric):
         def __init__(self):

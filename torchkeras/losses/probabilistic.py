@@ -402,6 +402,11 @@ class CategoricalFocalCrossentropy(BuiltinLossWrapper):
 
 
 _FUSED_REDUCTIONS = ("sum_over_batch_size", "mean", "sum")
+# Where the kernel's own mean equals the sum divided in the loss dtype: it divides in the dtype's
+# accumulation type, the dtype itself only for these (float16/bfloat16 on CUDA: one rounding
+# where the general path makes two).
+_KERNEL_MEAN_DTYPES = (torch.float32, torch.float64)
+_INT64 = torch.int64
 
 
 class SparseCategoricalCrossentropy(BuiltinLossWrapper):
@@ -424,6 +429,7 @@ class SparseCategoricalCrossentropy(BuiltinLossWrapper):
     """
 
     _config_keys = ("from_logits", "ignore_class")
+    _fusion: tuple[str, bool, int] | None = None  # see `_plan_fusion`
 
     def __init__(
         self,
@@ -443,39 +449,69 @@ class SparseCategoricalCrossentropy(BuiltinLossWrapper):
             ignore_class=ignore_class,
             axis=axis,
         )
+        self._fusion = self._plan_fusion()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name != "_fusion" and "_fusion" in self.__dict__:  # planned: keep it in step
+            super().__setattr__("_fusion", self._plan_fusion())
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
-        if sample_weight is None and self._fuses(y_true, y_pred):
-            # The per-step case in one kernel: the summed loss, then what `reduce_values` divides by.
-            if self._fn_kwargs["from_logits"]:
-                total = F.cross_entropy(y_pred, y_true, reduction="sum")
-            else:
-                total = F.nll_loss(_probabilities_log(y_pred, 1), y_true, reduction="sum")
-            if self.reduction == "sum":
-                return total
-            return total / scalar_tensor(y_pred.shape[0], total.dtype)
-        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        if sample_weight is not None or not self._fuses(y_true, y_pred):
+            return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        # The per-step case in one kernel (then the division `reduce_values` makes, if planned).
+        reduction, divides, _ = self._fusion
+        if self._fn_kwargs["from_logits"]:
+            output = F.cross_entropy(y_pred, y_true, reduction=reduction)
+        else:
+            output = F.nll_loss(_probabilities_log(y_pred, 1), y_true, reduction=reduction)
+        return output / scalar_tensor(y_pred.shape[0], output.dtype) if divides else output
+
+    def _plan_fusion(self) -> tuple[str, bool, int] | None:
+        """The half of `_fuses` that depends on the configuration only: `None` when no batch
+        fuses, else the kernel's reduction, whether its sum is then divided by the batch size,
+        and the largest batch or class count the path takes (counts exact in the dtype)."""
+        kwargs = self._fn_kwargs
+        if (
+            self.reduction not in _FUSED_REDUCTIONS
+            or self.fn is not sparse_categorical_crossentropy
+            or type(self).call is not BuiltinLossWrapper.call  # a subclass's own `call` runs
+            or kwargs["ignore_class"] is not None
+            or kwargs["axis"] not in (-1, 1)
+        ):
+            return None
+        dtype = self._torch_dtype
+        limit = exact_integer_limit(dtype)
+        if self.reduction == "sum":
+            return "sum", False, limit
+        if dtype in _KERNEL_MEAN_DTYPES:
+            return "mean", False, limit
+        return "sum", True, limit
 
     def _fuses(self, y_true: Any, y_pred: Any) -> bool:
         """Whether a batch takes the fused path: `(batch,)` int64 labels and `(batch, classes)`
         predictions of the loss dtype on one device, no mask, a summing or averaging reduction,
-        and counts exact in the dtype (the general path gives the same value, in more ops)."""
-        return (
-            isinstance(y_pred, torch.Tensor)
+        and counts exact in the dtype (the general path gives the same value, in more ops).
+
+        Labels must be valid class ids, as the trainer makes sure: the kernel would leave out a
+        label of -100 (its `ignore_index`) from the count it averages over."""
+        fusion = self._fusion
+        if (
+            fusion is not None
+            and isinstance(y_pred, torch.Tensor)
             and isinstance(y_true, torch.Tensor)
+            and y_pred.dtype == self._torch_dtype
+            and y_true.dtype == _INT64
             and y_pred.dim() == 2
             and y_true.dim() == 1
-            and y_true.dtype == torch.int64
-            and y_pred.dtype == self._torch_dtype
-            and self.fn is sparse_categorical_crossentropy
-            and self.reduction in _FUSED_REDUCTIONS
-            and self._fn_kwargs["ignore_class"] is None
-            and self._fn_kwargs["axis"] in (-1, 1)
-            and 0 < y_true.shape[0] == y_pred.shape[0] <= exact_integer_limit(y_pred.dtype)
-            and y_pred.shape[1] <= exact_integer_limit(y_pred.dtype)
-            and y_true.device == y_pred.device
             and getattr(y_pred, "_keras_mask", None) is None
-        )
+        ):
+            batch, classes = y_pred.shape
+            limit = fusion[2]
+            return (
+                0 < y_true.shape[0] == batch <= limit and classes <= limit and y_true.device == y_pred.device
+            )
+        return False
 
     def _keeps_integer_labels(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> bool:
         # Integer labels reach `.long()` unchanged when every valid class id is exact in the loss

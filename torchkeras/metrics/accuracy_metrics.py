@@ -216,11 +216,10 @@ class SparseCategoricalAccuracy(_AccuracyWrapper):
             return None
         if y_true.dim() == 2 and y_true.shape[1] == 1:
             y_true = y_true.squeeze(-1)
-        if y_true.dim() != 1 or y_true.shape[0] != y_pred.shape[0]:
+        batch, classes = y_pred.shape
+        if y_true.dim() != 1 or y_true.shape[0] != batch or not _exact_labels(y_true, classes, y_pred.dtype):
             return None
-        if not _exact_labels(y_true, y_pred.shape[1], y_pred.dtype):
-            return None
-        return torch.eq(y_true, torch.argmax(y_pred, dim=-1))
+        return y_true == y_pred.argmax(-1)
 
 
 class TopKCategoricalAccuracy(_AccuracyWrapper):

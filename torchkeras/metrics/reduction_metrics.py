@@ -15,7 +15,7 @@ from torchkeras.losses.loss import (
     scalar_tensor,
     squeeze_or_expand_to_same_rank,
 )
-from torchkeras.metrics.metric import Metric
+from torchkeras.metrics.metric import Metric, follows_inputs
 from torchkeras.utils import nest
 from torchkeras.utils.registry import serialize_object
 
@@ -114,6 +114,7 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
         _note_sign(self.count, positive=False)
 
+    @follows_inputs  # `_accumulate` moves the state where it adds to it
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         self._accumulate(values, sample_weight)
 
@@ -221,8 +222,9 @@ class MeanMetricWrapper(Mean):
         # Built-in functions never differentiate, so they may run on a detached `y_pred`.
         self._graph_free = str(getattr(fn, "__module__", None)).startswith("torchkeras.")
 
+    @follows_inputs  # the state moves with the kept batches, or in `_accumulate`
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        mask = get_mask(y_pred)
+        mask = getattr(y_pred, "_keras_mask", None)  # `get_mask`, inlined: every step
         if mask is None and sample_weight is None:
             matches = self._batch_matches(y_true, y_pred)
             if matches is not None:
@@ -231,8 +233,11 @@ class MeanMetricWrapper(Mean):
                     self._add_count(matches.shape[0])
                     return
                 # Kept as they come, counted in one sum when the state is read: no op per step.
-                self._pending_matches.append(matches)
-                if len(self._pending_matches) >= _MAX_PENDING:
+                if matches.device != self._device:  # moved now (kept ones first): compiled steps add there
+                    self._follow(matches.device)
+                pending = self._pending_matches
+                pending.append(matches)
+                if len(pending) >= _MAX_PENDING:
                     self._flush()
                 return
         self._flush()
@@ -253,11 +258,11 @@ class MeanMetricWrapper(Mean):
         if not pending:
             return
         self._pending_matches = []
-        matches = torch.cat([m.reshape(-1) for m in pending]) if len(pending) > 1 else pending[0]
+        matches = torch.cat(pending) if len(pending) > 1 else pending[0]
         if matches.device != self._device:
             self._follow(matches.device)
         self.total.add_(matches.sum(dtype=self._torch_dtype))
-        self._add_count(sum(m.shape[0] for m in pending))
+        self._add_count(matches.shape[0])
 
     def result(self) -> torch.Tensor:
         self._flush()
@@ -278,8 +283,8 @@ class MeanMetricWrapper(Mean):
 
     def _batch_matches(self, y_true: Any, y_pred: Any) -> torch.Tensor | None:
         """A shortcut for 0/1 metrics: a boolean tensor with one entry per sample (trailing axes
-        of size 1 allowed) on the state's device, whose count of `True` is exactly the sum `fn`
-        would give, or `None` to take the general path. Accuracy metrics implement it."""
+        of size 1 allowed, the same rank for every batch), whose count of `True` is exactly the
+        sum `fn` would give, or `None` to take the general path. Accuracy metrics implement it."""
         return None
 
     def get_config(self) -> dict[str, Any]:

@@ -281,10 +281,13 @@ class CompileLoss:
         if not self.built:
             self.build(y_true, y_pred)
             y_true = self.check_labels(y_true, self.batch_index)  # later batches: by the trainer
-        single = len(self.losses) == 1 and self.losses[0] is not None
-        if single and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
-            value = self.losses[0](y_true, y_pred, sample_weight=sample_weight)  # the common case
-            return (value * self.weights[0] if self.weights[0] != 1.0 else value), [value]
+        losses = self.losses
+        if len(losses) == 1 and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
+            loss = losses[0]  # the common case: one loss, tensors
+            if loss is not None:
+                value = loss(y_true, y_pred, sample_weight=sample_weight)
+                weight = self.weights[0]
+                return (value if weight == 1.0 else value * weight), [value]
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")
         weights = (
@@ -403,12 +406,14 @@ class CompileMetrics:
             return
         if not self.built:
             self.build(y_true, y_pred, output_names_for(self.output_names, y_pred))
-        tensors = isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor)
-        if len(self.per_output) == 1 and tensors:
-            for metric in self.per_output[0]:  # the common case
+        per_output = self.per_output
+        if len(per_output) == 1 and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
+            for metric in per_output[0]:  # the common case: one output, tensors
                 metric.update_state(y_true, y_pred)
-            for metric in self.weighted_per_output[0]:
-                metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+            weighted = self.weighted_per_output[0]
+            if weighted:
+                for metric in weighted:
+                    metric.update_state(y_true, y_pred, sample_weight=sample_weight)
             return
         trues = _structure_to_list(y_true, self.output_names, "y")
         preds = _structure_to_list(y_pred, self.output_names, "y_pred")

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from torchkeras import metrics
+from torchkeras.metrics.metric import follows_inputs
 from torchkeras.trainers.compile_utils import CompileMetrics
 
 __all__ = ["LossTracker", "MetricResults", "metrics_by_name"]
@@ -31,15 +32,19 @@ class LossTracker(metrics.Mean):
         self._pending: list[torch.Tensor] = []
         self._pending_sizes: list[int] = []
 
+    @follows_inputs  # the state moves with the kept losses, or in `Mean`'s update
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         if (
             type(sample_weight) is int
             and isinstance(values, torch.Tensor)
             and values.dim() == 0
             and values.dtype == self._torch_dtype
-            and not values.requires_grad
             and not torch.compiler.is_compiling()
         ):
+            if values.requires_grad:  # a training loss: kept without its graph
+                values = values.detach()
+            if values.device != self._device:  # moved now: compiled steps add there
+                self._follow(values.device)
             self._pending.append(values)
             self._pending_sizes.append(sample_weight)
             if len(self._pending) >= _MAX_PENDING:
@@ -69,6 +74,10 @@ class LossTracker(metrics.Mean):
     def reset_state(self) -> None:
         self._pending, self._pending_sizes = [], []
         super().reset_state()
+
+    def to(self, device: torch.device | str) -> LossTracker:
+        self._flush()  # the kept losses, where the state is now
+        return super().to(device)
 
     @property
     def variables(self) -> list[Any]:

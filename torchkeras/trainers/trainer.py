@@ -377,7 +377,7 @@ class Trainer(Placement):
         if self._compile_loss is not None or self._has_extra_losses() or returned_loss(y_pred) is not None:
             with self._autocast(data_device(y_pred) or self.device):
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            self._loss_tracker.update_state(loss.detach(), sample_weight=size or batch_size_of(x))
+            self._loss_tracker.update_state(loss, sample_weight=size or batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
