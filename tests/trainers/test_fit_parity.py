@@ -142,3 +142,23 @@ def test_batch_normalization_in_fit_matches_keras(keras):
         np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=1e-4, atol=1e-5)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("metrics", [[["mae", "mse"]], [["mae"], ["mse"]], ["mae", ["mse"]]])
+def test_nested_metric_lists_of_a_one_output_model_match_keras(keras, metrics):
+    """Keras flattens nested metric lists for a model with one output."""
+    x, y = _data()
+    x, y = x[:40], (y[:40, None] / 2).astype("float32")
+
+    def build(k):
+        return k.Sequential([k.Input((5,)), k.layers.Dense(1)])
+
+    theirs, ours = build(keras), build(tk)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(loss="mse", metrics=metrics)
+    ours.compile(loss="mse", metrics=metrics)
+    expected = theirs.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    got = ours.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)

@@ -332,6 +332,16 @@ def _resolve_metric(identifier: Any, y_true: torch.Tensor, y_pred: torch.Tensor)
     return metric
 
 
+def _metric_entries(entry: Any) -> list[Any]:
+    """The metric specs of one output, nested lists flattened as Keras does (`[["mae", "mse"]]`
+    for a one-output model is `["mae", "mse"]`); a config dict is one spec."""
+    if entry is None:
+        return []
+    if not isinstance(entry, (list, tuple)):
+        return [entry]
+    return [spec for item in entry for spec in _metric_entries(item)]
+
+
 class CompileMetrics:
     """The compiled metrics, matched to outputs; results named `<output>_<metric>` when several.
 
@@ -385,7 +395,7 @@ class CompileMetrics:
             per_output = [spec] * len(self.output_names)
         groups = []
         for index, (entry, t, p) in enumerate(zip(per_output, trues, preds)):
-            entries = [] if entry is None else (list(entry) if isinstance(entry, (list, tuple)) else [entry])
+            entries = _metric_entries(entry)
             group = [_resolve_metric(e, t, p) for e in entries]
             if len(self.output_names) > 1:
                 for metric in group:
