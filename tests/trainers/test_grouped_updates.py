@@ -258,14 +258,14 @@ def test_grouped_logs_are_the_results_when_read(monkeypatch):
 
 
 def test_groups_are_bounded_in_memory(monkeypatch, loss_calls):
-    monkeypatch.setattr(grouped_updates, "MAX_GROUP_ELEMENTS", 100)  # 10 labels + 30 logits a batch
+    monkeypatch.setattr(grouped_updates, "MAX_GROUP_ELEMENTS", 100)  # 25 samples: 1 label + 3 logits each
     x, y = _data()
     model = _classifier()
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.evaluate(x[:10], y[:10], verbose=0)
     loss_calls.clear()
     model.evaluate(x, y, batch_size=10, verbose=0)
-    assert loss_calls == [30, 10]
+    assert loss_calls == [20, 20]
 
 
 def test_jit_compiled_steps_are_not_grouped(loss_calls):
@@ -273,3 +273,36 @@ def test_jit_compiled_steps_are_not_grouped(loss_calls):
     model = _classifier()
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=True)
     assert grouped_updates.GroupedTestSteps.for_run(model, keras.callbacks.CallbackList([])) is None
+
+
+def test_reused_batch_and_output_memory_is_copied(monkeypatch, loss_calls):
+    """A generator that refills one batch buffer in place, and a wrapped module that writes its
+    outputs into one tensor (as CUDA graphs do): the group keeps copies, not references."""
+    x, y = _data()
+    batch_x, batch_y = torch.empty(10, 6), torch.empty(10, dtype=torch.int64)
+
+    def refilled():
+        for start in range(0, 40, 10):
+            batch_x.copy_(torch.from_numpy(x[start : start + 10]))
+            batch_y.copy_(torch.from_numpy(y[start : start + 10]))
+            yield batch_x, batch_y
+
+    class StaticOutput(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(6, 3)
+            self.register_buffer("out", torch.zeros(10, 3))
+
+        def forward(self, inputs):
+            return self.out.copy_(self.linear(inputs))
+
+    for model in (_classifier(), keras.Model(StaticOutput())):
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        model.evaluate(x[:10], y[:10], verbose=0)
+        loss_calls.clear()
+        grouped = model.evaluate(refilled(), verbose=0, return_dict=True)
+        assert loss_calls == [40]  # one group
+        with monkeypatch.context() as patch:
+            _per_batch(patch)
+            per_batch = model.evaluate(refilled(), verbose=0, return_dict=True)
+        _assert_same(grouped, per_batch)

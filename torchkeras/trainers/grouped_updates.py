@@ -15,8 +15,8 @@ float additions:
 `GroupedTestSteps.for_run` decides once per run whether groups may be used: the model's
 `test_step`, `compute_loss` and `compute_metrics` are `Trainer`'s own, steps are not compiled,
 every compiled loss and metric is a built-in of torchkeras (not a user function, whose value may
-depend on the batch), no layer adds losses, and no callback reads a batch's logs other than
-through the logs object (the progress bar). Each batch is checked again: one tensor output
+depend on the batch), no weight has a regularizer, and no callback reads a batch's logs other
+than through the logs object (the progress bar). Each batch is checked again: one tensor output
 without a mask, labels (and sample weights) as tensors, no loss added by the call; a batch
 that does not join the group ends it and is updated on its own. The logs a grouped step
 returns update the group first when read, so the progress bar shows the same values as
@@ -37,8 +37,8 @@ from torchkeras.trainers.data import data_device, unpack_x_y_sample_weight
 
 __all__ = ["GroupedTestSteps"]
 
-# A group is updated once it holds this many label and prediction elements (bounds the memory
-# the kept predictions take) or this many batches.
+# A group holds at most this many label, prediction and weight elements (the memory its buffers
+# take) and this many batches like its first.
 MAX_GROUP_ELEMENTS = 1 << 20
 MAX_GROUP_BATCHES = 256
 
@@ -81,10 +81,11 @@ class GroupedTestSteps:
 
     def __init__(self, model: Any):
         self.model = model
-        self._labels: list[torch.Tensor] = []
-        self._predictions: list[torch.Tensor] = []
-        self._weights: list[torch.Tensor] = []
-        self._elements = 0
+        # The group's labels, predictions (and sample weights), copied into buffers as batches
+        # come: a data pipeline or a wrapped module may reuse a tensor's memory for its next
+        # batch (a reused batch buffer, CUDA graphs), so references could change under the group.
+        self._buffers: list[torch.Tensor] = []
+        self._filled = 0
         self._signature: tuple | None = None
         self._groupable: bool | None = None  # whether the built loss and metrics allow groups
 
@@ -151,22 +152,25 @@ class GroupedTestSteps:
         if signature is None:
             self.flush()
             return model._update_test_state(x, y, y_pred, sample_weight)
-        if signature != self._signature:
+        parts = (y, y_pred) if sample_weight is None else (y, y_pred, sample_weight)
+        size = y.shape[0]
+        if signature != self._signature or self._filled + size > self._buffers[0].shape[0]:
             self.flush()
+            self._buffers = [
+                torch.empty((self._capacity(parts), *t.shape[1:]), dtype=t.dtype, device=t.device)
+                for t in parts
+            ]
             self._signature = signature
-        self._labels.append(y)
-        self._predictions.append(y_pred)
-        if sample_weight is not None:
-            self._weights.append(sample_weight)
-        self._elements += y.numel() + y_pred.numel()
-        if self._elements >= MAX_GROUP_ELEMENTS or len(self._labels) >= MAX_GROUP_BATCHES:
-            self.flush()
+        end = self._filled + size
+        for buffer, part in zip(self._buffers, parts):
+            buffer[self._filled : end].copy_(part)
+        self._filled = end
         return _GroupLogs(self)
 
     @staticmethod
     def _signature_of(y: torch.Tensor, y_pred: Any, sample_weight: torch.Tensor | None) -> tuple | None:
-        """What batches of one group share (so they concatenate), or `None` for a batch that
-        cannot join a group: a non-tensor output, a mask, added losses, no samples."""
+        """What batches of one group share (so they share buffers), or `None` for a batch that
+        cannot join a group: a non-tensor output, a mask, no samples."""
         if (
             not isinstance(y_pred, torch.Tensor)
             or y_pred.ndim == 0
@@ -183,18 +187,22 @@ class GroupedTestSteps:
             weights = (sample_weight.dtype, sample_weight.device, sample_weight.shape[1:])
         return (y.dtype, y.device, y.shape[1:], y_pred.dtype, y_pred.device, y_pred.shape[1:], weights)
 
+    @staticmethod
+    def _capacity(parts: tuple) -> int:
+        """Samples a new group's buffers hold: `MAX_GROUP_BATCHES` batches like the first, at most
+        `MAX_GROUP_ELEMENTS` elements in all, at least the first batch."""
+        size = parts[0].shape[0]
+        per_sample = sum(part[0].numel() for part in parts)
+        return max(size, min(size * MAX_GROUP_BATCHES, MAX_GROUP_ELEMENTS // max(per_sample, 1)))
+
     def flush(self) -> None:
         """Updates the loss tracker and the metrics with the kept batches, as one batch."""
-        if not self._labels:
+        if not self._filled:
             return
-        labels, predictions, weights = self._labels, self._predictions, self._weights
-        self._labels, self._predictions, self._weights, self._elements = [], [], [], 0
-        y = labels[0] if len(labels) == 1 else torch.cat(labels)
-        y_pred = predictions[0] if len(predictions) == 1 else torch.cat(predictions)
-        sample_weight = None
-        if weights:
-            sample_weight = weights[0] if len(weights) == 1 else torch.cat(weights)
-        self.model._update_test_state(None, y, y_pred, sample_weight, size=y.shape[0])
+        filled, buffers = self._filled, self._buffers
+        self._filled, self._buffers, self._signature = 0, [], None  # a new group gets new buffers
+        y, y_pred, *weights = (buffer[:filled] for buffer in buffers)
+        self.model._update_test_state(None, y, y_pred, weights[0] if weights else None, size=filled)
 
 
 class _GroupLogs(MutableMapping):
