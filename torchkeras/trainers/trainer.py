@@ -767,6 +767,8 @@ class Trainer(Placement):
             outputs = distributed.gather_predictions(data.pieces, outputs)
         if not outputs:
             raise ValueError("`predict()` received no data: `x` produced no batches.")
+        if isinstance(outputs[0], torch.Tensor):  # one output: no structure to walk per batch
+            return to_numpy(torch.cat(outputs))
         leaves = zip(*(flatten(batch_outputs) for batch_outputs in outputs))
         joined = [torch.cat(parts) if isinstance(parts[0], torch.Tensor) else parts[0] for parts in leaves]
         return to_numpy(pack_like(outputs[0], joined))
