@@ -37,8 +37,8 @@ from torchkeras.trainers.data import data_device, unpack_x_y_sample_weight
 
 __all__ = ["GroupedTestSteps"]
 
-# A group holds at most this many label, prediction and weight elements (the memory its buffers
-# take) and this many batches like its first.
+# A group holds at most this many label, prediction and weight elements (a batch alone may hold
+# more) and this many batches.
 MAX_GROUP_ELEMENTS = 1 << 20
 MAX_GROUP_BATCHES = 256
 
@@ -79,20 +79,24 @@ class GroupedTestSteps:
         model: the model being evaluated (its loss and metrics are built).
     """
 
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, copy_labels: bool = True, copy_predictions: bool = True):
         self.model = model
-        # The group's labels, predictions (and sample weights), copied into buffers as batches
-        # come: a data pipeline or a wrapped module may reuse a tensor's memory for its next
-        # batch (a reused batch buffer, CUDA graphs), so references could change under the group.
-        self._buffers: list[torch.Tensor] = []
-        self._filled = 0
+        # Kept until the group is updated: labels, predictions and sample weights. A data
+        # pipeline or a module may reuse a tensor's memory for its next batch (a refilled batch
+        # buffer, a static output, CUDA graphs), so those are kept as copies unless known to be
+        # fresh: slices of in-memory arrays (`copy_labels=False`) and the outputs of a model
+        # made of torchkeras layers only (`copy_predictions=False`).
+        self._copies = (copy_labels, copy_predictions)  # sample weights: as the labels
+        self._kept: list[list[torch.Tensor]] = [[], [], []]
+        self._elements = 0
         self._signature: tuple | None = None
         self._groupable: bool | None = None  # whether the built loss and metrics allow groups
 
     @classmethod
-    def for_run(cls, model: Any, callbacks: Any) -> GroupedTestSteps | None:
-        """A grouping runner for one evaluation run of `model`, or `None` when grouping could
-        change what the run computes or what a callback sees."""
+    def for_run(cls, model: Any, callbacks: Any, in_memory: bool = False) -> GroupedTestSteps | None:
+        """A grouping runner for one evaluation run of `model` (on in-memory arrays when
+        `in_memory`), or `None` when grouping could change what the run computes or what a
+        callback sees."""
         from torchkeras.trainers.trainer import Trainer
 
         kind = type(model)
@@ -118,7 +122,12 @@ class GroupedTestSteps:
                     ProgbarLogger, hook
                 ):
                     return None
-        return cls(model)
+        own_layers = all(
+            type(module).__module__.startswith("torchkeras.")
+            or isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict))  # storage, no forward
+            for module in model.modules()
+        )
+        return cls(model, copy_labels=not in_memory, copy_predictions=not own_layers)
 
     def _built_groupable(self) -> bool | None:
         """Whether the compiled loss and metrics allow groups; `None` until they are built (on
@@ -152,24 +161,26 @@ class GroupedTestSteps:
         if signature is None:
             self.flush()
             return model._update_test_state(x, y, y_pred, sample_weight)
-        parts = (y, y_pred) if sample_weight is None else (y, y_pred, sample_weight)
-        size = y.shape[0]
-        if signature != self._signature or self._filled + size > self._buffers[0].shape[0]:
+        elements = y.numel() + y_pred.numel() + (0 if sample_weight is None else sample_weight.numel())
+        if signature != self._signature or (
+            self._elements and self._elements + elements > MAX_GROUP_ELEMENTS
+        ):
             self.flush()
-            self._buffers = [
-                torch.empty((self._capacity(parts), *t.shape[1:]), dtype=t.dtype, device=t.device)
-                for t in parts
-            ]
             self._signature = signature
-        end = self._filled + size
-        for buffer, part in zip(self._buffers, parts):
-            buffer[self._filled : end].copy_(part)
-        self._filled = end
+        copy_labels, copy_predictions = self._copies
+        labels, predictions, weights = self._kept
+        labels.append(y.clone() if copy_labels else y)
+        predictions.append(y_pred.clone() if copy_predictions else y_pred)
+        if sample_weight is not None:
+            weights.append(sample_weight.clone() if copy_labels else sample_weight)
+        self._elements += elements
+        if len(labels) >= MAX_GROUP_BATCHES:
+            self.flush()
         return _GroupLogs(self)
 
     @staticmethod
     def _signature_of(y: torch.Tensor, y_pred: Any, sample_weight: torch.Tensor | None) -> tuple | None:
-        """What batches of one group share (so they share buffers), or `None` for a batch that
+        """What batches of one group share (so they concatenate), or `None` for a batch that
         cannot join a group: a non-tensor output, a mask, no samples."""
         if (
             not isinstance(y_pred, torch.Tensor)
@@ -187,22 +198,15 @@ class GroupedTestSteps:
             weights = (sample_weight.dtype, sample_weight.device, sample_weight.shape[1:])
         return (y.dtype, y.device, y.shape[1:], y_pred.dtype, y_pred.device, y_pred.shape[1:], weights)
 
-    @staticmethod
-    def _capacity(parts: tuple) -> int:
-        """Samples a new group's buffers hold: `MAX_GROUP_BATCHES` batches like the first, at most
-        `MAX_GROUP_ELEMENTS` elements in all, at least the first batch."""
-        size = parts[0].shape[0]
-        per_sample = sum(part[0].numel() for part in parts)
-        return max(size, min(size * MAX_GROUP_BATCHES, MAX_GROUP_ELEMENTS // max(per_sample, 1)))
-
     def flush(self) -> None:
         """Updates the loss tracker and the metrics with the kept batches, as one batch."""
-        if not self._filled:
+        if not self._kept[0]:
             return
-        filled, buffers = self._filled, self._buffers
-        self._filled, self._buffers, self._signature = 0, [], None  # a new group gets new buffers
-        y, y_pred, *weights = (buffer[:filled] for buffer in buffers)
-        self.model._update_test_state(None, y, y_pred, weights[0] if weights else None, size=filled)
+        kept, self._kept, self._elements = self._kept, [[], [], []], 0
+        y, y_pred, weights = (
+            parts[0] if len(parts) == 1 else torch.cat(parts) if parts else None for parts in kept
+        )
+        self.model._update_test_state(None, y, y_pred, weights, size=y.shape[0])
 
 
 class _GroupLogs(MutableMapping):

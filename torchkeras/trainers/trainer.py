@@ -535,7 +535,11 @@ class Trainer(Placement):
         end = callbacks.batch_hook(f"on_{mode}_batch_end")
         ended = True
         labels_checked = self._labels_checked_at_once(data)
-        grouped = GroupedTestSteps.for_run(self, callbacks) if mode == "test" else None
+        grouped = (
+            GroupedTestSteps.for_run(self, callbacks, in_memory=isinstance(_source_of(data), ArrayData))
+            if mode == "test"
+            else None
+        )
         for step, batch in enumerate(data):
             if step < skip:
                 steps += 1
