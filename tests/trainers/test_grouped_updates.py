@@ -19,7 +19,9 @@ from torchkeras.trainers import compile_utils, grouped_updates
 
 
 def _per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grouped_updates.GroupedTestSteps, "for_run", classmethod(lambda cls, model, cb, in_memory=False: None))
+    monkeypatch.setattr(
+        grouped_updates.GroupedTestSteps, "for_run", classmethod(lambda cls, model, cb, in_memory=False: None)
+    )
 
 
 @pytest.fixture
