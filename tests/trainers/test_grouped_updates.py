@@ -308,3 +308,20 @@ def test_reused_batch_and_output_memory_is_copied(monkeypatch, loss_calls):
             _per_batch(patch)
             per_batch = model.evaluate(refilled(), verbose=0, return_dict=True)
         _assert_same(grouped, per_batch)
+
+
+def test_a_lambda_layer_writing_one_tensor_is_copied_on_in_memory_data(monkeypatch, loss_calls):
+    x, y = _data()
+    static = torch.zeros(100, 3)  # each batch's output is written to its first rows
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(3), keras.layers.Lambda(lambda t: static[: len(t)].copy_(t))]
+    )
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.evaluate(x[:10], y[:10], verbose=0)
+    loss_calls.clear()
+    grouped = model.evaluate(x, y, batch_size=10, verbose=0, return_dict=True)
+    assert loss_calls == [40]
+    with monkeypatch.context() as patch:
+        _per_batch(patch)
+        per_batch = model.evaluate(x, y, batch_size=10, verbose=0, return_dict=True)
+    _assert_same(grouped, per_batch)

@@ -76,16 +76,18 @@ class GroupedTestSteps:
     metrics are read other than through the returned logs).
 
     Args:
-        model: the model being evaluated (its loss and metrics are built).
+        model: the model being evaluated.
+        copy_labels: keep copies of the labels and sample weights (not needed for slices of
+            in-memory arrays, which nothing writes during the run).
+        copy_predictions: keep copies of the predictions (not needed for the outputs of
+            torchkeras layers computed from in-memory arrays: new tensors, or views of them).
     """
 
     def __init__(self, model: Any, copy_labels: bool = True, copy_predictions: bool = True):
         self.model = model
         # Kept until the group is updated: labels, predictions and sample weights. A data
         # pipeline or a module may reuse a tensor's memory for its next batch (a refilled batch
-        # buffer, a static output, CUDA graphs), so those are kept as copies unless known to be
-        # fresh: slices of in-memory arrays (`copy_labels=False`) and the outputs of a model
-        # made of torchkeras layers only (`copy_predictions=False`).
+        # buffer, a static output, CUDA graphs), so those are kept as copies unless known not to.
         self._copies = (copy_labels, copy_predictions)  # sample weights: as the labels
         self._kept: list[list[torch.Tensor]] = [[], [], []]
         self._elements = 0
@@ -122,12 +124,15 @@ class GroupedTestSteps:
                     ProgbarLogger, hook
                 ):
                     return None
+        from torchkeras.layers.core.lambda_layer import Lambda
+
         own_layers = all(
-            type(module).__module__.startswith("torchkeras.")
+            (type(module).__module__.startswith("torchkeras.") and not isinstance(module, Lambda))
             or isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict))  # storage, no forward
             for module in model.modules()
         )
-        return cls(model, copy_labels=not in_memory, copy_predictions=not own_layers)
+        # Outputs may be views of the inputs (`Reshape`, `Identity`): copied with them.
+        return cls(model, copy_labels=not in_memory, copy_predictions=not (own_layers and in_memory))
 
     def _built_groupable(self) -> bool | None:
         """Whether the compiled loss and metrics allow groups; `None` until they are built (on
