@@ -325,3 +325,36 @@ def test_a_lambda_layer_writing_one_tensor_is_copied_on_in_memory_data(monkeypat
         _per_batch(patch)
         per_batch = model.evaluate(x, y, batch_size=10, verbose=0, return_dict=True)
     _assert_same(grouped, per_batch)
+
+
+def test_one_value_per_sample_and_other_axes_are_updated_batch_by_batch(monkeypatch, loss_calls):
+    """With outputs of rank 1, Keras's per-sample functions reduce the batch axis: a correlation
+    or a mean per batch, averaged over batches. Those runs are not grouped, nor is a loss over
+    another axis."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(45, 6)).astype("float32")
+    y = (rng.random(45) > 0.5).astype("float32")
+
+    class Flat(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(6, 1)
+
+        def forward(self, inputs):
+            return self.linear(inputs).squeeze(-1)
+
+    model = keras.Model(Flat())
+    model.compile(
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.PearsonCorrelation(), keras.metrics.MeanSquaredError()],
+    )
+    model.evaluate(x[:10], y[:10], verbose=0)
+    loss_calls.clear()
+    grouped, per_batch = _both(model, monkeypatch, x, y, batch_size=10)
+    _assert_same(grouped, per_batch)
+    assert loss_calls == [10, 10, 10, 10, 5] * 2
+
+    model = _classifier()
+    model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True, axis=0))
+    x, y = _data()
+    _ungrouped(model, x, np.eye(3, dtype="float32")[y], loss_calls)

@@ -9,17 +9,19 @@ float additions:
 - a built-in loss reduced with `"sum_over_batch_size"` is a mean over the batch's loss elements,
   and the tracker weights it by the batch size, so the group's loss times the group size is the
   sum of the batches' losses times their sizes;
-- every built-in metric is a streaming sum (of per-sample values, or of confusion counts), so one
-  update with the concatenation adds what the batches' updates add.
+- the built-in metrics are streaming sums (of per-sample values, or of confusion counts), so one
+  update with the concatenation adds what the batches' updates add. Per sample, that is, when the
+  functions reduce the last axis and that axis is not the batch's: with one value per sample
+  (outputs of rank 1) a mean or a correlation is per batch, and batches are not grouped.
 
 `GroupedTestSteps.for_run` decides once per run whether groups may be used: the model's
 `test_step`, `compute_loss` and `compute_metrics` are `Trainer`'s own, steps are not compiled,
 every compiled loss and metric is a built-in of torchkeras (not a user function, whose value may
 depend on the batch), no weight has a regularizer, and no callback reads a batch's logs other
 than through the logs object (the progress bar). Each batch is checked again: one tensor output
-without a mask, labels (and sample weights) as tensors, no loss added by the call; a batch
-that does not join the group ends it and is updated on its own. The logs a grouped step
-returns update the group first when read, so the progress bar shows the same values as
+of rank 2 or more without a mask, labels (and sample weights) as tensors, no loss added by the
+call; a batch that does not join the group ends it and is updated on its own. The logs a grouped
+step returns update the group first when read, so the progress bar shows the same values as
 without groups.
 """
 
@@ -53,12 +55,49 @@ def _builtin_function(fn: Any) -> bool:
     return fn is None or str(getattr(fn, "__module__", None)).startswith("torchkeras.")
 
 
+def _reduces_last_axis(obj: Any) -> bool:
+    """Whether a built-in loss or metric function reduces the last axis only (an `axis` set to
+    another, e.g. the batch axis, mixes samples)."""
+    return getattr(obj, "_fn_kwargs", {}).get("axis", -1) == -1
+
+
+# The built-in losses computed sample by sample (not `Circle`, which compares the samples of a
+# batch, nor `Dice` / `Tversky`, which pool the batch by default).
+_PER_SAMPLE_LOSSES = frozenset(
+    {
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_crossentropy",
+        "categorical_focal_crossentropy",
+        "categorical_generalized_cross_entropy",
+        "sparse_categorical_crossentropy",
+        "categorical_hinge",
+        "hinge",
+        "squared_hinge",
+        "cosine_similarity",
+        "huber",
+        "kl_divergence",
+        "log_cosh",
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+        "mean_squared_error",
+        "mean_squared_logarithmic_error",
+        "poisson",
+        "ctc",
+    }
+)
+
+
 def _groupable_loss(loss: Any) -> bool:
     """A built-in loss whose value on a concatenation is the size-weighted mean of its values on
-    the parts: averaged over the batch, no class ignored (which averages over the rest only)."""
+    the parts: computed per sample, averaged over the batch, no class ignored (which averages
+    over the other entries only)."""
+    fn = getattr(loss, "fn", None)
     return (
         _builtin(loss, "torchkeras.losses")
-        and _builtin_function(getattr(loss, "fn", None))
+        and _builtin_function(fn)
+        and getattr(fn, "__name__", None) in _PER_SAMPLE_LOSSES
+        and _reduces_last_axis(loss)
         and getattr(loss, "reduction", None) in _AVERAGING_REDUCTIONS
         and getattr(loss, "_fn_kwargs", {}).get("ignore_class") is None
         and getattr(loss, "ignore_class", None) is None
@@ -66,7 +105,11 @@ def _groupable_loss(loss: Any) -> bool:
 
 
 def _groupable_metric(metric: Any) -> bool:
-    return _builtin(metric, "torchkeras.metrics") and _builtin_function(getattr(metric, "_fn", None))
+    return (
+        _builtin(metric, "torchkeras.metrics")
+        and _builtin_function(getattr(metric, "_fn", None))
+        and _reduces_last_axis(metric)
+    )
 
 
 class GroupedTestSteps:
@@ -186,10 +229,12 @@ class GroupedTestSteps:
     @staticmethod
     def _signature_of(y: torch.Tensor, y_pred: Any, sample_weight: torch.Tensor | None) -> tuple | None:
         """What batches of one group share (so they concatenate), or `None` for a batch that
-        cannot join a group: a non-tensor output, a mask, no samples."""
+        cannot join a group: a non-tensor output, one value per sample (the built-in functions
+        reduce the last axis, which would then be the batch: a per-batch value), a mask, no
+        samples."""
         if (
             not isinstance(y_pred, torch.Tensor)
-            or y_pred.ndim == 0
+            or y_pred.ndim < 2  # per-sample functions reduce the last axis: here, the batch
             or y.ndim == 0
             or y.shape[0] != y_pred.shape[0]
             or y.shape[0] == 0
