@@ -119,6 +119,25 @@ def test_lambda_layer_works_and_refuses_to_serialize_code():
         keras.layers.Lambda.from_config({**config, "function": "os.system"})
 
 
+def test_lambda_output_shape_is_used_without_tracing_the_function(keras):
+    """As in Keras, a given `output_shape` gives the symbolic output (in the compute dtype): a
+    function that only runs on real batches of its own size still builds a model."""
+    rows = torch.zeros(10, 3)
+
+    def into_rows(x):
+        if x.shape[0] != 10:
+            raise RuntimeError("batches of 10 only")
+        return rows.copy_(x[:, :3])
+
+    out = tk.layers.Lambda(into_rows, output_shape=(3,))(tk.Input((6,), dtype="float16"))
+    theirs = keras.layers.Lambda(lambda x: x[:, :3], output_shape=(3,))(keras.Input((6,), dtype="float16"))
+    assert (out.shape, out.dtype) == (tuple(theirs.shape), theirs.dtype)
+    inputs = tk.Input((6,))
+    model = tk.Model(inputs, tk.layers.Lambda(into_rows, output_shape=(3,))(inputs))
+    assert model.output_shape == (None, 3)
+    torch.testing.assert_close(model(torch.ones(10, 6)), torch.ones(10, 3))
+
+
 def test_dense_param_count_matches_keras(keras):
     ours = tk.Sequential([tk.Input((5,)), tk.layers.Dense(7), tk.layers.Dense(2)])
     theirs = keras.Sequential([keras.Input((5,)), keras.layers.Dense(7), keras.layers.Dense(2)])

@@ -52,6 +52,11 @@ class Lambda(Layer):
             return self.mask(inputs, previous_mask)
         return self.mask
 
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        if self._output_shape is not None:  # as Keras: the given shape, `function` is not traced
+            return self._spec_from_output_shape(args, kwargs)
+        return super().compute_output_spec(*args, **kwargs)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape is None:
             return super().compute_output_shape(input_shape)
