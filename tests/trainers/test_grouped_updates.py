@@ -358,3 +358,22 @@ def test_one_value_per_sample_and_other_axes_are_updated_batch_by_batch(monkeypa
     model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True, axis=0))
     x, y = _data()
     _ungrouped(model, x, np.eye(3, dtype="float32")[y], loss_calls)
+
+
+def test_losses_pooling_the_batch_are_updated_batch_by_batch_and_per_sample_dice_groups(
+    monkeypatch, loss_calls
+):
+    """`Dice` with its default `axis=None` pools the whole batch; with `axis=-1` it is computed
+    per sample, so batches group and give the same value."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(40, 6)).astype("float32")
+    y = (rng.random((40, 3)) > 0.5).astype("float32")
+    model = _classifier()
+    model.compile(loss=keras.losses.Dice())
+    _ungrouped(model, x, y, loss_calls)
+    model.compile(loss=keras.losses.Dice(axis=-1))
+    model.evaluate(x[:10], y[:10], verbose=0)
+    loss_calls.clear()
+    grouped, per_batch = _both(model, monkeypatch, x, y, batch_size=10)
+    _assert_same(grouped, per_batch)
+    assert loss_calls == [40] + [10] * 4

@@ -923,10 +923,7 @@ Layer._makes_masks = False
 Layer._declares_output_shape = False
 _TORCH_MODULE_CALL = torch.nn.Module.__call__
 # torch's global hook registries (registering mutates these dicts, never rebinds them).
-_GLOBAL_HOOKS = (
-    _torch_module._global_forward_pre_hooks,
-    _torch_module._global_forward_hooks,
-    _torch_module._global_backward_pre_hooks,
-    _torch_module._global_backward_hooks,
-)
-_FORWARD_PRE, _FORWARD, _BACKWARD_PRE, _BACKWARD = _GLOBAL_HOOKS
+_FORWARD_PRE = _torch_module._global_forward_pre_hooks
+_FORWARD = _torch_module._global_forward_hooks
+_BACKWARD_PRE = _torch_module._global_backward_pre_hooks
+_BACKWARD = _torch_module._global_backward_hooks

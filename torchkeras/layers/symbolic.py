@@ -210,52 +210,27 @@ class stateless:  # noqa: N801 (a context manager, used like a function)
             module.__dict__["_losses"] = losses
 
 
-# Whether a type is a Keras-style metric, by type (`owned_metrics` checks every attribute of
-# every module each time a model lists its metrics, most of them of a few plain types). Bounded:
-# a program defining classes without end re-checks the types it has not memoized.
-_METRIC_TYPES: dict[type, bool] = {
-    kind: False
-    for kind in (
-        str,
-        int,
-        float,
-        bool,
-        type(None),
-        dict,
-        OrderedDict,
-        list,
-        tuple,
-        set,
-        torch.dtype,
-        torch.device,
-    )
-}
-_MAX_METRIC_TYPES = 4096
+# Types of most module attributes, rejected before looking for metric methods (`owned_metrics`
+# scans every attribute of every module each time a model lists its metrics).
+_PLAIN_TYPES = frozenset(
+    {str, int, float, bool, type(None), dict, OrderedDict, list, tuple, set, torch.dtype, torch.device}
+)
 
 
 def is_metric(value: Any) -> bool:
-    """Whether `value` is a Keras-style metric: its class has `update_state`, `reset_state` and
-    `result` methods (the layers sit below `metrics` in the imports, so this is not `isinstance`)."""
-    kind = type(value)
-    known = _METRIC_TYPES.get(kind)
-    if known is None:
-        known = not issubclass(kind, (type, torch.nn.Module, torch.Tensor)) and all(
-            callable(getattr(kind, method, None)) for method in ("update_state", "reset_state", "result")
-        )
-        if len(_METRIC_TYPES) < _MAX_METRIC_TYPES:
-            _METRIC_TYPES[kind] = known
-    return known
+    """Whether `value` is a Keras-style metric (the layers sit below `metrics` in the imports)."""
+    return (
+        type(value) not in _PLAIN_TYPES
+        and not isinstance(value, (type, torch.nn.Module, torch.Tensor))
+        and callable(getattr(value, "update_state", None))
+        and callable(getattr(value, "reset_state", None))
+        and callable(getattr(value, "result", None))
+    )
 
 
 def owned_metrics(module: torch.nn.Module) -> list[Any]:
     """The metrics assigned as attributes of `module` (not of its sublayers), in order."""
-    known = _METRIC_TYPES
-    found = []
-    for value in module.__dict__.values():
-        flag = known.get(type(value))  # `is_metric`, inlined: this runs for every attribute
-        if flag or (flag is None and is_metric(value)):
-            found.append(value)
-    return found
+    return [value for value in module.__dict__.values() if is_metric(value)]
 
 
 def shape_of(value: Any) -> Any:

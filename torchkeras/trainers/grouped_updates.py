@@ -35,6 +35,7 @@ import torch
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.progbar_logger import ProgbarLogger
 from torchkeras.layers.call_context import call_context
+from torchkeras.losses.similarity import circle
 from torchkeras.trainers.data import data_device, unpack_x_y_sample_weight
 
 __all__ = ["GroupedTestSteps"]
@@ -61,31 +62,9 @@ def _reduces_last_axis(obj: Any) -> bool:
     return getattr(obj, "_fn_kwargs", {}).get("axis", -1) == -1
 
 
-# The built-in losses computed sample by sample (not `Circle`, which compares the samples of a
-# batch, nor `Dice` / `Tversky`, which pool the batch by default).
-_PER_SAMPLE_LOSSES = frozenset(
-    {
-        "binary_crossentropy",
-        "binary_focal_crossentropy",
-        "categorical_crossentropy",
-        "categorical_focal_crossentropy",
-        "categorical_generalized_cross_entropy",
-        "sparse_categorical_crossentropy",
-        "categorical_hinge",
-        "hinge",
-        "squared_hinge",
-        "cosine_similarity",
-        "huber",
-        "kl_divergence",
-        "log_cosh",
-        "mean_absolute_error",
-        "mean_absolute_percentage_error",
-        "mean_squared_error",
-        "mean_squared_logarithmic_error",
-        "poisson",
-        "ctc",
-    }
-)
+# A built-in loss that compares the samples of a batch with each other (the others are computed
+# per sample, or pool the batch only through their `axis`, which `_reduces_last_axis` checks).
+_BATCH_COUPLED_LOSSES = (circle,)
 
 
 def _groupable_loss(loss: Any) -> bool:
@@ -96,10 +75,9 @@ def _groupable_loss(loss: Any) -> bool:
     return (
         _builtin(loss, "torchkeras.losses")
         and _builtin_function(fn)
-        and getattr(fn, "__name__", None) in _PER_SAMPLE_LOSSES
+        and fn not in _BATCH_COUPLED_LOSSES
         and _reduces_last_axis(loss)
         and getattr(loss, "reduction", None) in _AVERAGING_REDUCTIONS
-        and getattr(loss, "_fn_kwargs", {}).get("ignore_class") is None
         and getattr(loss, "ignore_class", None) is None
     )
 

@@ -35,8 +35,6 @@ def _fields(output: Any) -> dict[str, Any] | None:
 
 def returned_loss(output: Any) -> torch.Tensor | None:
     """The output's `loss` entry (a scalar: a per-sample loss is averaged), or `None`."""
-    if isinstance(output, torch.Tensor):
-        return None  # the common case, on every step
     fields = _fields(output)
     loss = None if fields is None else fields.get("loss")
     if isinstance(loss, torch.Tensor) and loss.ndim:
@@ -57,8 +55,6 @@ def predictions(output: Any, key: str | None = None) -> Any:
     Raises:
         ValueError: when `key` names no entry of the output.
     """
-    if isinstance(output, torch.Tensor):
-        return output  # the common case, on every step
     fields = _fields(output)
     if fields is None:
         return output

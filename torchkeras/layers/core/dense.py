@@ -129,8 +129,7 @@ class Dense(Layer):
             )
 
     def call(self, inputs: torch.Tensor, training: bool | None = None) -> torch.Tensor:
-        policy = self._quantized_policy  # `quantization_mode`, read once without a property call
-        mode = None if policy is None else policy.quantization_mode
+        mode = self.quantization_mode  # read once
         if mode in calibrated_quantization.CALIBRATED_MODES:
             kernel = calibrated_quantization.current_kernel(self, inputs.dtype)
         else:
