@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import torchkeras as tk
+from tests.interrupts import CrashAfter
 from torchkeras.callbacks.backup_and_restore import BackupAndRestore
 
 X = np.random.RandomState(0).rand(40, 4).astype("float32")
@@ -27,21 +28,8 @@ def _model(optimizer="adam"):
     return model
 
 
-class _Crash(tk.callbacks.Callback):
-    """Raises Ctrl-C after `after` training batches in total."""
-
-    def __init__(self, after):
-        super().__init__()
-        self.after, self.seen = after, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.after:
-            raise KeyboardInterrupt
-
-
 def _fit(model, backup, crash_after=None, epochs=4):
-    callbacks = [backup] + ([_Crash(crash_after)] if crash_after else [])
+    callbacks = [backup] + ([CrashAfter(crash_after)] if crash_after else [])
     return model.fit(X, Y, batch_size=8, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks)
 
 

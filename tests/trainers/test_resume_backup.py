@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import torchkeras as tk
+from tests.interrupts import CrashAfter
 from torchkeras.callbacks.backup_and_restore import BackupAndRestore
 
 X = np.random.RandomState(0).rand(40, 4).astype("float32")
@@ -25,19 +26,6 @@ def _model(variant):
     return model
 
 
-class _Crash(tk.callbacks.Callback):
-    """Raises Ctrl-C after `after` training batches in total."""
-
-    def __init__(self, after):
-        super().__init__()
-        self.after, self.seen = after, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.after:
-            raise KeyboardInterrupt
-
-
 def _fit(model, variant, shuffle, callbacks=()):
     callbacks = list(callbacks)
     if variant == "dropout_scheduler":
@@ -53,7 +41,7 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path, save_freq, shuffle, 
     expected = _fit(reference, variant, shuffle).history
     backup_dir = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        _fit(_model(variant), variant, shuffle, [BackupAndRestore(backup_dir, save_freq), _Crash(13)])
+        _fit(_model(variant), variant, shuffle, [BackupAndRestore(backup_dir, save_freq), CrashAfter(13)])
     metadata = json.loads((backup_dir / "training_metadata.json").read_text())
     assert (metadata["epoch"], metadata["step"]) == ((2, 0) if save_freq == "epoch" else (2, 2))
     resumed = _model(variant)
@@ -69,7 +57,7 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path, save_freq, shuffle, 
 def test_a_backup_with_a_corrupt_generator_state_leaves_the_model_untouched(tmp_path):
     backup_dir = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        _fit(_model("plain"), "plain", True, [BackupAndRestore(backup_dir, 3), _Crash(7)])
+        _fit(_model("plain"), "plain", True, [BackupAndRestore(backup_dir, 3), CrashAfter(7)])
     path = backup_dir / "training_metadata.json"
     metadata = json.loads(path.read_text())
     good = metadata["rng"]["cpu"]
@@ -111,7 +99,7 @@ def test_epochs_that_continue_a_pass_resume_at_the_same_place(tmp_path, save_fre
     expected = fit(reference).history
     backup_dir = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        fit(_model("dropout_decay"), [BackupAndRestore(backup_dir, save_freq), _Crash(5)])
+        fit(_model("dropout_decay"), [BackupAndRestore(backup_dir, save_freq), CrashAfter(5)])
     metadata = json.loads((backup_dir / "training_metadata.json").read_text())
     assert (metadata["epoch"], metadata["step"]) == ((1, 0) if save_freq == "epoch" else (1, 1))
     assert metadata["data_position"]["taken"] == 3

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import torchkeras as tk
+from tests.interrupts import CrashAfter
 from torchkeras.callbacks.backup_and_restore import BackupAndRestore
 
 L = tk.layers
@@ -120,17 +121,6 @@ def _x(case):
     return IMAGES if case.startswith(("random", "spatial_dropout2d", "mix_up", "aug_mix")) else SEQUENCES
 
 
-class _Crash(tk.callbacks.Callback):
-    def __init__(self, after):
-        super().__init__()
-        self.after, self.seen = after, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.after:
-            raise KeyboardInterrupt
-
-
 def _fit(model, case, epochs=4, callbacks=(), initial_epoch=0):
     model.fit(_x(case), TARGETS, batch_size=4, epochs=epochs, initial_epoch=initial_epoch, shuffle=False,
               verbose=0, callbacks=list(callbacks))  # fmt: skip
@@ -164,7 +154,7 @@ def _differs_when_the_stream_restarts(case):
 def test_backup_and_restore_resumes_the_layers_random_streams(tmp_path, case, save_freq):
     backup_dir = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        _fit(_model(case), case, callbacks=[BackupAndRestore(backup_dir, save_freq), _Crash(10)])
+        _fit(_model(case), case, callbacks=[BackupAndRestore(backup_dir, save_freq), CrashAfter(10)])
     resumed = _fit(_model(case), case, callbacks=[BackupAndRestore(backup_dir, save_freq)])
     _assert_same_weights(resumed, _uninterrupted(case))
 
@@ -180,7 +170,7 @@ def test_backup_and_restore_resumes_the_global_seed_generator(tmp_path, save_fre
     reference = _fit(model(), "global")
     backup_dir = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        _fit(model(), "global", callbacks=[BackupAndRestore(backup_dir, save_freq), _Crash(10)])
+        _fit(model(), "global", callbacks=[BackupAndRestore(backup_dir, save_freq), CrashAfter(10)])
     resumed = _fit(model(), "global", callbacks=[BackupAndRestore(backup_dir, save_freq)])
     _assert_same_weights(resumed, reference)
 
